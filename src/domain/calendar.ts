@@ -1,4 +1,6 @@
-import type { School } from './school';
+import { DateTime } from 'luxon';
+import { HwcError } from './errors';
+import { weekdays, type School, type Weekday } from './school';
 
 export type SchoolCalendar = Pick<School, 'timeZone' | 'lessonStart' | 'dayEnd' | 'schoolDays' | 'holidays'>;
 
@@ -12,15 +14,85 @@ export interface SupportDay {
   dayEnd: Date;
 }
 
+// A year plus the longest summer break: a calendar without a school day in that span is a mistake,
+// and the bound keeps a bad calendar from turning into an endless loop.
+const searchLimitDays = 400;
+
 /**
  * The support day for a signal received at `receivedAt`: that day if it is a school day and
  * lessons have not started yet, otherwise the first following school day.
  */
-export function supportDayFor(_calendar: SchoolCalendar, _receivedAt: Date): SupportDay {
-  throw new Error('not implemented yet');
+export function supportDayFor(calendar: SchoolCalendar, receivedAt: Date): SupportDay {
+  const received = DateTime.fromJSDate(receivedAt, { zone: calendar.timeZone });
+  if (!received.isValid) {
+    throw invalidCalendar(`cannot read ${String(receivedAt)} in time zone '${calendar.timeZone}'`);
+  }
+  const today = received.toISODate();
+  if (isSchoolDay(calendar, today)) {
+    const day = schoolDayOn(calendar, today);
+    // Exactly at lessonStart is too late: the talk with the pupil has to happen before lessons.
+    if (receivedAt.getTime() < day.lessonStart.getTime()) return day;
+  }
+  return nextSchoolDayAfter(calendar, today);
 }
 
 /** The first school day strictly after the local date `date` (for a pupil absent today). */
-export function nextSchoolDayAfter(_calendar: SchoolCalendar, _date: string): SupportDay {
-  throw new Error('not implemented yet');
+export function nextSchoolDayAfter(calendar: SchoolCalendar, date: string): SupportDay {
+  let candidate = parseDate(date);
+  for (let i = 0; i < searchLimitDays; i++) {
+    candidate = candidate.plus({ days: 1 });
+    const iso = candidate.toISODate();
+    if (isSchoolDay(calendar, iso)) return schoolDayOn(calendar, iso);
+  }
+  throw invalidCalendar(
+    `the school calendar has no school day in the coming year (searched ${searchLimitDays} days ` +
+      `after ${date}); check its schoolDays and holidays`,
+  );
+}
+
+/** The wall-clock time of `instant` in `timeZone`, as HH:mm (for cards and notices). */
+export function formatLocalTime(instant: Date, timeZone: string): string {
+  return DateTime.fromJSDate(instant, { zone: timeZone }).toFormat('HH:mm');
+}
+
+/** The weekday of a local date, YYYY-MM-DD. */
+export function weekdayOf(date: string): Weekday {
+  return weekdays[parseDate(date).weekday - 1] as Weekday;
+}
+
+function isSchoolDay(calendar: SchoolCalendar, date: string): boolean {
+  // YYYY-MM-DD strings sort like the dates they name, so a string comparison is a date comparison.
+  const inHoliday = calendar.holidays.some((h) => h.from <= date && date <= h.to);
+  return !inHoliday && calendar.schoolDays.includes(weekdayOf(date));
+}
+
+function schoolDayOn(calendar: SchoolCalendar, date: string): SupportDay {
+  return {
+    date,
+    lessonStart: localInstant(calendar, date, calendar.lessonStart),
+    dayEnd: localInstant(calendar, date, calendar.dayEnd),
+  };
+}
+
+// Resolving the wall-clock time in the school's zone on that very date is what makes 08:30 land on
+// 07:30Z in winter and 06:30Z in summer; adding hours to midnight would be off on DST days.
+function localInstant(calendar: SchoolCalendar, date: string, time: string): Date {
+  const local = DateTime.fromISO(`${date}T${time}`, { zone: calendar.timeZone });
+  if (!local.isValid) {
+    throw invalidCalendar(`cannot place ${time} on ${date} in time zone '${calendar.timeZone}'`);
+  }
+  return local.toJSDate();
+}
+
+// Dates are counted in UTC so that stepping a day never meets a DST change.
+function parseDate(date: string): DateTime<true> {
+  const parsed = DateTime.fromISO(date, { zone: 'utc' });
+  if (!parsed.isValid || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    throw new RangeError(`expected a date as YYYY-MM-DD, got '${date}'`);
+  }
+  return parsed;
+}
+
+function invalidCalendar(message: string): HwcError {
+  return new HwcError('config.invalid', message);
 }

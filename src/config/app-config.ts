@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HwcError } from '../domain/errors';
+import { schoolsFileSchema, type School } from '../domain/school';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const guid = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a GUID');
+
+const optionalGuid = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(guid.optional());
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url({ message: 'expected an absolute URL' }).optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3978),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MicrosoftAppId: optionalGuid,
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppType: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
+  MicrosoftAppTenantId: optionalGuid,
+  ToBotFromChannelOpenIdMetadataUrl: optionalUrl,
+  ToBotFromChannelTokenIssuer: optionalText,
+  TEAMS_SERVICE_URL: z.url({ message: 'expected an absolute URL' }).default('https://smba.trafficmanager.net/teams/'),
+  INTAKE_API_KEYS: optionalText,
+  INTAKE_ENTRA_AUDIENCE: optionalText,
+  INTAKE_ENTRA_TENANT_ID: optionalGuid,
+  INTAKE_ENTRA_ISSUER: optionalText,
+  INTAKE_ENTRA_JWKS_URL: optionalUrl,
+  INTAKE_ENTRA_ROLE: z.string().trim().min(1).default('Signals.Send'),
+  SCHOOLS_FILE: z.string({ message: 'is required: the path of the schools file (JSON or YAML)' }).trim().min(1, 'is required: the path of the schools file (JSON or YAML)'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+});
+
+export type EnvOptions = z.infer<typeof envSchema>;
+
+export interface EntraIntakeSettings {
+  tenantId: string;
+  audience: string;
+  issuer: string;
+  jwksUrl: string;
+  requiredRole: string;
+}
+
+export interface AppConfig {
+  env: EnvOptions;
+  /** No MicrosoftAppId: Bot Framework authentication is off (Agents Playground, tests). */
+  localMode: boolean;
+  schools: School[];
+  schoolsFile: string;
+  entraIntake?: EntraIntakeSettings;
+}
+
+function configError(problems: string[]): HwcError {
+  return new HwcError(
+    'config.invalid',
+    `The configuration is not valid; fix these settings and start again:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+}
+
+function issuesOf(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.map(String).join('.');
+    return `${prefix}${where || '(root)'}: ${issue.message}`;
+  });
+}
+
+/** Reads the settings once, from the environment; every problem is reported at once, by name. */
+export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw configError(issuesOf(parsed.error));
+  const options = parsed.data;
+  const problems: string[] = [];
+  if (options.NODE_ENV === 'production' && !options.MicrosoftAppId) {
+    problems.push(
+      'MicrosoftAppId: is required when NODE_ENV=production; without it the bot accepts unauthenticated requests (local mode is for development only)',
+    );
+  }
+  if (options.MicrosoftAppId) {
+    if (options.MicrosoftAppType !== 'UserAssignedMSI' && !options.MicrosoftAppPassword) {
+      problems.push(`MicrosoftAppPassword: is required for MicrosoftAppType=${options.MicrosoftAppType}`);
+    }
+    if (options.MicrosoftAppType !== 'MultiTenant' && !options.MicrosoftAppTenantId) {
+      problems.push(`MicrosoftAppTenantId: is required for MicrosoftAppType=${options.MicrosoftAppType}`);
+    }
+  }
+  if (options.INTAKE_ENTRA_AUDIENCE && !(options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId)) {
+    problems.push('INTAKE_ENTRA_TENANT_ID: is required with INTAKE_ENTRA_AUDIENCE (or set MicrosoftAppTenantId)');
+  }
+  if (problems.length > 0) throw configError(problems);
+  return options;
+}
+
+/** Reads and validates the schools file (YAML, of which JSON is a subset). */
+export function loadSchoolsFile(file: string, baseDir = process.cwd()): { path: string; schools: School[] } {
+  const resolved = path.resolve(baseDir, file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw configError([`SCHOOLS_FILE: cannot read ${resolved} (${code})`]);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    const where = (error as { linePos?: [{ line: number; col: number }] }).linePos?.[0];
+    throw configError([
+      `SCHOOLS_FILE: ${resolved} is not valid YAML or JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}`,
+    ]);
+  }
+  const parsed = schoolsFileSchema.safeParse(data);
+  if (!parsed.success) throw configError(issuesOf(parsed.error, `SCHOOLS_FILE (${resolved}): `));
+  return { path: resolved, schools: parsed.data.schools };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const options = readEnvOptions(env);
+  const { path: schoolsFile, schools } = loadSchoolsFile(options.SCHOOLS_FILE);
+  const tenantId = options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId;
+  const entraIntake =
+    options.INTAKE_ENTRA_AUDIENCE && tenantId
+      ? {
+          tenantId,
+          audience: options.INTAKE_ENTRA_AUDIENCE,
+          issuer: options.INTAKE_ENTRA_ISSUER ?? `https://login.microsoftonline.com/${tenantId}/v2.0`,
+          jwksUrl: options.INTAKE_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
+          requiredRole: options.INTAKE_ENTRA_ROLE,
+        }
+      : undefined;
+  return { env: options, localMode: !options.MicrosoftAppId, schools, schoolsFile, ...(entraIntake ? { entraIntake } : {}) };
+}

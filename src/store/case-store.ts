@@ -1,0 +1,36 @@
+import type { HwcCase } from '../domain/case';
+import { HwcError } from '../domain/errors';
+
+/**
+ * Where open cases live while they are worked on. Implementations keep nothing past a case's
+ * expiry and never write to disk. `replace` is a compare-and-set on `version`, so two
+ * concurrent commands cannot both win, also when the store is shared between instances.
+ */
+export interface CaseStore {
+  create(c: HwcCase, expiresAt: Date): Promise<void>;
+  get(id: string): Promise<HwcCase | undefined>;
+  /** Stores `next` only if the stored case still has `expectedVersion`; false otherwise. */
+  replace(expectedVersion: number, next: HwcCase): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  size(): Promise<number>;
+}
+
+/**
+ * Applies a command to the current case, re-reading and retrying when another command changed
+ * it in between. The command may throw a typed error; it is passed on.
+ */
+export async function mutateCase<T extends { case: HwcCase; changed: boolean }>(
+  store: CaseStore,
+  id: string,
+  command: (current: HwcCase) => T,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await store.get(id);
+    if (!current) throw new HwcError('case.not-found', `case ${id} is not (or no longer) in the store`);
+    const result = command(current);
+    if (!result.changed) return result;
+    if (await store.replace(current.version, result.case)) return result;
+  }
+  throw new HwcError('case.conflict', `case ${id} kept changing; gave up after ${attempts} attempts`);
+}

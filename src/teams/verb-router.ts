@@ -1,0 +1,63 @@
+import type { Services } from '../app/ports';
+import { noticeCard } from '../app/case-cards';
+import { SentForms } from '../app/teams-intake';
+import { isHwcError } from '../domain/errors';
+import { claimCaseVerb } from './verbs/claim-case';
+import { notOurPupilVerb } from './verbs/not-our-pupil';
+import { submitIntakeVerb } from './verbs/submit-intake';
+import type { VerbHandler, VerbInvocation, VerbOutcome } from './verbs/verb-handler';
+import { viewCaseVerb } from './verbs/view-case';
+
+/** Every Action.Execute verb the bot answers, in one table. */
+export function verbHandlers(services: Services): VerbHandler[] {
+  return [
+    viewCaseVerb(services),
+    claimCaseVerb(services),
+    notOurPupilVerb(services),
+    submitIntakeVerb(services, new SentForms()),
+  ];
+}
+
+/**
+ * Routes a card action to its handler. Whatever is wrong with an action (an unknown verb,
+ * data that does not fit, a case that is gone, someone who may not see it) gets the same
+ * neutral 'not available' card: the answer tells nothing about whether a case exists.
+ */
+export class VerbRouter {
+  private readonly handlers: Map<string, VerbHandler>;
+
+  constructor(handlers: readonly VerbHandler[]) {
+    this.handlers = new Map(handlers.map((h) => [h.verb, h]));
+  }
+
+  verbs(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async dispatch(verb: string | undefined, data: unknown, invocation: VerbInvocation): Promise<VerbOutcome> {
+    const { log } = invocation.ctx;
+    const handler = verb === undefined ? undefined : this.handlers.get(verb);
+    if (!handler) {
+      log.warn({ code: 'action.invalid' }, 'card action with an unknown verb');
+      return { card: noticeCard('notAvailable', invocation.locale) };
+    }
+    const parsed = handler.schema.safeParse(data);
+    if (!parsed.success) {
+      log.warn({ code: 'action.invalid', verb, fields: parsed.error.issues.map((i) => i.path.join('.')) }, 'card action data refused');
+      return { card: noticeCard('notAvailable', invocation.locale) };
+    }
+    try {
+      return await handler.handle(parsed.data, invocation);
+    } catch (error) {
+      if (isHwcError(error, 'case.not-found') || isHwcError(error, 'case.closed')) {
+        log.info({ code: error.code, verb }, 'card action on a case that is gone');
+        return { card: noticeCard('notAvailable', invocation.locale) };
+      }
+      if (isHwcError(error, 'case.not-authorized')) {
+        log.warn({ code: error.code, verb }, 'card action refused: not authorized');
+        return { card: noticeCard('notAvailable', invocation.locale) };
+      }
+      throw error;
+    }
+  }
+}
