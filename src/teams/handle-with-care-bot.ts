@@ -24,6 +24,8 @@ export interface BotDependencies {
   logger: Logger;
   /** When set, activities from any other tenant are refused. */
   tenantId?: string;
+  /** A fixed language for everyone, instead of each user's Teams locale. */
+  language?: 'nl' | 'en';
 }
 
 const newSignalCommands = new Set(['nieuw signaal', 'nieuw', 'new signal', 'new']);
@@ -48,6 +50,7 @@ export class HandleWithCareBot extends TeamsActivityHandler {
         this.turnContextOf(context).log.warn({ code: 'case.not-authorized' }, 'activity from another tenant ignored');
         return;
       }
+      if (deps.language) context.activity.locale = deps.language;
       deps.references.remember(context.activity);
       await next();
     });

@@ -18,6 +18,8 @@ export interface TeamsMessengerOptions {
   serviceUrl: string;
   /** The school's tenant; falls back to the tenant seen in incoming activities. */
   tenantId?: string;
+  /** A fixed language for everyone (BOT_LANGUAGE), instead of each user's Teams locale. */
+  language?: 'nl' | 'en';
 }
 
 function cardActivity(card: AdaptiveCardJson): Partial<Activity> {
@@ -39,7 +41,10 @@ export class TeamsMessenger implements Messenger {
   async sendCard(to: StaffRecipient, card: (recipient: RecipientContext) => AdaptiveCardJson): Promise<PostedMessage> {
     const known = this.references.get(to.staffId);
     if (known?.reference.conversation && known.reference.serviceUrl) {
-      const recipient: RecipientContext = { teamsUserId: known.reference.user?.id, locale: known.locale };
+      const recipient: RecipientContext = {
+        teamsUserId: known.reference.user?.id,
+        locale: this.options.language ?? known.locale,
+      };
       return this.post(known.reference, card(recipient));
     }
     return this.openChatAndPost(to, card);
@@ -83,7 +88,7 @@ export class TeamsMessenger implements Messenger {
       async (context) => {
         try {
           const reference = TurnContext.getConversationReference(context.activity);
-          const response = await context.sendActivity(cardActivity(card({})));
+          const response = await context.sendActivity(cardActivity(card({ locale: this.options.language })));
           result = this.posted(reference.conversation?.id, reference.serviceUrl, response?.id);
           this.references.rememberCreated(to.staffId, reference);
         } catch (error) {

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Server } from 'restify';
+import { DateTime } from 'luxon';
+import { schoolRegistry, type Messenger, type Services } from './app/ports';
+import { receiveSignal } from './app/receive-signal';
+import { preloadCardTemplates } from './cards/render-card';
+import { loadConfig, type AppConfig } from './config/app-config';
+import { isHwcError } from './domain/errors';
+import { createHttpServer, listen } from './http/http-server';
+import { parseApiKeys } from './intake/intake-auth';
+import { registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
+import { createLogger, newCorrelationId, type Logger, type LoggerOptions } from './logging/logger';
+import { InMemoryCaseStore } from './store/in-memory-case-store';
+import { createBotAdapter } from './teams/adapter';
+import { registerBotRoute } from './teams/bot-route';
+import { ConversationReferences } from './teams/conversation-references';
+import { HandleWithCareBot } from './teams/handle-with-care-bot';
+import { TeamsMessenger } from './teams/teams-messenger';
+import { VerbRouter, verbHandlers } from './teams/verb-router';
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  log?: LoggerOptions;
+  clock?: () => Date;
+  intakeLimits?: IntakeLimits;
+}
+
+export interface RunningApp {
+  url: string;
+  config: AppConfig;
+  services: Services;
+  server: Server;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** The latest 'today' among the schools' time zones: a birth date after it is in the future everywhere. */
+function latestToday(config: AppConfig, now: Date): string {
+  const dates = config.schools.map((s) => DateTime.fromJSDate(now, { zone: s.timeZone }).toISODate() ?? '');
+  return dates.reduce((a, b) => (a > b ? a : b), now.toISOString().slice(0, 10));
+}
+
+/** Wires configuration, logger, store, Teams and the HTTP routes together, and starts listening. */
+export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
+  const config = loadConfig(options.env ?? process.env);
+  const { env } = config;
+  const logger = createLogger({ level: env.LOG_LEVEL, ...options.log });
+  preloadCardTemplates();
+  const apiKeys = parseApiKeys(env.INTAKE_API_KEYS);
+
+  const clock = options.clock ?? (() => new Date());
+  const store = new InMemoryCaseStore({
+    now: () => clock().getTime(),
+    onExpired: (id) => logger.info({ caseId: id }, 'case expired and deleted'),
+  });
+  const references = new ConversationReferences();
+  const adapter = createBotAdapter(
+    {
+      appId: env.MicrosoftAppId,
+      appPassword: env.MicrosoftAppPassword,
+      appType: env.MicrosoftAppType,
+      tenantId: env.MicrosoftAppTenantId,
+      openIdMetadataUrl: env.ToBotFromChannelOpenIdMetadataUrl,
+      tokenIssuer: env.ToBotFromChannelTokenIssuer,
+    },
+    logger,
+  );
+  const messenger: Messenger = new TeamsMessenger(adapter, references, {
+    appId: env.MicrosoftAppId ?? '',
+    serviceUrl: env.TEAMS_SERVICE_URL,
+    ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
+    ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
+  });
+  const services: Services = { schools: schoolRegistry(config.schools), store, messenger, clock, newId: randomUUID };
+  const bot = new HandleWithCareBot({
+    services,
+    router: new VerbRouter(verbHandlers(services)),
+    references,
+    logger,
+    ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
+    ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
+  });
+
+  const server = createHttpServer(logger);
+  registerBotRoute(server, adapter, bot);
+  registerIntakeRoutes(server, {
+    logger,
+    now: clock,
+    ...(options.intakeLimits ? { limits: options.intakeLimits } : {}),
+    auth: { apiKeys, ...(config.entraIntake ? { entra: config.entraIntake } : {}) },
+    signalRules: () => ({
+      today: latestToday(config, clock()),
+      isKnownSchool: (id) => services.schools.get(id) !== undefined,
+    }),
+    isSenderAllowed: (sender, schoolId) => {
+      if (sender.kind !== 'entra') return true;
+      const allowed = services.schools.get(schoolId)?.senders;
+      return allowed === undefined || allowed.includes(sender.id);
+    },
+    receiveSignal: (signal, ctx) =>
+      receiveSignal(services, signal, ctx.sender, {
+        correlationId: ctx.correlationId,
+        log: logger.child({ correlationId: ctx.correlationId }),
+      }),
+  });
+
+  const url = await listen(server, env.PORT, env.HOST);
+  logger.info(
+    {
+      url,
+      localMode: config.localMode,
+      schools: config.schools.length,
+      schoolsFile: config.schoolsFile,
+      intake: { apiKeys: apiKeys.length, entra: config.entraIntake !== undefined },
+    },
+    'Handle with Care bot started',
+  );
+  if (apiKeys.length === 0 && !config.entraIntake) {
+    logger.warn('no intake credential configured: /api/signals refuses every request; signals can only be typed in Teams');
+  }
+  if (env.NODE_ENV === 'production' && apiKeys.length > 0) {
+    logger.warn('INTAKE_API_KEYS is set in production: prefer Microsoft Entra tokens for sender systems');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, env.SHUTDOWN_GRACE_MS);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.server.closeIdleConnections?.();
+      });
+      const open = await store.size();
+      store.close();
+      // Forgetting open cases on shutdown is the design: the senders' signals are with them.
+      logger.info({ openCases: open }, 'stopped; open cases are forgotten by design');
+    })());
+  return { url, config, services, server, logger, stop };
+}
+
+async function main(): Promise<void> {
+  let app: RunningApp;
+  try {
+    // A .env file beside the app is read if present; the environment wins over it.
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    app = await startApp();
+  } catch (error) {
+    const logger = createLogger();
+    if (isHwcError(error, 'config.invalid')) {
+      logger.fatal({ code: error.code }, error.message);
+    } else {
+      // Nothing of a pupil exists before start-up, so the whole error may be logged here.
+      logger.fatal({ err: error, correlationId: newCorrelationId() }, 'could not start');
+    }
+    process.exitCode = 1;
+    return;
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.logger.info({ signal }, 'shutting down');
+      void app.stop().then(() => process.exit(0));
+    });
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,252 @@
+import {
+  ActivityTypes,
+  CallerIdConstants,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  StatusCodes,
+  type Activity,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  type TurnContext,
+} from 'botbuilder';
+// botframework-connector is botbuilder's own auth package (same pinned version); CloudAdapter maps
+// only its AuthenticationError to 401, so the hardening below must throw exactly that class.
+import {
+  AuthenticationConstants,
+  AuthenticationError,
+  type AuthenticateRequestResult,
+  type ClaimsIdentity,
+} from 'botframework-connector';
+import { HwcError, isHwcError } from '../domain/errors';
+import { newCorrelationId, type Logger } from '../logging/logger';
+
+export interface BotAuthSettings {
+  appId?: string;
+  appPassword?: string;
+  appType?: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  tenantId?: string;
+  /** test/ops overrides for the channel's OpenID metadata and token issuer */
+  openIdMetadataUrl?: string;
+  tokenIssuer?: string;
+}
+
+/** turnState key under which the HTTP layer may put the request's correlation id. */
+export const CORRELATION_ID_KEY = 'correlationId';
+
+/**
+ * The bot's CloudAdapter: JWT-validated Bot Framework requests (unless running locally without an
+ * app id) and a turn error handler that tells the user something neutral and logs no user text.
+ */
+export function createBotAdapter(settings: BotAuthSettings, logger: Logger): CloudAdapter {
+  const appId = settings.appId?.trim() || undefined;
+  if (!appId) {
+    if (process.env.NODE_ENV === 'production') {
+      throw new HwcError(
+        'config.invalid',
+        'Bot Framework authentication cannot be off in production: set the app id',
+      );
+    }
+    logger.warn(
+      { event: 'bot.auth.off' },
+      '!!! Bot Framework authentication is OFF (local mode: no app id). /api/messages accepts unauthenticated requests. Never run like this in production. !!!',
+    );
+  }
+
+  const adapter = new CloudAdapter(new HardenedBotFrameworkAuthentication(botAuthConfig(settings, appId)));
+  if (appId && (settings.openIdMetadataUrl || settings.tokenIssuer)) {
+    logger.warn(
+      {
+        event: 'bot.auth.overridden',
+        openIdMetadataUrl: settings.openIdMetadataUrl,
+        tokenIssuer: settings.tokenIssuer,
+      },
+      'Bot Framework channel token validation uses overridden OpenID metadata / issuer',
+    );
+  }
+  adapter.onTurnError = (context, error) => handleTurnError(context, error, logger);
+  return adapter;
+}
+
+/**
+ * The plain config object for ConfigurationBotFrameworkAuthentication. With no override it holds
+ * only the app credentials, and botbuilder uses its public-cloud defaults. As soon as any of the
+ * "parameterised" keys (ToChannelFromBotLoginUrl, ToChannelFromBotOAuthScope,
+ * ToBotFromChannelTokenIssuer, OAuthUrl, ToBotFromChannelOpenIdMetadataUrl,
+ * ToBotFromEmulatorOpenIdMetadataUrl, CallerId) is set, botbuilder 4.23 takes *all* of them from the
+ * config (BotFrameworkAuthenticationFactory.create), leaving unset ones undefined. So an override sets
+ * all seven (public-cloud values for the ones not overridden) plus ValidateAuthority. The emulator
+ * metadata URL follows the channel override, so no token path reaches login.botframework.com.
+ */
+export function botAuthConfig(
+  settings: BotAuthSettings,
+  appId = settings.appId?.trim() || undefined,
+): ConfigurationBotFrameworkAuthenticationOptions {
+  const config: ConfigurationBotFrameworkAuthenticationOptions = {};
+  if (appId) {
+    config.MicrosoftAppId = appId;
+    config.MicrosoftAppType = settings.appType ?? 'MultiTenant';
+    if (settings.appPassword) config.MicrosoftAppPassword = settings.appPassword;
+    if (settings.tenantId) config.MicrosoftAppTenantId = settings.tenantId;
+  }
+  if (settings.openIdMetadataUrl || settings.tokenIssuer) {
+    Object.assign(config, {
+      ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+      ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+      ToBotFromChannelTokenIssuer:
+        settings.tokenIssuer || AuthenticationConstants.ToBotFromChannelTokenIssuer,
+      OAuthUrl: AuthenticationConstants.OAuthUrl,
+      ToBotFromChannelOpenIdMetadataUrl:
+        settings.openIdMetadataUrl || AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+      ToBotFromEmulatorOpenIdMetadataUrl:
+        settings.openIdMetadataUrl || AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+      CallerId: CallerIdConstants.PublicAzureChannel,
+      ValidateAuthority: true,
+    } satisfies ConfigurationBotFrameworkAuthenticationOptions);
+  }
+  return config;
+}
+
+const JWT_LIBRARY_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
+
+/**
+ * botbuilder 4.23 rethrows jsonwebtoken's errors (bad signature, token not yet valid, malformed)
+ * as they are, which CloudAdapter answers with 500 and the library's message. A token that does not
+ * verify is the caller's problem: answer 401.
+ */
+class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override async authenticateRequest(
+    activity: Activity,
+    authHeader: string,
+  ): Promise<AuthenticateRequestResult> {
+    try {
+      return await super.authenticateRequest(activity, authHeader);
+    } catch (err) {
+      throw asAuthenticationError(err);
+    }
+  }
+
+  override async authenticateStreamingRequest(
+    authHeader: string,
+    channelIdHeader: string,
+  ): Promise<AuthenticateRequestResult> {
+    try {
+      return await super.authenticateStreamingRequest(authHeader, channelIdHeader);
+    } catch (err) {
+      throw asAuthenticationError(err);
+    }
+  }
+
+  override async authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
+    try {
+      return await super.authenticateChannelRequest(authHeader);
+    } catch (err) {
+      throw asAuthenticationError(err);
+    }
+  }
+}
+
+function asAuthenticationError(err: unknown): unknown {
+  if (err instanceof Error && JWT_LIBRARY_ERRORS.has(err.name)) {
+    return new AuthenticationError('Unauthorized. Token could not be verified.', StatusCodes.UNAUTHORIZED);
+  }
+  return err;
+}
+
+const NEUTRAL_TEXT = {
+  nl: (ref: string) => `Er ging iets mis. Probeer het later opnieuw. (referentie: ${ref})`,
+  en: (ref: string) => `Something went wrong. Please try again later. (reference: ${ref})`,
+};
+
+/** Activity types after which the user gets a chat message; others (reactions, events, typing) only log. */
+const REPLY_AFTER: ReadonlySet<string> = new Set([
+  ActivityTypes.Message,
+  ActivityTypes.ConversationUpdate,
+  ActivityTypes.InstallationUpdate,
+]);
+
+async function handleTurnError(context: TurnContext, error: unknown, logger: Logger): Promise<void> {
+  const correlationId = correlationIdOf(context);
+  const activity: Partial<Activity> = context.activity ?? {};
+  logger.error(
+    {
+      event: 'bot.turn.error',
+      correlationId,
+      activityType: activity.type,
+      ...(activity.type === ActivityTypes.Invoke ? { invokeName: activity.name } : {}),
+      ...describeError(error),
+    },
+    'Unhandled error in a bot turn',
+  );
+
+  const text = (isEnglish(activity.locale ?? context.locale) ? NEUTRAL_TEXT.en : NEUTRAL_TEXT.nl)(
+    correlationId,
+  );
+  try {
+    if (activity.type === ActivityTypes.Invoke) {
+      // CloudAdapter answers an invoke from the invoke response left in turnState; without one it
+      // would answer 501 (or whatever the handler set before it threw). Error out explicitly.
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: {
+          status: StatusCodes.INTERNAL_SERVER_ERROR,
+          body:
+            activity.name === 'adaptiveCard/action'
+              ? {
+                  statusCode: StatusCodes.INTERNAL_SERVER_ERROR,
+                  type: 'application/vnd.microsoft.error',
+                  value: { code: 'InternalServerError', message: text },
+                }
+              : undefined,
+        },
+      });
+    } else if (REPLY_AFTER.has(activity.type ?? '') && activity.conversation?.id && activity.serviceUrl) {
+      await context.sendActivity(text);
+    }
+  } catch (noticeError) {
+    logger.error(
+      { event: 'bot.turn.error-notice-failed', correlationId, ...describeError(noticeError) },
+      'Could not tell the user about a turn error',
+    );
+  }
+}
+
+function correlationIdOf(context: TurnContext): string {
+  const existing: unknown = context.turnState.get(CORRELATION_ID_KEY);
+  if (typeof existing === 'string' && existing.trim() !== '') return existing;
+  const generated = newCorrelationId();
+  context.turnState.set(CORRELATION_ID_KEY, generated);
+  return generated;
+}
+
+function isEnglish(locale: string | undefined): boolean {
+  return (locale ?? '').trim().toLowerCase().startsWith('en');
+}
+
+/**
+ * Log fields for an error without its message, which may carry user text: name, HwcError code (and
+ * its message, which by contract holds ids and field names only), HTTP status, and stack frames.
+ * Flat keys, because the logger redacts any `name` field.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { errorName: typeof error };
+  const fields: Record<string, unknown> = { errorName: error.name };
+  if (isHwcError(error)) {
+    fields.errorCode = error.code;
+    fields.errorMessage = error.message;
+  }
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number') fields.httpStatus = status;
+  fields.errorStack = stackFrames(error);
+  return fields;
+}
+
+function stackFrames(error: Error): string {
+  let stack = error.stack ?? '';
+  // Drop the "Name: message" head, however many lines the message spans, then keep frames only.
+  const head = `${error.name}: ${error.message}`;
+  if (stack.startsWith(head)) stack = stack.slice(head.length);
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim())
+    .join('\n');
+}

@@ -1,0 +1,16 @@
+import type { CloudAdapter } from 'botbuilder';
+import * as restify from 'restify';
+import type { HandleWithCareBot } from './handle-with-care-bot';
+
+export const MESSAGES_PATH = '/api/messages';
+
+/** POST /api/messages: Bot Framework activities, JWT-validated by the adapter. */
+export function registerBotRoute(server: restify.Server, adapter: CloudAdapter, bot: HandleWithCareBot): void {
+  server.post(
+    MESSAGES_PATH,
+    restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }),
+    async (req: restify.Request, res: restify.Response) => {
+      await adapter.process(req, res, (context) => bot.run(context));
+    },
+  );
+}

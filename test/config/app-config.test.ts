@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, loadSchoolsFile, readEnvOptions } from '../../src/config/app-config';
+import { HwcError } from '../../src/domain/errors';
+
+const appId = '11111111-2222-4333-8444-555555555555';
+const tenant = '99999999-8888-4777-8666-555555555555';
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof HwcError, 'expected an HwcError');
+    assert.equal(error.code, 'config.invalid');
+    return error.message;
+  }
+  assert.fail('expected a configuration error');
+}
+
+describe('configuration', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hwc-config-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function schoolsFile(content: string, name = 'schools.yaml'): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  }
+
+  it('starts in local mode from .env.sample and the demo schools file, as they are', () => {
+    const env = parseEnv(readFileSync('.env.sample', 'utf8'));
+    const config = loadConfig(env);
+    assert.equal(config.localMode, true);
+    assert.equal(config.schools.length, 1);
+    assert.equal(config.env.PORT, 3978);
+  });
+
+  it('names a missing SCHOOLS_FILE', () => {
+    assert.match(messageOf(() => readEnvOptions({})), /SCHOOLS_FILE: is required/);
+  });
+
+  it('names a PORT that is not a port', () => {
+    assert.match(messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', PORT: 'eighty' })), /PORT:/);
+  });
+
+  it('names every wrong setting at once', () => {
+    const message = messageOf(() =>
+      readEnvOptions({ SCHOOLS_FILE: 'x', MicrosoftAppId: 'not-a-guid', LOG_LEVEL: 'loud' }),
+    );
+    assert.match(message, /MicrosoftAppId: expected a GUID/);
+    assert.match(message, /LOG_LEVEL:/);
+  });
+
+  it('refuses to start in production without a MicrosoftAppId (no unauthenticated bot in production)', () => {
+    assert.match(
+      messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', NODE_ENV: 'production' })),
+      /MicrosoftAppId: is required when NODE_ENV=production/,
+    );
+  });
+
+  it('asks for the password and tenant of a single-tenant bot', () => {
+    const message = messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', MicrosoftAppId: appId }));
+    assert.match(message, /MicrosoftAppPassword: is required/);
+    assert.match(message, /MicrosoftAppTenantId: is required/);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const options = readEnvOptions({
+      SCHOOLS_FILE: 'x',
+      NODE_ENV: 'production',
+      MicrosoftAppId: appId,
+      MicrosoftAppPassword: 'secret',
+      MicrosoftAppTenantId: tenant,
+    });
+    assert.equal(options.MicrosoftAppType, 'SingleTenant');
+  });
+
+  it('says which schools file cannot be read', () => {
+    assert.match(
+      messageOf(() => loadSchoolsFile(path.join(dir, 'missing.yaml'))),
+      /SCHOOLS_FILE: cannot read .*missing\.yaml \(ENOENT\)/,
+    );
+  });
+
+  it('says where a schools file is not valid YAML', () => {
+    assert.match(messageOf(() => loadSchoolsFile(schoolsFile('schools: [\n  - id: x\n   bad', 'bad.yaml'))), /not valid YAML or JSON/);
+  });
+
+  it('names the field of a school that is wrong', () => {
+    const file = schoolsFile(
+      JSON.stringify({
+        schools: [
+          {
+            id: 'a-school',
+            name: 'Testschool',
+            lessonStart: '8.30',
+            dayEnd: '15:00',
+            coordinators: [{ id: appId, name: 'Invented Person' }],
+          },
+        ],
+      }),
+      'wrong.json',
+    );
+    assert.match(messageOf(() => loadSchoolsFile(file)), /schools\.0\.lessonStart: expected a time as HH:mm/);
+  });
+
+  it('refuses a school without coordinators and duplicate school ids', () => {
+    const school = { id: 'a-school', name: 'Testschool', lessonStart: '08:30', dayEnd: '15:00' };
+    assert.match(
+      messageOf(() => loadSchoolsFile(schoolsFile(JSON.stringify({ schools: [{ ...school, coordinators: [] }] }), 'c.json'))),
+      /at least one coordinator/,
+    );
+    const withCoordinator = { ...school, coordinators: [{ id: appId, name: 'Invented Person' }] };
+    assert.match(
+      messageOf(() => loadSchoolsFile(schoolsFile(JSON.stringify({ schools: [withCoordinator, withCoordinator] }), 'd.json'))),
+      /school ids must be unique/,
+    );
+  });
+
+  it('reads a one-school JSON file with defaults for time zone, school days and holidays', () => {
+    const file = schoolsFile(
+      JSON.stringify({
+        schools: [
+          { id: 'solo', name: 'Solo', lessonStart: '08:15', dayEnd: '14:30', coordinators: [{ id: appId, name: 'Invented' }] },
+        ],
+      }),
+      'solo.json',
+    );
+    const [school] = loadSchoolsFile(file).schools;
+    assert.equal(school?.timeZone, 'Europe/Amsterdam');
+    assert.deepEqual(school?.schoolDays, ['mon', 'tue', 'wed', 'thu', 'fri']);
+    assert.deepEqual(school?.holidays, []);
+  });
+
+  it('refuses an unknown setting in the schools file rather than ignoring a typo', () => {
+    const file = schoolsFile(
+      JSON.stringify({
+        schools: [
+          { id: 'solo', name: 'Solo', lessonStart: '08:15', dayEnd: '14:30', coordinator: [], coordinators: [{ id: appId, name: 'I' }] },
+        ],
+      }),
+      'typo.json',
+    );
+    assert.match(messageOf(() => loadSchoolsFile(file)), /coordinator/);
+  });
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import { claimCase, openCase, type HwcCase } from '../../src/domain/case';
+import { HwcError } from '../../src/domain/errors';
+import { mutateCase } from '../../src/store/case-store';
+import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
+import { coordinatorA, coordinatorB, pupil, testSchool } from '../support/fixtures';
+
+function makeCase(id: string): HwcCase {
+  return openCase({
+    id,
+    schoolId: testSchool.id,
+    pupil,
+    source: 'municipality',
+    receivedAt: new Date(0),
+    supportDay: { date: '2026-11-23', lessonStart: new Date(1000), dayEnd: new Date(2000) },
+  });
+}
+
+describe('the in-memory case store', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => clock.restore());
+
+  it('forgets a case by itself at its expiry, and says which one expired', async () => {
+    const expired: string[] = [];
+    const store = new InMemoryCaseStore({ onExpired: (id) => expired.push(id) });
+    await store.create(makeCase('a'), new Date(5_000));
+    await store.create(makeCase('b'), new Date(60_000));
+    await clock.tickAsync(5_000);
+    assert.deepEqual(expired, ['a']);
+    assert.equal(await store.get('a'), undefined);
+    assert.ok(await store.get('b'));
+    await clock.tickAsync(55_000);
+    assert.deepEqual(expired, ['a', 'b']);
+    assert.equal(await store.size(), 0);
+    store.close();
+  });
+
+  it('does not hand out an expired case even when no timer fired (the process slept)', async () => {
+    let now = 0;
+    const store = new InMemoryCaseStore({ now: () => now });
+    await store.create(makeCase('a'), new Date(1_000));
+    now = 10_000; // the wall clock jumped; the timer has not run
+    assert.equal(await store.get('a'), undefined);
+    store.close();
+  });
+
+  it('replaces a case only at the version it was read', async () => {
+    const store = new InMemoryCaseStore();
+    const c = makeCase('a');
+    await store.create(c, new Date(60_000));
+    assert.equal(await store.replace(1, { ...c, version: 2 }), true);
+    assert.equal(await store.replace(1, { ...c, version: 2 }), false);
+    store.close();
+  });
+
+  it('when two coordinators claim at once, only one wins', async () => {
+    const store = new InMemoryCaseStore();
+    await store.create(makeCase('race'), new Date(60_000));
+    const outcomes = await Promise.allSettled([
+      mutateCase(store, 'race', (c) => claimCase(testSchool, c, coordinatorA, new Date())),
+      mutateCase(store, 'race', (c) => claimCase(testSchool, c, coordinatorB, new Date())),
+    ]);
+    const winners = outcomes.filter((o) => o.status === 'fulfilled');
+    const losers = outcomes.filter((o) => o.status === 'rejected');
+    assert.equal(winners.length, 1);
+    assert.equal(losers.length, 1);
+    assert.ok(losers[0]?.status === 'rejected' && (losers[0].reason as HwcError).code === 'case.already-claimed');
+    const stored = await store.get('race');
+    assert.equal(stored?.version, 2);
+    store.close();
+  });
+
+  it('reports a case that is gone as not found', async () => {
+    const store = new InMemoryCaseStore();
+    await assert.rejects(
+      mutateCase(store, 'missing', (c) => ({ case: c, changed: false })),
+      (error: HwcError) => error.code === 'case.not-found',
+    );
+    store.close();
+  });
+});
