@@ -6,6 +6,8 @@ export const coordinatorA = { id: '0b7f4c2e-1d3a-4e5f-8a9b-0c1d2e3f4a5b', name: 
 export const coordinatorB = { id: '1c8a5d3f-2e4b-4f60-9bac-1d2e3f4a5b6c', name: 'Gerrit Hoogeveen' };
 export const deputy = { id: '2d9b6e40-3f5c-4071-8cbd-2e3f4a5b6c7d', name: 'Anouk Zwaneveld' };
 export const intakeUser = { id: '3eac7f51-4061-4182-9dce-3f4a5b6c7d8e', name: 'Pieter Lindeboom' };
+export const stranger = { id: '5a0e9173-6283-43a4-bfe0-5b6c7d8e9fa0', name: 'Hidde Zonneveld' };
+/** A coordinator, but of another school. */
 export const outsider = { id: '4fbd8062-5172-4293-aedf-4a5b6c7d8e9f', name: 'Karin Molenbeek' };
 
 export const testSchool: School = {

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startApp, type RunningApp, type StartOptions } from '../../src/index';
+import type { School } from '../../src/domain/school';
+import { FakeBotConnector } from './fake-bot-connector';
+import { testSchool, otherSchool } from './fixtures';
+
+export const TEST_API_KEY = 'test-intake-key-0123456789abcdef';
+export const TENANT_ID = '7a1e5c3b-9d2f-4e8a-b6c4-0f1e2d3c4b5a';
+
+/** Captures every log line the app writes, so tests can read them. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    callback();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestApp {
+  app: RunningApp;
+  connector: FakeBotConnector;
+  logs: LogCapture;
+  /** Every HTTP response body the tests read, for the privacy checks. */
+  responses: string[];
+  postSignal(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: string; headers: Headers }>;
+  invoke(userId: string, verb: string, data: unknown, extra?: Record<string, unknown>): Promise<InvokeResult>;
+  message(userId: string, text: string, extra?: Record<string, unknown>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface InvokeResult {
+  status: number;
+  card: Record<string, unknown> | undefined;
+  text: string;
+}
+
+/** The whole bot on 127.0.0.1, in local mode, talking to a fake Bot Connector. */
+export async function startTestApp(
+  options: { schools?: School[]; env?: Record<string, string>; start?: Partial<StartOptions> } = {},
+): Promise<TestApp> {
+  const connector = new FakeBotConnector();
+  await connector.start();
+  const dir = mkdtempSync(path.join(tmpdir(), 'hwc-app-'));
+  const schoolsFile = path.join(dir, 'schools.json');
+  writeFileSync(schoolsFile, JSON.stringify({ schools: options.schools ?? [testSchool, otherSchool] }));
+  const logs = new LogCapture();
+  const app = await startApp({
+    env: {
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      SCHOOLS_FILE: schoolsFile,
+      INTAKE_API_KEYS: TEST_API_KEY,
+      TEAMS_SERVICE_URL: connector.url,
+      SHUTDOWN_GRACE_MS: '500',
+      ...options.env,
+    },
+    log: { destination: logs },
+    ...options.start,
+  });
+  const responses: string[] = [];
+
+  const postActivity = async (activity: Record<string, unknown>) => {
+    const res = await fetch(`${app.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+    const text = await res.text();
+    responses.push(text);
+    return { status: res.status, text };
+  };
+
+  const baseActivity = (userId: string) => ({
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    from: { id: `29:${userId}`, aadObjectId: userId, name: 'Invented User' },
+    recipient: { id: '28:hwc-test-bot', name: 'Handle with Care' },
+    conversation: { id: `a:personal-${userId}`, conversationType: 'personal', tenantId: TENANT_ID },
+    channelData: { tenant: { id: TENANT_ID } },
+    locale: 'nl-NL',
+    timestamp: new Date().toISOString(),
+  });
+
+  return {
+    app,
+    connector,
+    logs,
+    responses,
+    async postSignal(body, headers = {}) {
+      const res = await fetch(`${app.url}/api/signals`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-API-Key': TEST_API_KEY, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      responses.push(text);
+      return { status: res.status, body: text, headers: res.headers };
+    },
+    async invoke(userId, verb, data, extra = {}) {
+      const { status, text } = await postActivity({
+        ...baseActivity(userId),
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        id: `invoke-${Math.random().toString(36).slice(2)}`,
+        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+        ...extra,
+      });
+      const parsed = text ? (JSON.parse(text) as { value?: Record<string, unknown> }) : {};
+      return { status, card: parsed.value, text };
+    },
+    async message(userId, text, extra = {}) {
+      const { status } = await postActivity({
+        ...baseActivity(userId),
+        type: 'message',
+        id: `msg-${Math.random().toString(36).slice(2)}`,
+        text,
+        ...extra,
+      });
+      return status;
+    },
+    async stop() {
+      await app.stop();
+      await connector.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The case id in the action data of a posted shell card. */
+export function caseIdOf(activityBody: Record<string, unknown> | null): string {
+  const text = JSON.stringify(activityBody);
+  const match = /"caseId":"([0-9a-f-]{36})"/.exec(text);
+  if (!match?.[1]) throw new Error('no case id in the activity');
+  return match[1];
+}
