@@ -72,7 +72,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
     ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
   });
-  const services: Services = { schools: schoolRegistry(config.schools), store, messenger, clock, newId: randomUUID };
+  const services: Services = {
+    schools: schoolRegistry(config.schools),
+    store,
+    messenger,
+    clock,
+    newId: randomUUID,
+  };
   const bot = new HandleWithCareBot({
     services,
     router: new VerbRouter(verbHandlers(services)),
@@ -117,7 +123,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     'Handle with Care bot started',
   );
   if (apiKeys.length === 0 && !config.entraIntake) {
-    logger.warn('no intake credential configured: /api/signals refuses every request; signals can only be typed in Teams');
+    logger.warn(
+      'no intake credential configured: /api/signals refuses every request; signals can only be typed in Teams',
+    );
   }
   if (env.NODE_ENV === 'production' && apiKeys.length > 0) {
     logger.warn('INTAKE_API_KEYS is set in production: prefer Microsoft Entra tokens for sender systems');

@@ -73,11 +73,15 @@ async function markOthersTaken(
   const others = c.shells.filter((s) => s.staffId !== owner.id);
   const results = await Promise.allSettled(
     others.map((shell) =>
-      services.messenger.updateCard(shell, shellCard(c.id, {}, stringsFor(undefined).shell.claimedBy(owner.name))),
+      services.messenger.updateCard(
+        shell,
+        shellCard(c.id, {}, stringsFor(undefined).shell.claimedBy(owner.name)),
+      ),
     ),
   );
   const failed = results.filter((r) => r.status === 'rejected').length;
-  if (failed > 0) ctx.log.warn({ caseId: c.id, failed }, 'could not update every coordinator card after a claim');
+  if (failed > 0)
+    ctx.log.warn({ caseId: c.id, failed }, 'could not update every coordinator card after a claim');
 }
 
 /** 'Niet onze leerling': the case is closed and deleted, and every card for it turns neutral. */

@@ -28,7 +28,10 @@ export interface PostedMessage {
  */
 export interface Messenger {
   /** Opens (or reuses) the 1:1 chat with the person and posts the card the factory builds. */
-  sendCard(to: StaffRecipient, card: (recipient: RecipientContext) => AdaptiveCardJson): Promise<PostedMessage>;
+  sendCard(
+    to: StaffRecipient,
+    card: (recipient: RecipientContext) => AdaptiveCardJson,
+  ): Promise<PostedMessage>;
   updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void>;
 }
 

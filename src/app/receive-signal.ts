@@ -61,8 +61,14 @@ export async function receiveSignal(
 
   if (shells.length === 0) {
     await services.store.delete(created.id);
-    log.error({ origin: origin.kind, coordinators: school.coordinators.length }, 'no coordinator reachable; signal not kept');
-    throw new HwcError('delivery.no-coordinator-reachable', `no coordinator of school ${school.id} could be reached`);
+    log.error(
+      { origin: origin.kind, coordinators: school.coordinators.length },
+      'no coordinator reachable; signal not kept',
+    );
+    throw new HwcError(
+      'delivery.no-coordinator-reachable',
+      `no coordinator of school ${school.id} could be reached`,
+    );
   }
 
   try {
@@ -77,7 +83,12 @@ export async function receiveSignal(
   }
 
   log.info(
-    { origin: origin.kind, deliveredTo: shells.length, coordinators: school.coordinators.length, supportDay: supportDay.date },
+    {
+      origin: origin.kind,
+      deliveredTo: shells.length,
+      coordinators: school.coordinators.length,
+      supportDay: supportDay.date,
+    },
     'signal delivered',
   );
   return { signalId: services.newId(), deliveredTo: shells.length };

@@ -96,7 +96,10 @@ export async function submitIntakeForm(
   const schools = intakeSchoolsOf(services, staffId);
   if (schools.length === 0) {
     ctx.log.warn('intake form submitted by someone without an intake role');
-    return { kind: 'not-allowed', card: renderCard('notice', { title: t.notAvailable.title, body: t.intake.notAllowed }) };
+    return {
+      kind: 'not-allowed',
+      card: renderCard('notice', { title: t.notAvailable.title, body: t.intake.notAllowed }),
+    };
   }
   const schoolId = values.schoolId || (schools.length === 1 ? (schools[0]?.id ?? '') : '');
   const today = todayFor(schools, services.clock());

@@ -30,7 +30,10 @@ function templateFor(name: CardTemplateName): Template {
 }
 
 /** Expands a template with its typed data. The result is a fresh object the caller may change. */
-export function renderCard<N extends CardTemplateName>(name: N, data: CardDataByTemplate[N]): AdaptiveCardJson {
+export function renderCard<N extends CardTemplateName>(
+  name: N,
+  data: CardDataByTemplate[N],
+): AdaptiveCardJson {
   const card = templateFor(name).expand({ $root: data }) as AdaptiveCardJson;
   delete card.$schema;
   return card;

@@ -42,14 +42,19 @@ const envSchema = z.object({
   MicrosoftAppTenantId: optionalGuid,
   ToBotFromChannelOpenIdMetadataUrl: optionalUrl,
   ToBotFromChannelTokenIssuer: optionalText,
-  TEAMS_SERVICE_URL: z.url({ message: 'expected an absolute URL' }).default('https://smba.trafficmanager.net/teams/'),
+  TEAMS_SERVICE_URL: z
+    .url({ message: 'expected an absolute URL' })
+    .default('https://smba.trafficmanager.net/teams/'),
   INTAKE_API_KEYS: optionalText,
   INTAKE_ENTRA_AUDIENCE: optionalText,
   INTAKE_ENTRA_TENANT_ID: optionalGuid,
   INTAKE_ENTRA_ISSUER: optionalText,
   INTAKE_ENTRA_JWKS_URL: optionalUrl,
   INTAKE_ENTRA_ROLE: z.string().trim().min(1).default('Signals.Send'),
-  SCHOOLS_FILE: z.string({ message: 'is required: the path of the schools file (JSON or YAML)' }).trim().min(1, 'is required: the path of the schools file (JSON or YAML)'),
+  SCHOOLS_FILE: z
+    .string({ message: 'is required: the path of the schools file (JSON or YAML)' })
+    .trim()
+    .min(1, 'is required: the path of the schools file (JSON or YAML)'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
@@ -106,7 +111,9 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
     }
   }
   if (options.INTAKE_ENTRA_AUDIENCE && !(options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId)) {
-    problems.push('INTAKE_ENTRA_TENANT_ID: is required with INTAKE_ENTRA_AUDIENCE (or set MicrosoftAppTenantId)');
+    problems.push(
+      'INTAKE_ENTRA_TENANT_ID: is required with INTAKE_ENTRA_AUDIENCE (or set MicrosoftAppTenantId)',
+    );
   }
   if (problems.length > 0) throw configError(problems);
   return options;
@@ -146,9 +153,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           tenantId,
           audience: options.INTAKE_ENTRA_AUDIENCE,
           issuer: options.INTAKE_ENTRA_ISSUER ?? `https://login.microsoftonline.com/${tenantId}/v2.0`,
-          jwksUrl: options.INTAKE_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
+          jwksUrl:
+            options.INTAKE_ENTRA_JWKS_URL ??
+            `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
           requiredRole: options.INTAKE_ENTRA_ROLE,
         }
       : undefined;
-  return { env: options, localMode: !options.MicrosoftAppId, schools, schoolsFile, ...(entraIntake ? { entraIntake } : {}) };
+  return {
+    env: options,
+    localMode: !options.MicrosoftAppId,
+    schools,
+    schoolsFile,
+    ...(entraIntake ? { entraIntake } : {}),
+  };
 }

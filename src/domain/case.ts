@@ -65,7 +65,10 @@ export function canCoordinate(school: School, c: HwcCase, staffId: string): bool
 
 export function assertCanCoordinate(school: School, c: HwcCase, staffId: string): void {
   if (!canCoordinate(school, c, staffId)) {
-    throw new HwcError('case.not-authorized', `staff member is not a coordinator or deputy of school ${c.schoolId}`);
+    throw new HwcError(
+      'case.not-authorized',
+      `staff member is not a coordinator or deputy of school ${c.schoolId}`,
+    );
   }
 }
 

@@ -72,8 +72,7 @@ export interface SignalViolation {
 }
 
 export type SignalParseResult =
-  | { ok: true; signal: SignalInput }
-  | { ok: false; extraFields: boolean; violations: SignalViolation[] };
+  { ok: true; signal: SignalInput } | { ok: false; extraFields: boolean; violations: SignalViolation[] };
 
 export const EXTRA_FIELDS_MESSAGE =
   "A Handle with Care signal carries only the pupil's name and date of birth (and the school and source); other fields are refused.";

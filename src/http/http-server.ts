@@ -11,10 +11,13 @@ export function createHttpServer(logger: Logger): restify.Server {
     res.send(200, { status: 'ok' });
     next();
   });
-  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error, callback: () => void) => {
-    logger.warn({ method: req.method, path: req.path(), err: { name: err.name } }, 'request failed');
-    callback();
-  });
+  server.on(
+    'restifyError',
+    (req: restify.Request, _res: restify.Response, err: Error, callback: () => void) => {
+      logger.warn({ method: req.method, path: req.path(), err: { name: err.name } }, 'request failed');
+      callback();
+    },
+  );
   return server;
 }
 

@@ -108,12 +108,14 @@ const nl: Strings = {
     undeliveredTitle: 'Niet afgeleverd',
     undeliveredBody:
       'Het signaal kon bij geen enkele coördinator worden afgeleverd en is niet bewaard. Probeer het zo opnieuw, of bel de coördinator.',
-    notAllowed: 'Je staat bij geen school geregistreerd als iemand die Handle with Care-signalen mag invoeren.',
+    notAllowed:
+      'Je staat bij geen school geregistreerd als iemand die Handle with Care-signalen mag invoeren.',
   },
-  help: "Ik zet Handle with Care-signalen voor je klaar. Typ **nieuw signaal** om er zelf een in te voeren. Signalen worden nergens bewaard.",
+  help: 'Ik zet Handle with Care-signalen voor je klaar. Typ **nieuw signaal** om er zelf een in te voeren. Signalen worden nergens bewaard.',
   welcome:
     'Welkom bij Handle with Care. Als er een signaal voor jouw school binnenkomt, krijg je hier een kaart. Typ **help** voor meer.',
-  unsupportedClient: 'Deze versie van Teams kan deze kaart niet tonen. Werk Teams bij en probeer het opnieuw.',
+  unsupportedClient:
+    'Deze versie van Teams kan deze kaart niet tonen. Werk Teams bij en probeer het opnieuw.',
 };
 
 const en: Strings = {
@@ -144,7 +146,11 @@ const en: Strings = {
     refresh: 'Refresh',
     privacy: 'This signal is stored nowhere. It is deleted when the support day ends.',
   },
-  sources: { police: 'Police', municipality: 'Municipality (school attendance)', 'veilig-thuis': 'Veilig Thuis' },
+  sources: {
+    police: 'Police',
+    municipality: 'Municipality (school attendance)',
+    'veilig-thuis': 'Veilig Thuis',
+  },
   closed: { title: 'Completed', body: 'This Handle with Care task is completed. Its data has been deleted.' },
   notAvailable: {
     title: 'Not available',
@@ -203,9 +209,12 @@ export function formatDay(instant: Date, timeZone: string, locale: string | unde
 }
 
 export function formatTime(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(
-    instant,
-  );
+  return new Intl.DateTimeFormat('nl-NL', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone,
+  }).format(instant);
 }
 
 export function formatDateTime(instant: Date, timeZone: string, locale: string | undefined): string {

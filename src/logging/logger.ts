@@ -20,7 +20,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { service: 'handle-with-care' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['pupil', '*.pupil', 'birthDate', '*.birthDate', 'body', '*.body', 'req.body', 'values', '*.values'],
+        paths: [
+          'pupil',
+          '*.pupil',
+          'birthDate',
+          '*.birthDate',
+          'body',
+          '*.body',
+          'req.body',
+          'values',
+          '*.values',
+        ],
         censor: '[redacted]',
       },
       formatters: { level: (label) => ({ level: label }) },

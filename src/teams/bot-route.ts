@@ -5,7 +5,11 @@ import type { HandleWithCareBot } from './handle-with-care-bot';
 export const MESSAGES_PATH = '/api/messages';
 
 /** POST /api/messages: Bot Framework activities, JWT-validated by the adapter. */
-export function registerBotRoute(server: restify.Server, adapter: CloudAdapter, bot: HandleWithCareBot): void {
+export function registerBotRoute(
+  server: restify.Server,
+  adapter: CloudAdapter,
+  bot: HandleWithCareBot,
+): void {
   server.post(
     MESSAGES_PATH,
     restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }),

@@ -18,7 +18,8 @@ export class ConversationReferences {
 
   remember(activity: Partial<Activity>): void {
     if (activity.serviceUrl) this.lastServiceUrl = activity.serviceUrl;
-    if (activity.recipient?.id) this.botAccount = { id: activity.recipient.id, name: activity.recipient.name ?? '' };
+    if (activity.recipient?.id)
+      this.botAccount = { id: activity.recipient.id, name: activity.recipient.name ?? '' };
     const tenantId = activity.conversation?.tenantId;
     if (tenantId) this.tenant = tenantId;
     const aadObjectId = activity.from?.aadObjectId;

@@ -47,7 +47,10 @@ export class HandleWithCareBot extends TeamsActivityHandler {
       const correlationId = newCorrelationId();
       context.turnState.set(CORRELATION_ID_KEY, correlationId);
       if (this.isForeignTenant(context)) {
-        this.turnContextOf(context).log.warn({ code: 'case.not-authorized' }, 'activity from another tenant ignored');
+        this.turnContextOf(context).log.warn(
+          { code: 'case.not-authorized' },
+          'activity from another tenant ignored',
+        );
         return;
       }
       if (deps.language) context.activity.locale = deps.language;
@@ -97,7 +100,10 @@ export class HandleWithCareBot extends TeamsActivityHandler {
       return;
     }
     const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
-    const command = text.trim().toLowerCase().replace(/[.!?]+$/, '');
+    const command = text
+      .trim()
+      .toLowerCase()
+      .replace(/[.!?]+$/, '');
     if (!newSignalCommands.has(command)) {
       await context.sendActivity(t.help);
       return;
@@ -109,15 +115,28 @@ export class HandleWithCareBot extends TeamsActivityHandler {
       await context.sendActivity(t.intake.notAllowed);
       return;
     }
-    const form = intakeFormCard(this.deps.services, schools, context.activity.locale, this.deps.services.newId());
+    const form = intakeFormCard(
+      this.deps.services,
+      schools,
+      context.activity.locale,
+      this.deps.services.newId(),
+    );
     await context.sendActivity({ attachments: [CardFactory.adaptiveCard(form)] });
   }
 
-  private async replaceMessage(context: TurnContext, card: AdaptiveCardJson, ctx: RequestContext): Promise<void> {
+  private async replaceMessage(
+    context: TurnContext,
+    card: AdaptiveCardJson,
+    ctx: RequestContext,
+  ): Promise<void> {
     const messageId = context.activity.replyToId;
     if (!messageId) return;
     try {
-      await context.updateActivity({ id: messageId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+      await context.updateActivity({
+        id: messageId,
+        type: 'message',
+        attachments: [CardFactory.adaptiveCard(card)],
+      });
     } catch (error) {
       ctx.log.warn({ err: errorSummary(error) }, 'could not replace the card message');
     }
@@ -129,7 +148,8 @@ export class HandleWithCareBot extends TeamsActivityHandler {
   }
 
   private turnContextOf(context: TurnContext): RequestContext {
-    const correlationId = (context.turnState.get(CORRELATION_ID_KEY) as string | undefined) ?? newCorrelationId();
+    const correlationId =
+      (context.turnState.get(CORRELATION_ID_KEY) as string | undefined) ?? newCorrelationId();
     return {
       correlationId,
       log: this.deps.logger.child({ correlationId, activity: context.activity.type }),

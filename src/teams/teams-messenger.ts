@@ -38,7 +38,10 @@ export class TeamsMessenger implements Messenger {
     private readonly options: TeamsMessengerOptions,
   ) {}
 
-  async sendCard(to: StaffRecipient, card: (recipient: RecipientContext) => AdaptiveCardJson): Promise<PostedMessage> {
+  async sendCard(
+    to: StaffRecipient,
+    card: (recipient: RecipientContext) => AdaptiveCardJson,
+  ): Promise<PostedMessage> {
     const known = this.references.get(to.staffId);
     if (known?.reference.conversation && known.reference.serviceUrl) {
       const recipient: RecipientContext = {
@@ -51,13 +54,20 @@ export class TeamsMessenger implements Messenger {
   }
 
   async updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
-    const reference = { conversation: { id: message.conversationId }, serviceUrl: message.serviceUrl, channelId: 'msteams' };
+    const reference = {
+      conversation: { id: message.conversationId },
+      serviceUrl: message.serviceUrl,
+      channelId: 'msteams',
+    };
     await this.run(reference as Partial<ConversationReference>, async (context) => {
       await context.updateActivity({ ...cardActivity(card), id: message.activityId });
     });
   }
 
-  private async post(reference: Partial<ConversationReference>, card: AdaptiveCardJson): Promise<PostedMessage> {
+  private async post(
+    reference: Partial<ConversationReference>,
+    card: AdaptiveCardJson,
+  ): Promise<PostedMessage> {
     let activityId: string | undefined;
     await this.run(reference, async (context) => {
       activityId = (await context.sendActivity(cardActivity(card)))?.id;
@@ -116,8 +126,13 @@ export class TeamsMessenger implements Messenger {
     if (failure !== undefined) throw failure;
   }
 
-  private posted(conversationId: string | undefined, serviceUrl: string | undefined, activityId: string | undefined) {
-    if (!conversationId || !serviceUrl || !activityId) throw new Error('the channel did not return a message id');
+  private posted(
+    conversationId: string | undefined,
+    serviceUrl: string | undefined,
+    activityId: string | undefined,
+  ) {
+    if (!conversationId || !serviceUrl || !activityId)
+      throw new Error('the channel did not return a message id');
     return { conversationId, serviceUrl, activityId };
   }
 }

@@ -43,7 +43,10 @@ export class VerbRouter {
     }
     const parsed = handler.schema.safeParse(data);
     if (!parsed.success) {
-      log.warn({ code: 'action.invalid', verb, fields: parsed.error.issues.map((i) => i.path.join('.')) }, 'card action data refused');
+      log.warn(
+        { code: 'action.invalid', verb, fields: parsed.error.issues.map((i) => i.path.join('.')) },
+        'card action data refused',
+      );
       return { card: noticeCard('notAvailable', invocation.locale) };
     }
     try {

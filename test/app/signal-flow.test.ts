@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
-import { assertNoPupilData, coordinatorA, coordinatorB, intakeUser, outsider, pupil, signal, stranger } from '../support/fixtures';
+import {
+  assertNoPupilData,
+  coordinatorA,
+  coordinatorB,
+  intakeUser,
+  outsider,
+  pupil,
+  signal,
+  stranger,
+} from '../support/fixtures';
 
 // A card goes out with createConversation, or as a send or reply in the chat, as botbuilder chooses.
 const posting = new Set(['create', 'send', 'reply']);
@@ -18,7 +27,8 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
   afterEach(async () => {
     // Whatever a test did: nothing of the pupil in any posted activity or any log line.
     try {
-      for (const activity of t.connector.activities) assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
+      for (const activity of t.connector.activities)
+        assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
       assertNoPupilData(t.logs.text(), 'the log');
     } finally {
       await t.stop();
@@ -28,7 +38,9 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
   async function deliver(): Promise<string> {
     const res = await t.postSignal(signal);
     assert.equal(res.status, 201, res.body);
-    const created = t.connector.activities.find((a) => posting.has(a.kind) && JSON.stringify(a.body).includes('caseId'));
+    const created = t.connector.activities.find(
+      (a) => posting.has(a.kind) && JSON.stringify(a.body).includes('caseId'),
+    );
     assert.ok(created, 'a card was posted');
     return caseIdOf(created.body);
   }
@@ -110,7 +122,10 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
       await t.invoke(coordinatorA.id, 'case.view', {}),
       await t.invoke(coordinatorA.id, 'case.view', { caseId: '../../etc/passwd' }),
       await t.invoke(coordinatorA.id, 'case.view', { caseId: '00000000-0000-4000-8000-000000000000' }),
-      await t.invoke(coordinatorA.id, 'case.view', { caseId: '00000000-0000-4000-8000-000000000000', extra: 1 }),
+      await t.invoke(coordinatorA.id, 'case.view', {
+        caseId: '00000000-0000-4000-8000-000000000000',
+        extra: 1,
+      }),
       await t.invoke(coordinatorA.id, 'case.explode', { caseId: '00000000-0000-4000-8000-000000000000' }),
     ];
     for (const attempt of attempts) {
@@ -175,7 +190,8 @@ describe('a coordinator types in a signal in Teams', () => {
   });
   afterEach(async () => {
     try {
-      for (const activity of t.connector.activities) assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
+      for (const activity of t.connector.activities)
+        assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
       assertNoPupilData(t.logs.text(), 'the log');
     } finally {
       await t.stop();
@@ -194,10 +210,17 @@ describe('a coordinator types in a signal in Teams', () => {
   it("gets the form on 'nieuw signaal', and a valid form posts the cards and is replaced by a neutral confirmation", async () => {
     assert.equal(await t.message(coordinatorA.id, 'Nieuw signaal'), 200);
     const id = formId();
-    const result = await t.invoke(coordinatorA.id, 'intake.submit', { formId: id, ...filled }, { replyToId: 'form-message-1' });
+    const result = await t.invoke(
+      coordinatorA.id,
+      'intake.submit',
+      { formId: id, ...filled },
+      { replyToId: 'form-message-1' },
+    );
     assert.match(cardText(result.card), /Signaal doorgestuurd/);
     assert.match(cardText(result.card), /2 coördinatoren/);
-    const replaced = t.connector.activities.find((a) => a.kind === 'update' && a.activityId === 'form-message-1');
+    const replaced = t.connector.activities.find(
+      (a) => a.kind === 'update' && a.activityId === 'form-message-1',
+    );
     assert.ok(replaced, 'the filled form was replaced');
     assert.match(JSON.stringify(replaced.body), /Signaal doorgestuurd/);
     assert.equal(await t.app.services.store.size(), 1);
@@ -216,7 +239,12 @@ describe('a coordinator types in a signal in Teams', () => {
   it('an invalid form comes back with the fields marked and is not replaced', async () => {
     await t.message(coordinatorA.id, 'new signal');
     const id = formId();
-    const result = await t.invoke(coordinatorA.id, 'intake.submit', { formId: id, pupilName: ' ', birthDate: '2099-01-01', source: 'police' }, { replyToId: 'm' });
+    const result = await t.invoke(
+      coordinatorA.id,
+      'intake.submit',
+      { formId: id, pupilName: ' ', birthDate: '2099-01-01', source: 'police' },
+      { replyToId: 'm' },
+    );
     assert.match(cardText(result.card), /Controleer de gemarkeerde velden/);
     assert.equal(t.connector.activities.filter((a) => a.kind === 'update').length, 0);
     assert.equal(await t.app.services.store.size(), 0);
@@ -233,7 +261,10 @@ describe('a coordinator types in a signal in Teams', () => {
     const reply = t.connector.activities.find((a) => a.kind === 'reply' || a.kind === 'send');
     assert.match(JSON.stringify(reply?.body), /geen school geregistreerd/);
     assert.ok(!JSON.stringify(reply?.body).includes('formId'));
-    const result = await t.invoke(stranger.id, 'intake.submit', { formId: '00000000-0000-4000-8000-000000000001', ...filled });
+    const result = await t.invoke(stranger.id, 'intake.submit', {
+      formId: '00000000-0000-4000-8000-000000000001',
+      ...filled,
+    });
     assert.ok(!cardText(result.card).includes('doorgestuurd'));
     assert.equal(await t.app.services.store.size(), 0);
   });

@@ -8,7 +8,14 @@ import { claimCase, openCase } from '../../src/domain/case';
 import { stringsFor } from '../../src/i18n/strings';
 import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
 import { actionData, cardProblems } from '../support/card-validator';
-import { assertNoPupilData, coordinatorA, coordinatorB, otherSchool, pupil, testSchool } from '../support/fixtures';
+import {
+  assertNoPupilData,
+  coordinatorA,
+  coordinatorB,
+  otherSchool,
+  pupil,
+  testSchool,
+} from '../support/fixtures';
 
 const caseId = '6f1c2a9e-0d4b-4c7a-9e3f-5a6b7c8d9e0f';
 const unclaimed = openCase({
@@ -41,14 +48,29 @@ function everyCard(): [string, AdaptiveCardJson][] {
     cards.push(
       [`shell with a known user (${locale})`, shellCard(caseId, { teamsUserId: '29:abc', locale })],
       [`shell for a first contact (${locale})`, shellCard(caseId, { locale })],
-      [`shell marked as taken (${locale})`, shellCard(caseId, { locale }, t.shell.claimedBy(coordinatorA.name))],
+      [
+        `shell marked as taken (${locale})`,
+        shellCard(caseId, { locale }, t.shell.claimedBy(coordinatorA.name)),
+      ],
       [`view, unclaimed (${locale})`, coordinatorViewCard(testSchool, unclaimed, coordinatorA.id, locale)],
-      [`view, claimed by the viewer (${locale})`, coordinatorViewCard(testSchool, claimed, coordinatorA.id, locale)],
-      [`view, claimed by another (${locale})`, coordinatorViewCard(testSchool, claimed, coordinatorB.id, locale)],
+      [
+        `view, claimed by the viewer (${locale})`,
+        coordinatorViewCard(testSchool, claimed, coordinatorA.id, locale),
+      ],
+      [
+        `view, claimed by another (${locale})`,
+        coordinatorViewCard(testSchool, claimed, coordinatorB.id, locale),
+      ],
       [`closed notice (${locale})`, noticeCard('closed', locale)],
       [`not available notice (${locale})`, noticeCard('notAvailable', locale)],
-      [`intake form, one school (${locale})`, intakeFormCard(services, [testSchool], locale, services.newId())],
-      [`intake form, two schools (${locale})`, intakeFormCard(services, [testSchool, otherSchool], locale, services.newId())],
+      [
+        `intake form, one school (${locale})`,
+        intakeFormCard(services, [testSchool], locale, services.newId()),
+      ],
+      [
+        `intake form, two schools (${locale})`,
+        intakeFormCard(services, [testSchool, otherSchool], locale, services.newId()),
+      ],
       [
         `intake form with errors (${locale})`,
         intakeFormCard(
@@ -60,9 +82,18 @@ function everyCard(): [string, AdaptiveCardJson][] {
           ['pupil.name', 'pupil.birthDate'],
         ),
       ],
-      [`intake sent (${locale})`, renderCard('notice', { title: t.intake.sentTitle, body: t.intake.sentBody(2, testSchool.name) })],
-      [`intake undelivered (${locale})`, renderCard('notice', { title: t.intake.undeliveredTitle, body: t.intake.undeliveredBody })],
-      [`intake not allowed (${locale})`, renderCard('notice', { title: t.notAvailable.title, body: t.intake.notAllowed })],
+      [
+        `intake sent (${locale})`,
+        renderCard('notice', { title: t.intake.sentTitle, body: t.intake.sentBody(2, testSchool.name) }),
+      ],
+      [
+        `intake undelivered (${locale})`,
+        renderCard('notice', { title: t.intake.undeliveredTitle, body: t.intake.undeliveredBody }),
+      ],
+      [
+        `intake not allowed (${locale})`,
+        renderCard('notice', { title: t.notAvailable.title, body: t.intake.notAllowed }),
+      ],
     );
   }
   return cards;
@@ -76,7 +107,10 @@ describe('the cards', () => {
   }
 
   it('the validator itself catches a broken card', () => {
-    assert.notDeepEqual(cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Nonsense' }] }), []);
+    assert.notDeepEqual(
+      cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Nonsense' }] }),
+      [],
+    );
   });
 
   it('every action carries only an opaque id (and a verb for the fallback), never content', () => {

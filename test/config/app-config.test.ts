@@ -42,11 +42,17 @@ describe('configuration', () => {
   });
 
   it('names a missing SCHOOLS_FILE', () => {
-    assert.match(messageOf(() => readEnvOptions({})), /SCHOOLS_FILE: is required/);
+    assert.match(
+      messageOf(() => readEnvOptions({})),
+      /SCHOOLS_FILE: is required/,
+    );
   });
 
   it('names a PORT that is not a port', () => {
-    assert.match(messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', PORT: 'eighty' })), /PORT:/);
+    assert.match(
+      messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', PORT: 'eighty' })),
+      /PORT:/,
+    );
   });
 
   it('names every wrong setting at once', () => {
@@ -89,7 +95,10 @@ describe('configuration', () => {
   });
 
   it('says where a schools file is not valid YAML', () => {
-    assert.match(messageOf(() => loadSchoolsFile(schoolsFile('schools: [\n  - id: x\n   bad', 'bad.yaml'))), /not valid YAML or JSON/);
+    assert.match(
+      messageOf(() => loadSchoolsFile(schoolsFile('schools: [\n  - id: x\n   bad', 'bad.yaml'))),
+      /not valid YAML or JSON/,
+    );
   });
 
   it('names the field of a school that is wrong', () => {
@@ -107,18 +116,29 @@ describe('configuration', () => {
       }),
       'wrong.json',
     );
-    assert.match(messageOf(() => loadSchoolsFile(file)), /schools\.0\.lessonStart: expected a time as HH:mm/);
+    assert.match(
+      messageOf(() => loadSchoolsFile(file)),
+      /schools\.0\.lessonStart: expected a time as HH:mm/,
+    );
   });
 
   it('refuses a school without coordinators and duplicate school ids', () => {
     const school = { id: 'a-school', name: 'Testschool', lessonStart: '08:30', dayEnd: '15:00' };
     assert.match(
-      messageOf(() => loadSchoolsFile(schoolsFile(JSON.stringify({ schools: [{ ...school, coordinators: [] }] }), 'c.json'))),
+      messageOf(() =>
+        loadSchoolsFile(
+          schoolsFile(JSON.stringify({ schools: [{ ...school, coordinators: [] }] }), 'c.json'),
+        ),
+      ),
       /at least one coordinator/,
     );
     const withCoordinator = { ...school, coordinators: [{ id: appId, name: 'Invented Person' }] };
     assert.match(
-      messageOf(() => loadSchoolsFile(schoolsFile(JSON.stringify({ schools: [withCoordinator, withCoordinator] }), 'd.json'))),
+      messageOf(() =>
+        loadSchoolsFile(
+          schoolsFile(JSON.stringify({ schools: [withCoordinator, withCoordinator] }), 'd.json'),
+        ),
+      ),
       /school ids must be unique/,
     );
   });
@@ -127,7 +147,13 @@ describe('configuration', () => {
     const file = schoolsFile(
       JSON.stringify({
         schools: [
-          { id: 'solo', name: 'Solo', lessonStart: '08:15', dayEnd: '14:30', coordinators: [{ id: appId, name: 'Invented' }] },
+          {
+            id: 'solo',
+            name: 'Solo',
+            lessonStart: '08:15',
+            dayEnd: '14:30',
+            coordinators: [{ id: appId, name: 'Invented' }],
+          },
         ],
       }),
       'solo.json',
@@ -142,11 +168,21 @@ describe('configuration', () => {
     const file = schoolsFile(
       JSON.stringify({
         schools: [
-          { id: 'solo', name: 'Solo', lessonStart: '08:15', dayEnd: '14:30', coordinator: [], coordinators: [{ id: appId, name: 'I' }] },
+          {
+            id: 'solo',
+            name: 'Solo',
+            lessonStart: '08:15',
+            dayEnd: '14:30',
+            coordinator: [],
+            coordinators: [{ id: appId, name: 'I' }],
+          },
         ],
       }),
       'typo.json',
     );
-    assert.match(messageOf(() => loadSchoolsFile(file)), /coordinator/);
+    assert.match(
+      messageOf(() => loadSchoolsFile(file)),
+      /coordinator/,
+    );
   });
 });

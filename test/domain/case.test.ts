@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { audienceOf, claimCase, closeAsNotOurPupil, openCase, type HwcCase } from '../../src/domain/case';
 import { HwcError } from '../../src/domain/errors';
-import { coordinatorA, coordinatorB, deputy, intakeUser, otherSchool, outsider, pupil, testSchool } from '../support/fixtures';
+import {
+  coordinatorA,
+  coordinatorB,
+  deputy,
+  intakeUser,
+  otherSchool,
+  outsider,
+  pupil,
+  testSchool,
+} from '../support/fixtures';
 
 const now = new Date('2026-11-23T06:45:00Z');
 
@@ -67,9 +76,15 @@ describe('a case', () => {
 
   it('refuses claims by an intake user, a coordinator of another school, or a stranger', () => {
     for (const person of [intakeUser, outsider]) {
-      assert.equal(codeOf(() => claimCase(testSchool, freshCase(), person, now)), 'case.not-authorized');
+      assert.equal(
+        codeOf(() => claimCase(testSchool, freshCase(), person, now)),
+        'case.not-authorized',
+      );
     }
-    assert.equal(codeOf(() => claimCase(otherSchool, freshCase(), outsider, now)), 'case.not-authorized');
+    assert.equal(
+      codeOf(() => claimCase(otherSchool, freshCase(), outsider, now)),
+      'case.not-authorized',
+    );
   });
 
   it("closes as 'not our pupil' before a claim, by any coordinator", () => {
@@ -80,19 +95,31 @@ describe('a case', () => {
 
   it("after a claim, only the owner may close it as 'not our pupil'", () => {
     const claimed = claimCase(testSchool, freshCase(), coordinatorA, now).case;
-    assert.equal(codeOf(() => closeAsNotOurPupil(testSchool, claimed, coordinatorB, now)), 'case.already-claimed');
+    assert.equal(
+      codeOf(() => closeAsNotOurPupil(testSchool, claimed, coordinatorB, now)),
+      'case.already-claimed',
+    );
     assert.equal(closeAsNotOurPupil(testSchool, claimed, coordinatorA, now).case.state, 'closed');
   });
 
   it('cannot be claimed once closed', () => {
     const closed = closeAsNotOurPupil(testSchool, freshCase(), coordinatorA, now).case;
-    assert.equal(codeOf(() => claimCase(testSchool, closed, coordinatorB, now)), 'case.closed');
+    assert.equal(
+      codeOf(() => claimCase(testSchool, closed, coordinatorB, now)),
+      'case.closed',
+    );
   });
 
   it('shows its content to the school’s coordinators and deputies only', () => {
     const claimed = claimCase(testSchool, freshCase(), coordinatorA, now).case;
-    assert.deepEqual(audienceOf(testSchool, claimed, coordinatorA.id), { kind: 'coordinator', isOwner: true });
-    assert.deepEqual(audienceOf(testSchool, claimed, coordinatorB.id), { kind: 'coordinator', isOwner: false });
+    assert.deepEqual(audienceOf(testSchool, claimed, coordinatorA.id), {
+      kind: 'coordinator',
+      isOwner: true,
+    });
+    assert.deepEqual(audienceOf(testSchool, claimed, coordinatorB.id), {
+      kind: 'coordinator',
+      isOwner: false,
+    });
     assert.deepEqual(audienceOf(testSchool, claimed, intakeUser.id), { kind: 'none' });
     assert.deepEqual(audienceOf(testSchool, claimed, outsider.id), { kind: 'none' });
   });

@@ -68,7 +68,9 @@ describe('the in-memory case store', () => {
     const losers = outcomes.filter((o) => o.status === 'rejected');
     assert.equal(winners.length, 1);
     assert.equal(losers.length, 1);
-    assert.ok(losers[0]?.status === 'rejected' && (losers[0].reason as HwcError).code === 'case.already-claimed');
+    assert.ok(
+      losers[0]?.status === 'rejected' && (losers[0].reason as HwcError).code === 'case.already-claimed',
+    );
     const stored = await store.get('race');
     assert.equal(stored?.version, 2);
     store.close();

@@ -28,7 +28,10 @@ export interface TestApp {
   logs: LogCapture;
   /** Every HTTP response body the tests read, for the privacy checks. */
   responses: string[];
-  postSignal(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: string; headers: Headers }>;
+  postSignal(
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string; headers: Headers }>;
   invoke(userId: string, verb: string, data: unknown, extra?: Record<string, unknown>): Promise<InvokeResult>;
   message(userId: string, text: string, extra?: Record<string, unknown>): Promise<number>;
   stop(): Promise<void>;

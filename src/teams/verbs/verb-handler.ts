@@ -24,7 +24,9 @@ export interface VerbHandler<T = unknown> {
 }
 
 /** Case ids are random UUIDs; anything else is a tampered or foreign card. */
-export const caseIdSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+export const caseIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
 /** The action data of every case card: the case id, nothing more. */
 export const caseActionSchema = z.strictObject({ caseId: caseIdSchema });
