@@ -86,12 +86,9 @@ export function parseSignal(input: unknown, rules: SignalRules): SignalParseResu
   for (const issue of result.error.issues) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
+      // Extra keys are the sender's text too (a name could be sent as a key): not echoed.
       extraFields = true;
-      for (const key of issue.keys) {
-        // A key is the sender's text too: name it only when it looks like a field name.
-        const name = /^[A-Za-z_][A-Za-z0-9_-]{0,40}$/.test(key) ? key : '(unnamed field)';
-        violations.push({ field: base ? `${base}.${name}` : name, message: EXTRA_FIELDS_MESSAGE });
-      }
+      violations.push({ field: base || '(body)', message: EXTRA_FIELDS_MESSAGE });
     } else {
       violations.push({ field: base || '(body)', message: issue.message });
     }

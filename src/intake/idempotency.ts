@@ -43,9 +43,7 @@ export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
   private readonly hmacKey = randomBytes(32);
 
-  constructor(
-    private readonly options: { ttlMs: number; maxEntries: number; now: () => number },
-  ) {}
+  constructor(private readonly options: { ttlMs: number; maxEntries: number; now: () => number }) {}
 
   fingerprint(canonicalBody: string): Buffer {
     return createHmac('sha256', this.hmacKey).update(canonicalBody, 'utf8').digest();

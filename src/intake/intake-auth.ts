@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HwcError } from '../domain/errors';
-import { jose, type JWTPayload } from './jose';
+import * as jose from 'jose';
+import type { JWTPayload } from 'jose';
 
 /** Who sent a request: an API key's label (e.g. 'key#1') or the Entra client id (azp/appid). */
 export interface SenderIdentity {
@@ -155,7 +156,10 @@ function describeJoseError(error: unknown): { reason: string; detail: string } {
   if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
     return { reason: 'token.signature', detail: 'The signature of the bearer token is not valid.' };
   if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS')
-    return { reason: 'token.unknown-key', detail: "The bearer token is not signed with one of the tenant's keys." };
+    return {
+      reason: 'token.unknown-key',
+      detail: "The bearer token is not signed with one of the tenant's keys.",
+    };
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED' || code === 'ERR_JOSE_NOT_SUPPORTED')
     return { reason: 'token.algorithm', detail: 'The bearer token must be signed with RS256.' };
   return { reason: 'token.malformed', detail: 'The bearer token is not a valid JWT.' };
@@ -176,7 +180,10 @@ export function createIntakeAuthenticator(
       throw new HwcError('config.invalid', 'intake API keys need unique, non-empty labels');
     labels.add(k.label);
     if (k.key.length < MIN_API_KEY_LENGTH)
-      throw new HwcError('config.invalid', `intake API key ${k.label} is shorter than ${MIN_API_KEY_LENGTH} characters`);
+      throw new HwcError(
+        'config.invalid',
+        `intake API key ${k.label} is shorter than ${MIN_API_KEY_LENGTH} characters`,
+      );
     return { label: k.label, digest: sha256(k.key), schools: k.schools === 'all' ? 'all' : [...k.schools] };
   });
 
@@ -231,13 +238,21 @@ export function createIntakeAuthenticator(
       if (typeof payload.tid !== 'string' || payload.tid.toLowerCase() !== tenantId)
         return invalid('token.tenant', 'The bearer token is from another tenant (tid).');
       if (payload.scp !== undefined)
-        return invalid('token.delegated', 'Expected an application token (client credentials), not a user token.');
+        return invalid(
+          'token.delegated',
+          'Expected an application token (client credentials), not a user token.',
+        );
       const roles = payload.roles;
       if (!Array.isArray(roles) || !roles.includes(requiredRole))
         return invalid('token.role', `The bearer token lacks the app role '${requiredRole}'.`);
       const clientId =
-        typeof payload.azp === 'string' ? payload.azp : typeof payload.appid === 'string' ? payload.appid : '';
-      if (!clientId) return invalid('token.client', 'The bearer token names no client application (azp/appid).');
+        typeof payload.azp === 'string'
+          ? payload.azp
+          : typeof payload.appid === 'string'
+            ? payload.appid
+            : '';
+      if (!clientId)
+        return invalid('token.client', 'The bearer token names no client application (azp/appid).');
       return { ok: true, sender: { kind: 'entra', id: clientId }, schools: 'all' };
     };
   }
@@ -279,7 +294,8 @@ export function createIntakeAuthenticator(
       if (apiKey !== undefined && authorization !== undefined)
         return unauthenticated('both', 'Send either an X-API-Key or a bearer token, not both.');
       if (apiKey !== undefined) {
-        if (stored.length === 0) return unauthenticated('api-key.disabled', 'API keys are not accepted here.');
+        if (stored.length === 0)
+          return unauthenticated('api-key.disabled', 'API keys are not accepted here.');
         return checkApiKey(apiKey);
       }
       if (authorization !== undefined) {

@@ -101,7 +101,8 @@ function canonical(signal: SignalInput): string {
 
 function logError(error: unknown): Record<string, string> {
   // An unexpected error's message could carry anything; only our own errors' messages are safe.
-  if (error instanceof HwcError) return { errorName: error.name, errorCode: error.code, errorMessage: error.message };
+  if (error instanceof HwcError)
+    return { errorName: error.name, errorCode: error.code, errorMessage: error.message };
   return { errorName: error instanceof Error ? error.name : typeof error };
 }
 
@@ -122,6 +123,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     idempotencyMaxEntries: deps.limits?.idempotencyMaxEntries ?? 10_000,
     retryAfterSeconds: deps.limits?.retryAfterSeconds ?? 60,
   };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new HwcError('config.invalid', `intake limit ${name} must be a positive whole number`);
+  }
   const authenticator = createIntakeAuthenticator(deps.auth, now);
   const senderLimiter = new RateLimiter(limits.requestsPerMinute, nowMs);
   const failedAuthLimiter = new RateLimiter(limits.failedAuthPerMinute, nowMs);
@@ -157,12 +162,20 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         });
       }
       if (isHwcError(error, 'signal.invalid')) {
-        return problemReply('invalid-signal', 'The signal is not valid.', correlationId, { sender, reason: error.code });
+        return problemReply('invalid-signal', 'The signal is not valid.', correlationId, {
+          sender,
+          reason: error.code,
+        });
       }
       log.error({ correlationId, ...logError(error) }, 'intake: receiving a signal failed');
-      return problemReply('internal-error', 'Something went wrong on our side. Quote the correlationId.', correlationId, {
-        sender,
-      });
+      return problemReply(
+        'internal-error',
+        'Something went wrong on our side. Quote the correlationId.',
+        correlationId,
+        {
+          sender,
+        },
+      );
     }
   }
 
@@ -193,7 +206,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
 
     // 2. JSON only (415).
     const encoding = req.headers['content-encoding'];
-    if (!isJsonContentType(req.headers['content-type']) || (encoding && encoding.toLowerCase() !== 'identity')) {
+    if (
+      !isJsonContentType(req.headers['content-type']) ||
+      (encoding && encoding.toLowerCase() !== 'identity')
+    ) {
       return problemReply(
         'unsupported-media-type',
         'Send the signal as Content-Type: application/json (UTF-8, not compressed).',
@@ -214,10 +230,18 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         );
       }
       if (read.reason === 'consumed') {
-        log.error({ correlationId }, 'intake: the request body was read before the intake handler (a body parser?)');
-        return problemReply('internal-error', 'Something went wrong on our side. Quote the correlationId.', correlationId, {
-          sender,
-        });
+        log.error(
+          { correlationId },
+          'intake: the request body was read before the intake handler (a body parser?)',
+        );
+        return problemReply(
+          'internal-error',
+          'Something went wrong on our side. Quote the correlationId.',
+          correlationId,
+          {
+            sender,
+          },
+        );
       }
       return problemReply('malformed-json', 'The request body was not received completely.', correlationId, {
         sender,
@@ -231,7 +255,9 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.body));
     } catch {
-      return problemReply('malformed-json', 'The request body is not valid UTF-8 JSON.', correlationId, { sender });
+      return problemReply('malformed-json', 'The request body is not valid UTF-8 JSON.', correlationId, {
+        sender,
+      });
     }
 
     // 5. The schema (422). Messages name the field and the rule, never the value.
@@ -251,9 +277,14 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       (auth.schools !== 'all' && !auth.schools.includes(signal.schoolId)) ||
       !deps.isSenderAllowed(sender, signal.schoolId)
     ) {
-      return problemReply('forbidden', 'These credentials may not send signals for this school.', correlationId, {
-        sender,
-      });
+      return problemReply(
+        'forbidden',
+        'These credentials may not send signals for this school.',
+        correlationId,
+        {
+          sender,
+        },
+      );
     }
 
     // 7. Per-sender budget (429).
@@ -277,7 +308,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
     if (key === undefined) return deliver(signal, sender, correlationId);
 
-    const claim = idempotency.claim(`${sender.kind}:${sender.id}\n${key}`, idempotency.fingerprint(canonical(signal)));
+    const claim = idempotency.claim(
+      `${sender.kind}:${sender.id}\n${key}`,
+      idempotency.fingerprint(canonical(signal)),
+    );
     if (claim.kind === 'mismatch') {
       return problemReply(
         'idempotency-key-reused',
@@ -299,10 +333,13 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         ? { status: reply.status, body: reply.body, headers: stringHeaders(reply.headers) }
         : {
             status: 500,
-            body: JSON.stringify(makeProblem('internal-error', 'Something went wrong on our side.', correlationId)),
+            body: JSON.stringify(
+              makeProblem('internal-error', 'Something went wrong on our side.', correlationId),
+            ),
             headers: { 'Content-Type': PROBLEM_CONTENT_TYPE },
           };
-      const keep = answer.status === 201 || (answer.status >= 400 && answer.status < 500 && answer.status !== 429);
+      const keep =
+        answer.status === 201 || (answer.status >= 400 && answer.status < 500 && answer.status !== 429);
       claim.settle(answer, keep);
     }
   }
@@ -341,7 +378,11 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     handle(req, correlationId)
       .catch((error: unknown): Reply => {
         log.error({ correlationId, ...logError(error) }, 'intake: unexpected failure');
-        return problemReply('internal-error', 'Something went wrong on our side. Quote the correlationId.', correlationId);
+        return problemReply(
+          'internal-error',
+          'Something went wrong on our side. Quote the correlationId.',
+          correlationId,
+        );
       })
       .then((reply) => {
         send(res, correlationId, reply);
@@ -373,23 +414,35 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
   // A safety net: should a server-wide plugin (a body parser, a throttle) fail a request to this
   // path, restify would answer with its own error, whose message can quote the body (JSON.parse
   // errors do). Answer with a problem instead; nothing of the error's message is used.
-  server.on('restifyError', (req: restify.Request, res: restify.Response, err: unknown, callback: () => void) => {
-    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
-    if (path !== SIGNALS_PATH || res.headersSent) return callback();
-    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
-    const kind = problemKindForStatus(Number.isInteger(status) && status >= 400 && status < 600 ? status : 500);
-    const correlationId = newCorrelationId();
-    const retryAfter = res.getHeader('Retry-After');
-    const reply = problemReply(kind, 'The request was refused before it reached the signal intake.', correlationId, {
-      headers: retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
-      reason: `restify.${kind}`,
-    });
-    send(res, correlationId, reply);
-    record(correlationId, reply, Date.now());
-    return callback();
-  });
+  server.on(
+    'restifyError',
+    (req: restify.Request, res: restify.Response, err: unknown, callback: () => void) => {
+      const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
+      if (path !== SIGNALS_PATH || res.headersSent) return callback();
+      const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
+      const kind = problemKindForStatus(
+        Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
+      );
+      const correlationId = newCorrelationId();
+      const retryAfter = res.getHeader('Retry-After');
+      const reply = problemReply(
+        kind,
+        'The request was refused before it reached the signal intake.',
+        correlationId,
+        {
+          headers: retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+          reason: `restify.${kind}`,
+        },
+      );
+      send(res, correlationId, reply);
+      record(correlationId, reply, Date.now());
+      return callback();
+    },
+  );
 }
 
 function stringHeaders(headers: Record<string, string | string[]>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+  );
 }
