@@ -1,5 +1,21 @@
+import { STATUS_CODES } from 'node:http';
 import * as restify from 'restify';
 import type { Logger } from '../logging/logger';
+
+/** A route's own answer to an error restify raised before the route ran (a plugin's 4xx, say). */
+export type RouteErrorResponder = (req: restify.Request, res: restify.Response, err: unknown) => void;
+
+const responders = new WeakMap<restify.Server, RouteErrorResponder[]>();
+
+/**
+ * restify calls all 'restifyError' listeners with one shared callback, so a second listener
+ * crashes it. The server owns the one listener; routes add responders here instead.
+ */
+export function onRouteError(server: restify.Server, responder: RouteErrorResponder): void {
+  const list = responders.get(server);
+  if (!list) throw new Error('onRouteError needs a server made by createHttpServer');
+  list.push(responder);
+}
 
 /**
  * The restify server with the routes that belong to no adapter. No global body parser: each
@@ -11,10 +27,26 @@ export function createHttpServer(logger: Logger): restify.Server {
     res.send(200, { status: 'ok' });
     next();
   });
+  const list: RouteErrorResponder[] = [];
+  responders.set(server, list);
   server.on(
     'restifyError',
-    (req: restify.Request, _res: restify.Response, err: Error, callback: () => void) => {
-      logger.warn({ method: req.method, path: req.path(), err: { name: err.name } }, 'request failed');
+    (req: restify.Request, res: restify.Response, err: Error, callback: () => void) => {
+      const status = (err as { statusCode?: number }).statusCode;
+      logger.warn(
+        { method: req.method, path: req.path(), status, err: { name: err.name } },
+        'request failed',
+      );
+      for (const responder of list) if (!res.headersSent) responder(req, res, err);
+      // restify's own answer quotes the error message, and Node's JSON errors quote the body:
+      // answer with the status text only.
+      const code = (err as { body?: { code?: unknown } }).body?.code;
+      Object.defineProperty(err, 'toJSON', {
+        value: () => ({
+          code: typeof code === 'string' ? code : err.name,
+          message: STATUS_CODES[status ?? 500] ?? 'Error',
+        }),
+      });
       callback();
     },
   );

@@ -8,6 +8,7 @@ import {
   type SignalRules,
   type SignalViolation,
 } from '../domain/signal';
+import { onRouteError } from '../http/http-server';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
 import { IdempotencyStore, parseIdempotencyKey, type StoredResponse } from './idempotency';
@@ -414,31 +415,27 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
   // A safety net: should a server-wide plugin (a body parser, a throttle) fail a request to this
   // path, restify would answer with its own error, whose message can quote the body (JSON.parse
   // errors do). Answer with a problem instead; nothing of the error's message is used.
-  server.on(
-    'restifyError',
-    (req: restify.Request, res: restify.Response, err: unknown, callback: () => void) => {
-      const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
-      if (path !== SIGNALS_PATH || res.headersSent) return callback();
-      const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
-      const kind = problemKindForStatus(
-        Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
-      );
-      const correlationId = newCorrelationId();
-      const retryAfter = res.getHeader('Retry-After');
-      const reply = problemReply(
-        kind,
-        'The request was refused before it reached the signal intake.',
-        correlationId,
-        {
-          headers: retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
-          reason: `restify.${kind}`,
-        },
-      );
-      send(res, correlationId, reply);
-      record(correlationId, reply, Date.now());
-      return callback();
-    },
-  );
+  onRouteError(server, (req: restify.Request, res: restify.Response, err: unknown) => {
+    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
+    if (path !== SIGNALS_PATH || res.headersSent) return;
+    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
+    const kind = problemKindForStatus(
+      Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
+    );
+    const correlationId = newCorrelationId();
+    const retryAfter = res.getHeader('Retry-After');
+    const reply = problemReply(
+      kind,
+      'The request was refused before it reached the signal intake.',
+      correlationId,
+      {
+        headers: retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+        reason: `restify.${kind}`,
+      },
+    );
+    send(res, correlationId, reply);
+    record(correlationId, reply, Date.now());
+  });
 }
 
 function stringHeaders(headers: Record<string, string | string[]>): Record<string, string> {

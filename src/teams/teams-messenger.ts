@@ -1,6 +1,7 @@
 import {
   ActivityTypes,
   CardFactory,
+  TeamsInfo,
   TurnContext,
   type CloudAdapter,
   type ConversationParameters,
@@ -98,7 +99,12 @@ export class TeamsMessenger implements Messenger {
       async (context) => {
         try {
           const reference = TurnContext.getConversationReference(context.activity);
-          const response = await context.sendActivity(cardActivity(card({ locale: this.options.language })));
+          // The chat was opened by Entra object id; a card's automatic refresh needs the Teams id.
+          const teamsUserId = await this.teamsUserIdOf(context, to.staffId);
+          if (teamsUserId) reference.user = { id: teamsUserId, name: '', aadObjectId: to.staffId };
+          const response = await context.sendActivity(
+            cardActivity(card({ teamsUserId, locale: this.options.language })),
+          );
           result = this.posted(reference.conversation?.id, reference.serviceUrl, response?.id);
           this.references.rememberCreated(to.staffId, reference);
         } catch (error) {
@@ -109,6 +115,16 @@ export class TeamsMessenger implements Messenger {
     if (failure !== undefined) throw failure;
     if (!result) throw new Error('createConversation returned no conversation');
     return result;
+  }
+
+  private async teamsUserIdOf(context: TurnContext, aadObjectId: string): Promise<string | undefined> {
+    try {
+      const member = await TeamsInfo.getMember(context, aadObjectId);
+      return member.id && member.id !== aadObjectId ? member.id : undefined;
+    } catch {
+      // Not fatal: without it the card still refreshes in a personal chat, just without userIds.
+      return undefined;
+    }
   }
 
   private async run(

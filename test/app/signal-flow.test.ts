@@ -59,6 +59,10 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
       const card = (activity.body?.attachments as { content: unknown }[] | undefined)?.[0]?.content;
       assert.deepEqual(cardProblems(card), []);
       assert.match(cardText(card), /Er is een Handle with Care-taak voor je/);
+      // Refreshed automatically for its addressee, by the Teams id looked up after opening the chat.
+      const userIds = (card as { refresh?: { userIds?: string[] } }).refresh?.userIds;
+      assert.equal(userIds?.length, 1);
+      assert.match(userIds?.[0] ?? '', /^29:/);
     }
   });
 

@@ -1,3 +1,4 @@
+import { createHttpServer } from '../../src/http/http-server';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as restify from 'restify';
@@ -150,7 +151,7 @@ export async function startIntake(options: HarnessOptions = {}): Promise<Harness
     level: 'debug',
     destination: { write: (line: string) => logLines.push(line) },
   });
-  const server = restify.createServer({ name: 'intake-test', log: logger as never });
+  const server = createHttpServer(logger);
   const allowed = new Set(options.allowedClients ?? [SENDER_CLIENT]);
   options.configure?.(server);
   let counter = 0;

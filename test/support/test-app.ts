@@ -47,11 +47,14 @@ export interface InvokeResult {
 export async function startTestApp(
   options: { schools?: School[]; env?: Record<string, string>; start?: Partial<StartOptions> } = {},
 ): Promise<TestApp> {
-  const connector = new FakeBotConnector();
+  const schools = options.schools ?? [testSchool, otherSchool];
+  // Teams knows everyone in the tenant: each has a '29:' id besides the Entra object id.
+  const members = schools.flatMap((s) => [...s.coordinators, ...s.deputies, ...s.intakeUsers]);
+  const connector = new FakeBotConnector({ members: members.map((m) => ({ aadObjectId: m.id, name: m.name })) });
   await connector.start();
   const dir = mkdtempSync(path.join(tmpdir(), 'hwc-app-'));
   const schoolsFile = path.join(dir, 'schools.json');
-  writeFileSync(schoolsFile, JSON.stringify({ schools: options.schools ?? [testSchool, otherSchool] }));
+  writeFileSync(schoolsFile, JSON.stringify({ schools }));
   const logs = new LogCapture();
   const app = await startApp({
     env: {
