@@ -10,6 +10,11 @@ export function registerBotRoute(
   adapter: CloudAdapter,
   bot: HandleWithCareBot,
 ): void {
+  // Clients (the Agents Playground, uptime probes) check the endpoint with HEAD.
+  server.head(MESSAGES_PATH, (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    res.send(200);
+    next();
+  });
   server.post(
     MESSAGES_PATH,
     restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }),

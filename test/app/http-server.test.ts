@@ -14,6 +14,11 @@ describe('the HTTP server', () => {
     assert.deepEqual(await res.json(), { status: 'ok' });
   });
 
+  it('answers a HEAD probe of the messages endpoint', async () => {
+    const res = await fetch(`${t.app.url}/api/messages`, { method: 'HEAD' });
+    assert.equal(res.status, 200);
+  });
+
   it('stays up after requests that restify itself refuses (unknown path, wrong method, bad JSON)', async () => {
     const unknown = await fetch(`${t.app.url}/nothing-here`);
     assert.equal(unknown.status, 404);
