@@ -50,7 +50,9 @@ export async function startTestApp(
   const schools = options.schools ?? [testSchool, otherSchool];
   // Teams knows everyone in the tenant: each has a '29:' id besides the Entra object id.
   const members = schools.flatMap((s) => [...s.coordinators, ...s.deputies, ...s.intakeUsers]);
-  const connector = new FakeBotConnector({ members: members.map((m) => ({ aadObjectId: m.id, name: m.name })) });
+  const connector = new FakeBotConnector({
+    members: members.map((m) => ({ aadObjectId: m.id, name: m.name })),
+  });
   await connector.start();
   const dir = mkdtempSync(path.join(tmpdir(), 'hwc-app-'));
   const schoolsFile = path.join(dir, 'schools.json');
