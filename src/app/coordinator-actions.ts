@@ -75,7 +75,7 @@ async function markOthersTaken(
     others.map((shell) =>
       services.messenger.updateCard(
         shell,
-        shellCard(c.id, {}, stringsFor(undefined).shell.claimedBy(owner.name)),
+        shellCard(c.id, shell, stringsFor(shell.locale).shell.claimedBy(owner.name)),
       ),
     ),
   );

@@ -1,11 +1,11 @@
 import { supportDayFor } from '../domain/calendar';
-import { openCase, type HwcCase, type PostedShell } from '../domain/case';
+import { openCase, recordShells, type HwcCase, type PostedShell } from '../domain/case';
 import { HwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
 import { noticeCard, shellCard } from './case-cards';
-import type { RequestContext, Services } from './ports';
+import type { RecipientContext, RequestContext, Services } from './ports';
 
 export interface SignalOrigin {
   kind: 'api-key' | 'entra' | 'teams';
@@ -46,10 +46,12 @@ export async function receiveSignal(
 
   const attempts = await Promise.allSettled(
     school.coordinators.map(async (coordinator): Promise<PostedShell> => {
-      const posted = await services.messenger.sendCard({ staffId: coordinator.id }, (recipient) =>
-        shellCard(created.id, recipient),
-      );
-      return { staffId: coordinator.id, role: 'coordinator', ...posted };
+      let addressee: RecipientContext = {};
+      const posted = await services.messenger.sendCard({ staffId: coordinator.id }, (recipient) => {
+        addressee = recipient;
+        return shellCard(created.id, recipient);
+      });
+      return { staffId: coordinator.id, role: 'coordinator', ...posted, ...addressee };
     }),
   );
   const shells = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
@@ -72,10 +74,7 @@ export async function receiveSignal(
   }
 
   try {
-    await mutateCase(services.store, created.id, (current) => ({
-      case: { ...current, shells: [...current.shells, ...shells], version: current.version + 1 },
-      changed: true,
-    }));
+    await mutateCase(services.store, created.id, (current) => recordShells(current, shells));
   } catch (error) {
     // Closed (or expired) while the cards were still going out: blank them right away.
     await neutralizeShells(services, shells, ctx);
@@ -101,7 +100,7 @@ export async function neutralizeShells(
   ctx: RequestContext,
 ): Promise<void> {
   const results = await Promise.allSettled(
-    shells.map((shell) => services.messenger.updateCard(shell, noticeCard('closed', undefined))),
+    shells.map((shell) => services.messenger.updateCard(shell, noticeCard('closed', shell.locale))),
   );
   const failed = results.filter((r) => r.status === 'rejected').length;
   if (failed > 0) ctx.log.warn({ failed, total: shells.length }, 'could not neutralize every card');

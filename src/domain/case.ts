@@ -13,6 +13,9 @@ export interface PostedShell {
   conversationId: string;
   activityId: string;
   serviceUrl: string;
+  /** The addressee's Teams id and language, so later updates of the card keep both. */
+  teamsUserId?: string;
+  locale?: string;
 }
 
 /**
@@ -99,8 +102,9 @@ export function closeAsNotOurPupil(school: School, c: HwcCase, actor: StaffMembe
   return next(c, { state: 'closed', closed: { reason: 'not-our-pupil', by: actor, at: now } });
 }
 
-export function recordShell(c: HwcCase, shell: PostedShell): HwcCase {
-  return { ...c, shells: [...c.shells, shell], version: c.version + 1 };
+/** Remembers where the case's cards were posted, so they can be blanked when it ends. */
+export function recordShells(c: HwcCase, shells: readonly PostedShell[]): Transition {
+  return next(c, { shells: [...c.shells, ...shells] });
 }
 
 /** What a person may see of a case: decided here so every view follows the same rule. */

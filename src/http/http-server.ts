@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import * as restify from 'restify';
 import type { Logger } from '../logging/logger';
+import { registerPublicPages } from './public-pages';
 
 /** A route's own answer to an error restify raised before the route ran (a plugin's 4xx, say). */
 export type RouteErrorResponder = (req: restify.Request, res: restify.Response, err: unknown) => void;
@@ -27,6 +28,7 @@ export function createHttpServer(logger: Logger): restify.Server {
     res.send(200, { status: 'ok' });
     next();
   });
+  registerPublicPages(server);
   const list: RouteErrorResponder[] = [];
   responders.set(server, list);
   server.on(

@@ -14,6 +14,15 @@ describe('the HTTP server', () => {
     assert.deepEqual(await res.json(), { status: 'ok' });
   });
 
+  it('serves the privacy and terms pages the Teams app links to', async () => {
+    for (const page of ['privacy', 'terms']) {
+      const res = await fetch(`${t.app.url}/${page}`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await res.text(), /Handle with Care/);
+    }
+  });
+
   it('answers a HEAD probe of the messages endpoint', async () => {
     const res = await fetch(`${t.app.url}/api/messages`, { method: 'HEAD' });
     assert.equal(res.status, 200);

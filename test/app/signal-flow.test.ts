@@ -94,6 +94,15 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.match(JSON.stringify(updates[0]?.body), /Opgepakt door/);
   });
 
+  it("updates each coordinator's card in that coordinator's own language", async () => {
+    await t.message(coordinatorB.id, 'help', { locale: 'en-US' });
+    const caseId = await deliver();
+    await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+    const update = t.connector.activities.find((a) => a.kind === 'update');
+    assert.match(JSON.stringify(update?.body), /Taken on by Wilma Ravenstein/);
+    assert.match(JSON.stringify(update?.body), /"userIds":\["29:/, 'the update keeps the automatic refresh');
+  });
+
   it("closes and blanks every card on 'Niet onze leerling', after which views say 'not available'", async () => {
     const caseId = await deliver();
     const closed = await t.invoke(coordinatorB.id, 'case.not-our-pupil', { caseId });
