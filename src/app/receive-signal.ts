@@ -29,7 +29,7 @@ export async function receiveSignal(
   ctx: RequestContext,
 ): Promise<SignalReceipt> {
   const school = services.schools.get(signal.schoolId);
-  if (!school) throw new HwcError('signal.unknown-school', `unknown school ${signal.schoolId}`);
+  if (!school) throw new HwcError('signal.unknown-school', 'the signal names no configured school');
 
   const receivedAt = services.clock();
   const supportDay = supportDayFor(school, receivedAt);
@@ -57,7 +57,7 @@ export async function receiveSignal(
   const shells = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   attempts.forEach((a, index) => {
     if (a.status === 'rejected') {
-      log.warn({ coordinator: index, err: errorSummary(a.reason) }, 'could not reach a coordinator');
+      log.warn({ coordinator: index, ...errorSummary(a.reason) }, 'could not reach a coordinator');
     }
   });
 

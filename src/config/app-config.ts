@@ -33,7 +33,8 @@ const optionalUrl = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
-  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /** Default: 0.0.0.0 with a MicrosoftAppId; 127.0.0.1 in local mode, which is for this machine only. */
+  HOST: optionalText,
   BOT_LANGUAGE: z.enum(['auto', 'nl', 'en']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MicrosoftAppId: optionalGuid,
@@ -58,7 +59,11 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
-export type EnvOptions = z.infer<typeof envSchema>;
+export type EnvOptions = z.infer<typeof envSchema> & { HOST: string };
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
 
 export interface EntraIntakeSettings {
   tenantId: string;
@@ -106,8 +111,9 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
     if (options.MicrosoftAppType !== 'UserAssignedMSI' && !options.MicrosoftAppPassword) {
       problems.push(`MicrosoftAppPassword: is required for MicrosoftAppType=${options.MicrosoftAppType}`);
     }
-    if (options.MicrosoftAppType !== 'MultiTenant' && !options.MicrosoftAppTenantId) {
-      problems.push(`MicrosoftAppTenantId: is required for MicrosoftAppType=${options.MicrosoftAppType}`);
+    // Also for MultiTenant: the bot only ever acts in the school's own tenant.
+    if (!options.MicrosoftAppTenantId) {
+      problems.push('MicrosoftAppTenantId: is required with a MicrosoftAppId: the bot acts in the school’s tenant only');
     }
   }
   if (options.INTAKE_ENTRA_AUDIENCE && !(options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId)) {
@@ -115,8 +121,13 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
       'INTAKE_ENTRA_TENANT_ID: is required with INTAKE_ENTRA_AUDIENCE (or set MicrosoftAppTenantId)',
     );
   }
+  if (!options.MicrosoftAppId && options.HOST && !isLoopback(options.HOST)) {
+    problems.push(
+      `HOST: local mode (no MicrosoftAppId) accepts unauthenticated requests, so it listens on this machine only (127.0.0.1, ::1 or localhost), not on ${options.HOST}`,
+    );
+  }
   if (problems.length > 0) throw configError(problems);
-  return options;
+  return { ...options, HOST: options.HOST ?? (options.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1') };
 }
 
 /** Reads and validates the schools file (YAML, of which JSON is a subset). */

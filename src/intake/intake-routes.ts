@@ -9,6 +9,7 @@ import {
   type SignalViolation,
 } from '../domain/signal';
 import { onRouteError } from '../http/http-server';
+import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
 import { IdempotencyStore, parseIdempotencyKey, type StoredResponse } from './idempotency';
@@ -100,13 +101,6 @@ function canonical(signal: SignalInput): string {
   return JSON.stringify([signal.schoolId, signal.pupil.name, signal.pupil.birthDate, signal.source]);
 }
 
-function logError(error: unknown): Record<string, string> {
-  // An unexpected error's message could carry anything; only our own errors' messages are safe.
-  if (error instanceof HwcError)
-    return { errorName: error.name, errorCode: error.code, errorMessage: error.message };
-  return { errorName: error instanceof Error ? error.name : typeof error };
-}
-
 /**
  * Registers POST /api/signals, the HTTPS intake of Handle with Care signals, on a restify server.
  * The handler reads the body itself (do not put restify's bodyParser in front of this route) and
@@ -168,7 +162,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
           reason: error.code,
         });
       }
-      log.error({ correlationId, ...logError(error) }, 'intake: receiving a signal failed');
+      log.error({ correlationId, ...errorSummary(error) }, 'intake: receiving a signal failed');
       return problemReply(
         'internal-error',
         'Something went wrong on our side. Quote the correlationId.',
@@ -205,7 +199,16 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
     const sender = auth.sender;
 
-    // 2. JSON only (415).
+    // 2. Per-sender budget (429), taken for every authenticated request, valid or not.
+    const budget = senderLimiter.take(`${sender.kind}:${sender.id}`);
+    if (!budget.ok) {
+      return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
+        headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+        sender,
+      });
+    }
+
+    // 3. JSON only (415).
     const encoding = req.headers['content-encoding'];
     if (
       !isJsonContentType(req.headers['content-type']) ||
@@ -219,7 +222,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       );
     }
 
-    // 3. Size, counted while reading (413).
+    // 4. Size, counted while reading (413).
     const read = await readBodyWithLimit(req, limits.maxBodyBytes);
     if (!read.ok) {
       if (read.reason === 'too-large') {
@@ -251,7 +254,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       });
     }
 
-    // 4. JSON (400).
+    // 4b. JSON (400).
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.body));
@@ -261,22 +264,13 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       });
     }
 
-    // 5. The schema (422). Messages name the field and the rule, never the value.
-    const parsed = parseSignal(json, deps.signalRules());
-    if (!parsed.ok) {
-      return problemReply(
-        parsed.extraFields ? 'extra-fields' : 'invalid-signal',
-        parsed.extraFields ? EXTRA_FIELDS_MESSAGE : 'The signal is not valid; see errors.',
-        correlationId,
-        { errors: parsed.violations, sender },
-      );
-    }
-    const signal = parsed.signal;
-
-    // 6. May this sender send for this school? (403)
+    // 5. May this sender send for this school? (403) Before the schema, so that a credential
+    // scoped to one school cannot learn from 403 versus 422 which other school ids exist.
+    const schoolId = (json as { schoolId?: unknown } | null)?.schoolId;
     if (
-      (auth.schools !== 'all' && !auth.schools.includes(signal.schoolId)) ||
-      !deps.isSenderAllowed(sender, signal.schoolId)
+      typeof schoolId === 'string' &&
+      ((auth.schools !== 'all' && !auth.schools.includes(schoolId)) ||
+        !deps.isSenderAllowed(sender, schoolId))
     ) {
       return problemReply(
         'forbidden',
@@ -288,16 +282,19 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       );
     }
 
-    // 7. Per-sender budget (429).
-    const budget = senderLimiter.take(`${sender.kind}:${sender.id}`);
-    if (!budget.ok) {
-      return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
-        headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-        sender,
-      });
+    // 6. The schema (422). Messages name the field and the rule, never the value.
+    const parsed = parseSignal(json, deps.signalRules());
+    if (!parsed.ok) {
+      return problemReply(
+        parsed.extraFields ? 'extra-fields' : 'invalid-signal',
+        parsed.extraFields ? EXTRA_FIELDS_MESSAGE : 'The signal is not valid; see errors.',
+        correlationId,
+        { errors: parsed.violations, sender },
+      );
     }
+    const signal = parsed.signal;
 
-    // 8. Idempotency: the first final answer per (sender, key) is the answer (400, 422).
+    // 7. Idempotency: the first final answer per (sender, key) is the answer (400, 422).
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     if (key === null) {
       return problemReply(
@@ -378,7 +375,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     const startedAt = Date.now();
     handle(req, correlationId)
       .catch((error: unknown): Reply => {
-        log.error({ correlationId, ...logError(error) }, 'intake: unexpected failure');
+        log.error({ correlationId, ...errorSummary(error) }, 'intake: unexpected failure');
         return problemReply(
           'internal-error',
           'Something went wrong on our side. Quote the correlationId.',
@@ -388,13 +385,12 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       .then((reply) => {
         send(res, correlationId, reply);
         record(correlationId, reply, startedAt);
-        next();
       })
       .catch((error: unknown) => {
-        log.error({ correlationId, ...logError(error) }, 'intake: could not send the answer');
+        log.error({ correlationId, ...errorSummary(error) }, 'intake: could not send the answer');
         if (!res.headersSent) res.sendRaw(500, '');
-        next();
-      });
+      })
+      .finally(() => next());
   });
 
   // Other methods get a problem too, rather than restify's own error body.

@@ -16,7 +16,8 @@ import {
   type AuthenticateRequestResult,
   type ClaimsIdentity,
 } from 'botframework-connector';
-import { HwcError, isHwcError } from '../domain/errors';
+import { HwcError } from '../domain/errors';
+import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 
 export interface BotAuthSettings {
@@ -29,7 +30,7 @@ export interface BotAuthSettings {
   tokenIssuer?: string;
 }
 
-/** turnState key under which the HTTP layer may put the request's correlation id. */
+/** turnState key of the turn's correlation id, set when a turn starts. */
 export const CORRELATION_ID_KEY = 'correlationId';
 
 /**
@@ -172,7 +173,7 @@ async function handleTurnError(context: TurnContext, error: unknown, logger: Log
       correlationId,
       activityType: activity.type,
       ...(activity.type === ActivityTypes.Invoke ? { invokeName: activity.name } : {}),
-      ...describeError(error),
+      ...errorSummary(error),
     },
     'Unhandled error in a bot turn',
   );
@@ -203,7 +204,7 @@ async function handleTurnError(context: TurnContext, error: unknown, logger: Log
     }
   } catch (noticeError) {
     logger.error(
-      { event: 'bot.turn.error-notice-failed', correlationId, ...describeError(noticeError) },
+      { event: 'bot.turn.error-notice-failed', correlationId, ...errorSummary(noticeError) },
       'Could not tell the user about a turn error',
     );
   }
@@ -221,32 +222,4 @@ function isEnglish(locale: string | undefined): boolean {
   return (locale ?? '').trim().toLowerCase().startsWith('en');
 }
 
-/**
- * Log fields for an error without its message, which may carry user text: name, HwcError code (and
- * its message, which by contract holds ids and field names only), HTTP status, and stack frames.
- * Flat keys, because the logger redacts any `name` field.
- */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { errorName: typeof error };
-  const fields: Record<string, unknown> = { errorName: error.name };
-  if (isHwcError(error)) {
-    fields.errorCode = error.code;
-    fields.errorMessage = error.message;
-  }
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number') fields.httpStatus = status;
-  fields.errorStack = stackFrames(error);
-  return fields;
-}
 
-function stackFrames(error: Error): string {
-  let stack = error.stack ?? '';
-  // Drop the "Name: message" head, however many lines the message spans, then keep frames only.
-  const head = `${error.name}: ${error.message}`;
-  if (stack.startsWith(head)) stack = stack.slice(head.length);
-  return stack
-    .split('\n')
-    .filter((line) => /^\s+at /.test(line))
-    .map((line) => line.trim())
-    .join('\n');
-}

@@ -12,10 +12,10 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import { stringsFor } from '../i18n/strings';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { errorSummary } from '../logging/error-summary';
+import { CORRELATION_ID_KEY } from './adapter';
 import type { ConversationReferences } from './conversation-references';
 import type { VerbRouter } from './verb-router';
 
-export const CORRELATION_ID_KEY = 'correlationId';
 
 export interface BotDependencies {
   services: Services;
@@ -138,7 +138,7 @@ export class HandleWithCareBot extends TeamsActivityHandler {
         attachments: [CardFactory.adaptiveCard(card)],
       });
     } catch (error) {
-      ctx.log.warn({ err: errorSummary(error) }, 'could not replace the card message');
+      ctx.log.warn(errorSummary(error), 'could not replace the card message');
     }
   }
 

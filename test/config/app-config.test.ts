@@ -76,6 +76,27 @@ describe('configuration', () => {
     assert.match(message, /MicrosoftAppTenantId: is required/);
   });
 
+  it('keeps local mode (no authentication) on this machine: a network HOST is refused', () => {
+    assert.match(
+      messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', HOST: '0.0.0.0' })),
+      /HOST: local mode .* listens on this machine only/,
+    );
+    assert.equal(readEnvOptions({ SCHOOLS_FILE: 'x' }).HOST, '127.0.0.1');
+    assert.equal(readEnvOptions({ SCHOOLS_FILE: 'x', HOST: '::1' }).HOST, '::1');
+  });
+
+  it('asks for the tenant of a multi-tenant bot too: it acts in the school’s tenant only', () => {
+    const message = messageOf(() =>
+      readEnvOptions({
+        SCHOOLS_FILE: 'x',
+        MicrosoftAppId: appId,
+        MicrosoftAppType: 'MultiTenant',
+        MicrosoftAppPassword: 's',
+      }),
+    );
+    assert.match(message, /MicrosoftAppTenantId: is required/);
+  });
+
   it('accepts a complete production configuration', () => {
     const options = readEnvOptions({
       SCHOOLS_FILE: 'x',
@@ -85,6 +106,7 @@ describe('configuration', () => {
       MicrosoftAppTenantId: tenant,
     });
     assert.equal(options.MicrosoftAppType, 'SingleTenant');
+    assert.equal(options.HOST, '0.0.0.0');
   });
 
   it('says which schools file cannot be read', () => {

@@ -220,6 +220,14 @@ describe('intake API: POST /api/signals', () => {
       assert.equal(intake.calls.length, 0);
     });
 
+    it('answers 403, not 422, for a school id that does not exist: a scoped key learns no school ids', async () => {
+      const unknown = await intake.request({
+        auth: { apiKey: API_KEY_NOORD },
+        body: validSignal({ schoolId: 'no-such-school' }),
+      });
+      assertProblem(unknown, 403, 'forbidden');
+    });
+
     it('answers 201 for an API key scoped to this school', async () => {
       const reply = await intake.request({
         auth: { apiKey: API_KEY_NOORD },
@@ -239,6 +247,13 @@ describe('intake API: POST /api/signals', () => {
       assertProblem(reply, 429, 'rate-limited');
       assert.ok(Number(reply.headers['retry-after']) >= 1, 'Retry-After in seconds');
       assert.equal(intake.calls.length, 3);
+    });
+
+    it('counts invalid requests against the budget too', async () => {
+      await intake.close();
+      intake = await startIntake({ limits: { requestsPerMinute: 2 } });
+      for (let i = 0; i < 2; i++) assert.equal((await intake.request({ body: '{not json' })).status, 400);
+      assertProblem(await intake.request(), 429, 'rate-limited');
     });
 
     it('keeps separate budgets per sender', async () => {
