@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Server } from 'restify';
-import { DateTime } from 'luxon';
 import { schoolRegistry, type Messenger, type Services } from './app/ports';
+import { expireCase } from './app/end-case';
 import { receiveSignal } from './app/receive-signal';
+import { errorSummary } from './logging/error-summary';
 import { preloadCardTemplates } from './cards/render-card';
 import { loadConfig, type AppConfig } from './config/app-config';
+import { latestLocalDate } from './domain/calendar';
 import { isHwcError } from './domain/errors';
 import { createHttpServer, listen } from './http/http-server';
 import { parseApiKeys } from './intake/intake-auth';
@@ -35,12 +37,6 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** The latest 'today' among the schools' time zones: a birth date after it is in the future everywhere. */
-function latestToday(config: AppConfig, now: Date): string {
-  const dates = config.schools.map((s) => DateTime.fromJSDate(now, { zone: s.timeZone }).toISODate() ?? '');
-  return dates.reduce((a, b) => (a > b ? a : b), now.toISOString().slice(0, 10));
-}
-
 /** Wires configuration, logger, store, Teams and the HTTP routes together, and starts listening. */
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(options.env ?? process.env);
@@ -52,7 +48,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const clock = options.clock ?? (() => new Date());
   const store = new InMemoryCaseStore({
     now: () => clock().getTime(),
-    onExpired: (id) => logger.info({ caseId: id }, 'case expired and deleted'),
+    onExpired: (expired) => {
+      const correlationId = newCorrelationId();
+      const ctx = { correlationId, log: logger.child({ correlationId }) };
+      void expireCase(services, expired, ctx).catch((error: unknown) =>
+        ctx.log.error(errorSummary(error), 'could not finish an expired case'),
+      );
+    },
   });
   const references = new ConversationReferences();
   const adapter = createBotAdapter(
@@ -88,6 +90,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
   });
 
+  const timeZones = config.schools.map((s) => s.timeZone);
   const server = createHttpServer(logger);
   registerBotRoute(server, adapter, bot);
   registerIntakeRoutes(server, {
@@ -96,7 +99,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...(options.intakeLimits ? { limits: options.intakeLimits } : {}),
     auth: { apiKeys, ...(config.entraIntake ? { entra: config.entraIntake } : {}) },
     signalRules: () => ({
-      today: latestToday(config, clock()),
+      today: latestLocalDate(timeZones, clock()),
       isKnownSchool: (id) => services.schools.get(id) !== undefined,
     }),
     isSenderAllowed: (sender, schoolId) => {

@@ -1,6 +1,6 @@
 import type { AdaptiveCardJson, CaseViewAction } from '../cards/card-data';
 import { renderCard } from '../cards/render-card';
-import type { HwcCase } from '../domain/case';
+import type { HwcCase, PostedShell } from '../domain/case';
 import type { School } from '../domain/school';
 import { formatBirthDate, formatDateTime, formatDay, formatTime, stringsFor } from '../i18n/strings';
 import type { RecipientContext } from './ports';
@@ -27,6 +27,12 @@ export function shellCard(caseId: string, recipient: RecipientContext, status = 
     if (refresh) delete refresh.userIds;
   }
   return card;
+}
+
+/** The shell of a coordinator who did not take the case on: it says who did, still naming no pupil. */
+export function takenShellCard(c: HwcCase, shell: PostedShell): AdaptiveCardJson {
+  const owner = c.claim?.by.name ?? '';
+  return shellCard(c.id, shell, stringsFor(shell.locale).shell.claimedBy(owner));
 }
 
 export function noticeCard(kind: 'closed' | 'notAvailable', locale: string | undefined): AdaptiveCardJson {

@@ -1,10 +1,11 @@
 import { supportDayFor } from '../domain/calendar';
 import { openCase, recordShells, type HwcCase, type PostedShell } from '../domain/case';
-import { HwcError } from '../domain/errors';
+import { HwcError, isHwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
-import { noticeCard, shellCard } from './case-cards';
+import { shellCard, takenShellCard } from './case-cards';
+import { neutralizeShells } from './end-case';
 import type { RecipientContext, RequestContext, Services } from './ports';
 
 export interface SignalOrigin {
@@ -51,17 +52,19 @@ export async function receiveSignal(
         addressee = recipient;
         return shellCard(created.id, recipient);
       });
-      return { staffId: coordinator.id, role: 'coordinator', ...posted, ...addressee };
+      const shell: PostedShell = { staffId: coordinator.id, role: 'coordinator', ...posted, ...addressee };
+      await keepTrackOf(services, created.id, shell, ctx);
+      return shell;
     }),
   );
-  const shells = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  const delivered = attempts.filter((a) => a.status === 'fulfilled').length;
   attempts.forEach((a, index) => {
     if (a.status === 'rejected') {
       log.warn({ coordinator: index, ...errorSummary(a.reason) }, 'could not reach a coordinator');
     }
   });
 
-  if (shells.length === 0) {
+  if (delivered === 0) {
     await services.store.delete(created.id);
     log.error(
       { origin: origin.kind, coordinators: school.coordinators.length },
@@ -73,42 +76,38 @@ export async function receiveSignal(
     );
   }
 
-  try {
-    await mutateCase(services.store, created.id, (current) => recordShells(current, shells));
-  } catch (error) {
-    // Closed (or expired) while the cards were still going out: blank them right away.
-    await neutralizeShells(services, shells, ctx);
-    if (!(error instanceof HwcError && error.code === 'case.not-found')) throw error;
-  }
-
   log.info(
     {
       origin: origin.kind,
-      deliveredTo: shells.length,
+      deliveredTo: delivered,
       coordinators: school.coordinators.length,
       supportDay: supportDay.date,
     },
     'signal delivered',
   );
-  return { signalId: services.newId(), deliveredTo: shells.length };
+  return { signalId: services.newId(), deliveredTo: delivered };
 }
 
-/** Turns every card posted for a case into a neutral 'completed' card. */
-export async function neutralizeShells(
+/**
+ * Records a card as soon as it is posted, so a claim or a close that comes in while the other
+ * cards are still going out finds it. If the case already ended, the card is blanked at once;
+ * if someone already took it on, the card says so.
+ */
+async function keepTrackOf(
   services: Services,
-  shells: readonly PostedShell[],
+  caseId: string,
+  shell: PostedShell,
   ctx: RequestContext,
 ): Promise<void> {
-  const results = await Promise.allSettled(
-    shells.map((shell) => services.messenger.updateCard(shell, noticeCard('closed', shell.locale))),
-  );
-  const failed = results.filter((r) => r.status === 'rejected').length;
-  if (failed > 0) ctx.log.warn({ failed, total: shells.length }, 'could not neutralize every card');
-}
-
-/** Deletes a closed case and blanks its cards. Nothing of it stays behind. */
-export async function finishCase(services: Services, c: HwcCase, ctx: RequestContext): Promise<void> {
-  await services.store.delete(c.id);
-  await neutralizeShells(services, c.shells, ctx);
-  ctx.log.info({ caseId: c.id, schoolId: c.schoolId, reason: c.closed?.reason }, 'case closed and deleted');
+  let current: HwcCase;
+  try {
+    current = (await mutateCase(services.store, caseId, (c) => recordShells(c, [shell]))).case;
+  } catch (error) {
+    await neutralizeShells(services, [shell], ctx);
+    if (isHwcError(error, 'case.not-found')) return;
+    throw error;
+  }
+  if (current.claim && current.claim.by.id !== shell.staffId) {
+    await services.messenger.updateCard(shell, takenShellCard(current, shell));
+  }
 }

@@ -1,6 +1,6 @@
-import { DateTime } from 'luxon';
 import type { AdaptiveCardJson, IntakeFormCardData } from '../cards/card-data';
 import { renderCard } from '../cards/render-card';
+import { latestLocalDate } from '../domain/calendar';
 import { isHwcError } from '../domain/errors';
 import { rolesAt, type School } from '../domain/school';
 import { parseSignal, signalSources, type SignalInput } from '../domain/signal';
@@ -22,12 +22,6 @@ export interface IntakeValues {
 
 const emptyValues: IntakeValues = { schoolId: '', pupilName: '', birthDate: '', source: '' };
 
-/** Today in the time zone of the first school, so the date picker cannot pick tomorrow. */
-function todayFor(schools: readonly School[], now: Date): string {
-  const zone = schools[0]?.timeZone ?? 'Europe/Amsterdam';
-  return DateTime.fromJSDate(now, { zone }).toISODate() ?? now.toISOString().slice(0, 10);
-}
-
 export function intakeFormCard(
   services: Services,
   schools: readonly School[],
@@ -41,14 +35,27 @@ export function intakeFormCard(
     formId,
     schools: schools.map((s) => ({ title: s.name, value: s.id })),
     sources: signalSources.map((s) => ({ title: t.sources[s], value: s })),
-    today: todayFor(schools, services.clock()),
+    today: latestLocalDate(
+      schools.map((s) => s.timeZone),
+      services.clock(),
+    ),
     values,
     errors: {
       name: invalidFields.includes('pupil.name') ? t.intake.fields['pupil.name'] : '',
       birthDate: invalidFields.includes('pupil.birthDate') ? t.intake.fields['pupil.birthDate'] : '',
     },
     errorSummary: invalidFields.length > 0 ? t.intake.fixErrors : '',
-    t: { ...t.intake, fields: t.intake.fields },
+    t: {
+      title: t.intake.title,
+      hint: t.intake.hint,
+      school: t.intake.school,
+      name: t.intake.name,
+      namePlaceholder: t.intake.namePlaceholder,
+      birthDate: t.intake.birthDate,
+      source: t.intake.source,
+      submit: t.intake.submit,
+      fields: t.intake.fields,
+    },
   };
   return renderCard('intake-form', data);
 }
@@ -102,7 +109,10 @@ export async function submitIntakeForm(
     };
   }
   const schoolId = values.schoolId || (schools.length === 1 ? (schools[0]?.id ?? '') : '');
-  const today = todayFor(schools, services.clock());
+  const today = latestLocalDate(
+    schools.map((s) => s.timeZone),
+    services.clock(),
+  );
   const parsed = parseSignal(
     { schoolId, pupil: { name: values.pupilName, birthDate: values.birthDate }, source: values.source },
     { today, isKnownSchool: (id) => schools.some((s) => s.id === id) },

@@ -1,3 +1,5 @@
+import type { Strings } from '../i18n/strings';
+
 /** The data each template in cards/ is expanded with. One interface per template file. */
 
 export interface ShellCardData {
@@ -40,17 +42,10 @@ export interface IntakeFormCardData {
   values: { schoolId: string; pupilName: string; birthDate: string; source: string };
   errors: { name: string; birthDate: string };
   errorSummary: string;
-  t: {
-    title: string;
-    hint: string;
-    school: string;
-    name: string;
-    namePlaceholder: string;
-    birthDate: string;
-    source: string;
-    submit: string;
-    fields: Record<string, string>;
-  };
+  t: Pick<
+    Strings['intake'],
+    'title' | 'hint' | 'school' | 'name' | 'namePlaceholder' | 'birthDate' | 'source' | 'submit' | 'fields'
+  >;
 }
 
 export interface CardDataByTemplate {

@@ -113,7 +113,9 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
     }
     // Also for MultiTenant: the bot only ever acts in the school's own tenant.
     if (!options.MicrosoftAppTenantId) {
-      problems.push('MicrosoftAppTenantId: is required with a MicrosoftAppId: the bot acts in the school’s tenant only');
+      problems.push(
+        'MicrosoftAppTenantId: is required with a MicrosoftAppId: the bot acts in the school’s tenant only',
+      );
     }
   }
   if (options.INTAKE_ENTRA_AUDIENCE && !(options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId)) {

@@ -96,3 +96,14 @@ function parseDate(date: string): DateTime<true> {
 function invalidCalendar(message: string): HwcError {
   return new HwcError('config.invalid', message);
 }
+
+/**
+ * The latest local date among these time zones at `instant`: a date after it is in the future
+ * for every school, so a birth date can be checked before the school is known.
+ */
+export function latestLocalDate(timeZones: readonly string[], instant: Date): string {
+  const utc = DateTime.fromJSDate(instant, { zone: 'utc' }).toISODate() ?? '';
+  return timeZones
+    .map((zone) => DateTime.fromJSDate(instant, { zone }).toISODate() ?? utc)
+    .reduce((a, b) => (a > b ? a : b), utc);
+}

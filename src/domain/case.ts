@@ -4,12 +4,12 @@ import { rolesAt, type School, type StaffMember } from './school';
 import type { Pupil, SignalSource } from './signal';
 
 export type CaseState = 'received' | 'claimed' | 'closed';
-export type ClosedReason = 'not-our-pupil' | 'completed' | 'closed-early';
+export type ClosedReason = 'not-our-pupil';
 
 /** A message the bot posted for a case: a neutral shell in someone's personal chat. */
 export interface PostedShell {
   staffId: string;
-  role: 'coordinator' | 'deputy' | 'colleague';
+  role: 'coordinator';
   conversationId: string;
   activityId: string;
   serviceUrl: string;
@@ -36,14 +36,7 @@ export interface HwcCase {
   version: number;
 }
 
-export interface NewCase {
-  id: string;
-  schoolId: string;
-  pupil: Pupil;
-  source: SignalSource;
-  receivedAt: Date;
-  supportDay: SupportDay;
-}
+export type NewCase = Pick<HwcCase, 'id' | 'schoolId' | 'pupil' | 'source' | 'receivedAt' | 'supportDay'>;
 
 export function openCase(input: NewCase): HwcCase {
   return { ...input, state: 'received', shells: [], version: 1 };
@@ -105,12 +98,4 @@ export function closeAsNotOurPupil(school: School, c: HwcCase, actor: StaffMembe
 /** Remembers where the case's cards were posted, so they can be blanked when it ends. */
 export function recordShells(c: HwcCase, shells: readonly PostedShell[]): Transition {
   return next(c, { shells: [...c.shells, ...shells] });
-}
-
-/** What a person may see of a case: decided here so every view follows the same rule. */
-export type Audience = { kind: 'coordinator'; isOwner: boolean } | { kind: 'none' };
-
-export function audienceOf(school: School, c: HwcCase, staffId: string): Audience {
-  if (!canCoordinate(school, c, staffId)) return { kind: 'none' };
-  return { kind: 'coordinator', isOwner: c.claim?.by.id === staffId };
 }

@@ -3,8 +3,8 @@ import type { CaseStore } from './case-store';
 
 export interface InMemoryCaseStoreOptions {
   now?: () => number;
-  /** Told about every case that expired, with nothing but its id (for clean-up of its messages). */
-  onExpired?: (id: string) => void;
+  /** Told about every case that expired, after it left the store, so its cards can be blanked. */
+  onExpired?: (expired: HwcCase) => void;
 }
 
 interface Entry {
@@ -70,7 +70,7 @@ export class InMemoryCaseStore implements CaseStore {
     for (const [id, entry] of this.entries) {
       if (entry.expiresAt <= now) {
         this.entries.delete(id);
-        this.options.onExpired?.(id);
+        this.options.onExpired?.(entry.value);
       }
     }
   }

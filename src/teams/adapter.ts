@@ -221,5 +221,3 @@ function correlationIdOf(context: TurnContext): string {
 function isEnglish(locale: string | undefined): boolean {
   return (locale ?? '').trim().toLowerCase().startsWith('en');
 }
-
-

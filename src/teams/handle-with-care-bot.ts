@@ -1,4 +1,5 @@
 import {
+  ActivityTypes,
   CardFactory,
   TeamsActivityHandler,
   TurnContext,
@@ -16,7 +17,6 @@ import { CORRELATION_ID_KEY } from './adapter';
 import type { ConversationReferences } from './conversation-references';
 import type { VerbRouter } from './verb-router';
 
-
 export interface BotDependencies {
   services: Services;
   router: VerbRouter;
@@ -26,6 +26,10 @@ export interface BotDependencies {
   tenantId?: string;
   /** A fixed language for everyone, instead of each user's Teams locale. */
   language?: 'nl' | 'en';
+}
+
+function cardResponse(card: AdaptiveCardJson): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
 }
 
 const newSignalCommands = new Set(['nieuw signaal', 'nieuw', 'new signal', 'new']);
@@ -49,8 +53,15 @@ export class HandleWithCareBot extends TeamsActivityHandler {
       if (this.isForeignTenant(context)) {
         this.turnContextOf(context).log.warn(
           { code: 'case.not-authorized' },
-          'activity from another tenant ignored',
+          'activity from another tenant refused',
         );
+        // Nothing is remembered or handled; a card action still gets the neutral answer.
+        if (context.activity.name === 'adaptiveCard/action') {
+          await context.sendActivity({
+            type: ActivityTypes.InvokeResponse,
+            value: { status: 200, body: cardResponse(noticeCard('notAvailable', context.activity.locale)) },
+          });
+        }
         return;
       }
       if (deps.language) context.activity.locale = deps.language;
@@ -76,20 +87,17 @@ export class HandleWithCareBot extends TeamsActivityHandler {
     const ctx = this.turnContextOf(context);
     const locale = context.activity.locale;
     const staffId = context.activity.from?.aadObjectId;
-    let card: AdaptiveCardJson;
-    if (this.isForeignTenant(context) || !staffId) {
-      ctx.log.warn({ code: 'case.not-authorized' }, 'card action without a user of this tenant');
-      card = noticeCard('notAvailable', locale);
-    } else {
-      const outcome = await this.deps.router.dispatch(invokeValue.action?.verb, invokeValue.action?.data, {
-        staffId,
-        locale,
-        ctx,
-      });
-      card = outcome.card;
-      if (outcome.replaceMessageWith) await this.replaceMessage(context, outcome.replaceMessageWith, ctx);
+    if (!staffId) {
+      ctx.log.warn({ code: 'case.not-authorized' }, 'card action without an Entra user');
+      return cardResponse(noticeCard('notAvailable', locale));
     }
-    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+    const outcome = await this.deps.router.dispatch(invokeValue.action?.verb, invokeValue.action?.data, {
+      staffId,
+      locale,
+      ctx,
+    });
+    if (outcome.replaceMessageWith) await this.replaceMessage(context, outcome.replaceMessageWith, ctx);
+    return cardResponse(outcome.card);
   }
 
   private async answerMessage(context: TurnContext): Promise<void> {

@@ -30,10 +30,6 @@ export class VerbRouter {
     this.handlers = new Map(handlers.map((h) => [h.verb, h]));
   }
 
-  verbs(): string[] {
-    return [...this.handlers.keys()];
-  }
-
   async dispatch(verb: string | undefined, data: unknown, invocation: VerbInvocation): Promise<VerbOutcome> {
     const { log } = invocation.ctx;
     const handler = verb === undefined ? undefined : this.handlers.get(verb);

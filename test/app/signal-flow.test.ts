@@ -5,6 +5,7 @@ import {
   assertNoPupilData,
   coordinatorA,
   coordinatorB,
+  deputy,
   intakeUser,
   outsider,
   pupil,
@@ -116,6 +117,14 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.ok(!cardText(stale.card).includes(pupil.name));
   });
 
+  it('lets a deputy of the school see and take on the case', async () => {
+    const caseId = await deliver();
+    const view = await t.invoke(deputy.id, 'case.view', { caseId });
+    assert.ok(cardText(view.card).includes(pupil.name));
+    const claimed = await t.invoke(deputy.id, 'case.claim', { caseId });
+    assert.match(cardText(claimed.card), /Jij hebt dit signaal opgepakt/);
+  });
+
   it("gives a neutral 'not available' card to anyone who is not a coordinator of that school", async () => {
     const caseId = await deliver();
     for (const person of [outsider, intakeUser, stranger]) {
@@ -152,9 +161,10 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     t = await startTestApp({ env: { MicrosoftAppTenantId: '00000000-1111-4222-8333-444444444444' } });
     const caseId = await deliver();
     const view = await t.invoke(coordinatorA.id, 'case.view', { caseId });
-    assert.equal(view.status, 501, 'the turn is dropped before any handler runs');
+    assert.equal(view.status, 200);
+    assert.match(cardText(view.card), /Niet beschikbaar/);
     assert.ok(!view.text.includes(pupil.name));
-    assert.match(t.logs.text(), /activity from another tenant ignored/);
+    assert.match(t.logs.text(), /activity from another tenant refused/);
   });
 
   it('answers 503 with Retry-After and keeps nothing when no coordinator can be reached', async () => {
@@ -195,6 +205,34 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.equal(t.connector.conversations.length, 1, 'only the other coordinator needed a new chat');
   });
 });
+
+describe('a case at the end of its support day', () => {
+  it('is deleted and its cards are blanked, whatever its state', async () => {
+    let now = new Date('2026-11-23T06:00:00Z'); // Monday 07:00 in Amsterdam, before lessons
+    const t = await startTestApp({ start: { clock: () => now } });
+    try {
+      assert.equal((await t.postSignal(signal)).status, 201);
+      assert.equal(await t.app.services.store.size(), 1);
+      now = new Date('2026-11-23T14:00:01Z'); // 15:00:01, after the school day
+      assert.equal(await t.app.services.store.size(), 0);
+      await waitFor(() => t.connector.activities.filter((a) => a.kind === 'update').length === 2);
+      for (const update of t.connector.activities.filter((a) => a.kind === 'update')) {
+        assert.match(JSON.stringify(update.body), /De gegevens zijn verwijderd/);
+      }
+      assertNoPupilData(t.logs.text(), 'the log');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('a coordinator types in a signal in Teams', () => {
   let t: TestApp;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  latestLocalDate,
   formatLocalTime,
   nextSchoolDayAfter,
   supportDayFor,
@@ -254,5 +255,14 @@ describe('local times and weekdays', () => {
     assert.equal(weekdayOf('2027-03-29'), 'mon');
     assert.equal(weekdayOf('2027-03-28'), 'sun');
     assert.equal(weekdayOf('2028-02-29'), 'tue');
+  });
+
+  describe('latestLocalDate', () => {
+    it('is the latest local date among the zones, so a date after it is in the future everywhere', () => {
+      // 23:30 UTC on 22 November is already 23 November in Amsterdam, still 22 November in Curaçao.
+      const instant = new Date('2026-11-22T23:30:00Z');
+      assert.equal(latestLocalDate(['America/Curacao'], instant), '2026-11-22');
+      assert.equal(latestLocalDate(['America/Curacao', 'Europe/Amsterdam'], instant), '2026-11-23');
+    });
   });
 });

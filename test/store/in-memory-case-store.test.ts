@@ -26,7 +26,7 @@ describe('the in-memory case store', () => {
 
   it('forgets a case by itself at its expiry, and says which one expired', async () => {
     const expired: string[] = [];
-    const store = new InMemoryCaseStore({ onExpired: (id) => expired.push(id) });
+    const store = new InMemoryCaseStore({ onExpired: (c) => expired.push(c.id) });
     await store.create(makeCase('a'), new Date(5_000));
     await store.create(makeCase('b'), new Date(60_000));
     await clock.tickAsync(5_000);
