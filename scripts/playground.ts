@@ -16,11 +16,11 @@
  * node_modules/.bin first. Only node built-ins are used here. See docs/playground-notes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -161,6 +161,17 @@ function stopAll(signal: NodeJS.Signals): void {
 
 let exitCode: number | undefined;
 
+// The Playground logs every card it is sent, the pupil's view included, so its log is kept in
+// a temporary folder for this run only and deleted on exit: nothing of a signal stays behind.
+const ownLogDir = process.env.M365_AGENTS_PLAYGROUND_LOGFILE
+  ? undefined
+  : mkdtempSync(path.join(tmpdir(), 'hwc-playground-'));
+const PLAYGROUND_LOG =
+  process.env.M365_AGENTS_PLAYGROUND_LOGFILE ?? path.join(ownLogDir ?? tmpdir(), 'm365agentsplayground.log');
+process.on('exit', () => {
+  if (ownLogDir) rmSync(ownLogDir, { recursive: true, force: true });
+});
+
 function onChildExit(child: Child, code: number, signal?: string): void {
   if (child.exited) return;
   child.exited = true;
@@ -205,7 +216,7 @@ function printReady(pageUrl: string, apiKey: string): void {
       `    -H 'X-API-Key: ${apiKey}' \\`,
       `    -d '${body}'`,
       '',
-      '[playground] Playground log: devTools/m365agentsplayground.log. Ctrl+C stops both.',
+      `[playground] Playground log (deleted when it stops): ${PLAYGROUND_LOG}. Ctrl+C stops both.`,
       '',
     ].join('\n'),
   );
@@ -270,6 +281,7 @@ async function main(): Promise<void> {
     ...process.env,
     TEAMSAPPTESTER_BROWSER: process.env.TEAMSAPPTESTER_BROWSER ?? 'none',
     APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+    M365_AGENTS_PLAYGROUND_LOGFILE: PLAYGROUND_LOG,
   };
   // These would make the Playground fetch tokens from and validate against login.microsoftonline.com.
   delete playgroundEnv.AUTH_CLIENT_ID;
@@ -291,7 +303,7 @@ async function main(): Promise<void> {
     true,
   );
   // With stdout not a TTY the Playground writes only 'Listening on <port>' there (the rest goes
-  // to devTools/m365agentsplayground.log).
+  // to its log file).
   let buffered = '';
   let announced = false;
   playground.proc.stdout?.setEncoding('utf8');
