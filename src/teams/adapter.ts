@@ -69,7 +69,7 @@ export function createBotAdapter(settings: BotAuthSettings, logger: Logger): Clo
 
 /**
  * The plain config object for ConfigurationBotFrameworkAuthentication. With no override it holds
- * only the app credentials, and botbuilder uses its public-cloud defaults. As soon as any of the
+ * only the app credentials, and botbuilder uses its public-cloud defaults. As soon as one of the
  * "parameterised" keys (ToChannelFromBotLoginUrl, ToChannelFromBotOAuthScope,
  * ToBotFromChannelTokenIssuer, OAuthUrl, ToBotFromChannelOpenIdMetadataUrl,
  * ToBotFromEmulatorOpenIdMetadataUrl, CallerId) is set, botbuilder 4.23 takes *all* of them from the

@@ -20,21 +20,24 @@ function cardText(card: unknown): string {
   return JSON.stringify(card ?? null);
 }
 
+/** Whatever a test did: nothing of the pupil in any posted or updated activity, or any log line. */
+async function stopAfterPrivacyCheck(t: TestApp): Promise<void> {
+  try {
+    for (const activity of t.connector.activities) {
+      assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
+    }
+    assertNoPupilData(t.logs.text(), 'the log');
+  } finally {
+    await t.stop();
+  }
+}
+
 describe('a signal reaches the coordinators (over HTTP, against a fake Bot Connector)', () => {
   let t: TestApp;
   beforeEach(async () => {
     t = await startTestApp();
   });
-  afterEach(async () => {
-    // Whatever a test did: nothing of the pupil in any posted activity or any log line.
-    try {
-      for (const activity of t.connector.activities)
-        assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
-      assertNoPupilData(t.logs.text(), 'the log');
-    } finally {
-      await t.stop();
-    }
-  });
+  afterEach(async () => stopAfterPrivacyCheck(t));
 
   async function deliver(): Promise<string> {
     const res = await t.postSignal(signal);
@@ -239,15 +242,7 @@ describe('a coordinator types in a signal in Teams', () => {
   beforeEach(async () => {
     t = await startTestApp();
   });
-  afterEach(async () => {
-    try {
-      for (const activity of t.connector.activities)
-        assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
-      assertNoPupilData(t.logs.text(), 'the log');
-    } finally {
-      await t.stop();
-    }
-  });
+  afterEach(async () => stopAfterPrivacyCheck(t));
 
   function formId(): string {
     const reply = t.connector.activities.find((a) => a.kind === 'reply' || a.kind === 'send');
