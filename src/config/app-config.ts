@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HwcError } from '../domain/errors';
 import { schoolsFileSchema, type School } from '../domain/school';
+import type { EntraAuthOptions } from '../intake/intake-auth';
 
 const optionalText = z
   .string()
@@ -65,21 +66,14 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-export interface EntraIntakeSettings {
-  tenantId: string;
-  audience: string;
-  issuer: string;
-  jwksUrl: string;
-  requiredRole: string;
-}
-
 export interface AppConfig {
   env: EnvOptions;
   /** No MicrosoftAppId: Bot Framework authentication is off (Agents Playground, tests). */
   localMode: boolean;
   schools: School[];
   schoolsFile: string;
-  entraIntake?: EntraIntakeSettings;
+  /** Entra bearer tokens for sender systems; issuer and key-set URL default in src/intake/. */
+  entraIntake?: EntraAuthOptions;
 }
 
 function configError(problems: string[]): HwcError {
@@ -160,16 +154,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const options = readEnvOptions(env);
   const { path: schoolsFile, schools } = loadSchoolsFile(options.SCHOOLS_FILE);
   const tenantId = options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId;
-  const entraIntake =
+  const entraIntake: EntraAuthOptions | undefined =
     options.INTAKE_ENTRA_AUDIENCE && tenantId
       ? {
           tenantId,
           audience: options.INTAKE_ENTRA_AUDIENCE,
-          issuer: options.INTAKE_ENTRA_ISSUER ?? `https://login.microsoftonline.com/${tenantId}/v2.0`,
-          jwksUrl:
-            options.INTAKE_ENTRA_JWKS_URL ??
-            `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
           requiredRole: options.INTAKE_ENTRA_ROLE,
+          ...(options.INTAKE_ENTRA_ISSUER ? { issuer: options.INTAKE_ENTRA_ISSUER } : {}),
+          ...(options.INTAKE_ENTRA_JWKS_URL ? { jwksUrl: options.INTAKE_ENTRA_JWKS_URL } : {}),
         }
       : undefined;
   return {

@@ -47,6 +47,8 @@ export interface Strings {
   help: string;
   welcome: string;
   unsupportedClient: string;
+  /** After an unexpected error: neutral, with the correlation id to quote. */
+  turnError: (reference: string) => string;
 }
 
 const nl: Strings = {
@@ -116,6 +118,7 @@ const nl: Strings = {
     'Welkom bij Handle with Care. Als er een signaal voor jouw school binnenkomt, krijg je hier een kaart. Typ **help** voor meer.',
   unsupportedClient:
     'Deze versie van Teams kan deze kaart niet tonen. Werk Teams bij en probeer het opnieuw.',
+  turnError: (reference) => `Er ging iets mis. Probeer het later opnieuw. (referentie: ${reference})`,
 };
 
 const en: Strings = {
@@ -184,6 +187,7 @@ const en: Strings = {
   welcome:
     'Welcome to Handle with Care. When a signal for your school comes in, you get a card here. Type **help** for more.',
   unsupportedClient: 'This version of Teams cannot show this card. Please update Teams and try again.',
+  turnError: (reference) => `Something went wrong. Please try again later. (reference: ${reference})`,
 };
 
 const byLanguage: Record<Language, Strings> = { nl, en };

@@ -17,6 +17,7 @@ import {
   type ClaimsIdentity,
 } from 'botframework-connector';
 import { HwcError } from '../domain/errors';
+import { stringsFor } from '../i18n/strings';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 
@@ -114,48 +115,30 @@ const JWT_LIBRARY_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'Toke
  * verify is the caller's problem: answer 401.
  */
 class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
-  override async authenticateRequest(
-    activity: Activity,
-    authHeader: string,
-  ): Promise<AuthenticateRequestResult> {
-    try {
-      return await super.authenticateRequest(activity, authHeader);
-    } catch (err) {
-      throw asAuthenticationError(err);
-    }
+  override authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    return super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError);
   }
 
-  override async authenticateStreamingRequest(
+  override authenticateStreamingRequest(
     authHeader: string,
     channelIdHeader: string,
   ): Promise<AuthenticateRequestResult> {
-    try {
-      return await super.authenticateStreamingRequest(authHeader, channelIdHeader);
-    } catch (err) {
-      throw asAuthenticationError(err);
-    }
+    return super
+      .authenticateStreamingRequest(authHeader, channelIdHeader)
+      .catch(rethrowAsAuthenticationError);
   }
 
-  override async authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
-    try {
-      return await super.authenticateChannelRequest(authHeader);
-    } catch (err) {
-      throw asAuthenticationError(err);
-    }
+  override authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
+    return super.authenticateChannelRequest(authHeader).catch(rethrowAsAuthenticationError);
   }
 }
 
-function asAuthenticationError(err: unknown): unknown {
+function rethrowAsAuthenticationError(err: unknown): never {
   if (err instanceof Error && JWT_LIBRARY_ERRORS.has(err.name)) {
-    return new AuthenticationError('Unauthorized. Token could not be verified.', StatusCodes.UNAUTHORIZED);
+    throw new AuthenticationError('Unauthorized. Token could not be verified.', StatusCodes.UNAUTHORIZED);
   }
-  return err;
+  throw err;
 }
-
-const NEUTRAL_TEXT = {
-  nl: (ref: string) => `Er ging iets mis. Probeer het later opnieuw. (referentie: ${ref})`,
-  en: (ref: string) => `Something went wrong. Please try again later. (reference: ${ref})`,
-};
 
 /** Activity types after which the user gets a chat message; others (reactions, events, typing) only log. */
 const REPLY_AFTER: ReadonlySet<string> = new Set([
@@ -178,9 +161,7 @@ async function handleTurnError(context: TurnContext, error: unknown, logger: Log
     'Unhandled error in a bot turn',
   );
 
-  const text = (isEnglish(activity.locale ?? context.locale) ? NEUTRAL_TEXT.en : NEUTRAL_TEXT.nl)(
-    correlationId,
-  );
+  const text = stringsFor(activity.locale ?? context.locale).turnError(correlationId);
   try {
     if (activity.type === ActivityTypes.Invoke) {
       // CloudAdapter answers an invoke from the invoke response left in turnState; without one it
@@ -216,8 +197,4 @@ function correlationIdOf(context: TurnContext): string {
   const generated = newCorrelationId();
   context.turnState.set(CORRELATION_ID_KEY, generated);
   return generated;
-}
-
-function isEnglish(locale: string | undefined): boolean {
-  return (locale ?? '').trim().toLowerCase().startsWith('en');
 }
