@@ -1,56 +1,22 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
-import { claimCase, closeAsNotOurPupil, canCoordinate, type HwcCase, type Transition } from '../domain/case';
+import {
+  claimCase,
+  closeAsNotOurPupil,
+  closeEarly,
+  handOver as handOverCase,
+  progressOf,
+  type HwcCase,
+} from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
-import type { School, StaffMember } from '../domain/school';
-import { mutateCase } from '../store/case-store';
-import { coordinatorViewCard, noticeCard, takenShellCard } from './case-cards';
+import type { School } from '../domain/school';
+import { shellCard, coordinatorViewCard, noticeCard } from './case-cards';
+import { asCoordinator, loadForCoordinator, type Actor, type CommandOutcome } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
+import { postShell, updateCoordinatorShells } from './shells';
+import { stringsFor } from '../i18n/strings';
 
-/** Who clicked, as Teams tells us; their school role is looked up, never taken from the card. */
-export interface Actor {
-  staffId: string;
-  locale: string | undefined;
-}
-
-async function loadForCoordinator(
-  services: Services,
-  caseId: string,
-  actor: Actor,
-): Promise<{ school: School; c: HwcCase; staff: StaffMember }> {
-  const c = await services.store.get(caseId);
-  if (!c) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
-  const school = services.schools.get(c.schoolId);
-  const staff = school && [...school.coordinators, ...school.deputies].find((p) => p.id === actor.staffId);
-  if (!school || !staff || !canCoordinate(school, c, actor.staffId)) {
-    throw new HwcError('case.not-authorized', `actor may not coordinate case ${caseId}`);
-  }
-  return { school, c, staff };
-}
-
-type CaseCommand = (school: School, current: HwcCase, actor: StaffMember, now: Date) => Transition;
-
-/**
- * Runs a coordinator's command on the current case. When another coordinator owns the case,
- * the answer is the view, which says who does: no error for a click that lost a race.
- */
-async function asCoordinator(
-  services: Services,
-  caseId: string,
-  actor: Actor,
-  command: CaseCommand,
-): Promise<{ school: School; staff: StaffMember; result: Transition } | { view: AdaptiveCardJson }> {
-  const { school, staff } = await loadForCoordinator(services, caseId, actor);
-  try {
-    const result = await mutateCase(services.store, caseId, (current) =>
-      command(school, current, staff, services.clock()),
-    );
-    return { school, staff, result };
-  } catch (error) {
-    if (!isHwcError(error, 'case.already-claimed')) throw error;
-    return { view: await viewCase(services, caseId, actor) };
-  }
-}
+export type { Actor } from './case-access';
 
 /** The coordinator opens the card: the signal's content, served only to them. */
 export async function viewCase(services: Services, caseId: string, actor: Actor): Promise<AdaptiveCardJson> {
@@ -73,40 +39,114 @@ export async function claim(
     ctx.log.info({ caseId }, 'claim refused: already claimed by another coordinator');
     return outcome.view;
   }
-  const { school, result } = outcome;
+  const { school, before, result } = outcome;
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case claimed');
-    await markOthersTaken(services, result.case, ctx);
+    services.scheduler.cancel(`${caseId}:escalate`);
+    await updateCoordinatorShells(services, school, before, result.case, ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
 }
 
-async function markOthersTaken(services: Services, c: HwcCase, ctx: RequestContext): Promise<void> {
-  const others = c.shells.filter((s) => s.staffId !== c.claim?.by.id);
-  const results = await Promise.allSettled(
-    others.map((shell) => services.messenger.updateCard(shell, takenShellCard(c, shell))),
-  );
-  const failed = results.filter((r) => r.status === 'rejected').length;
-  if (failed > 0)
-    ctx.log.warn({ caseId: c.id, failed }, 'could not update every coordinator card after a claim');
+/** Ends the case when a command closed it; answers with `closedCard` then, else with the view. */
+async function settle(
+  services: Services,
+  outcome: Exclude<CommandOutcome, { view: AdaptiveCardJson }>,
+  actor: Actor,
+  ctx: RequestContext,
+  closedCard: (c: HwcCase) => AdaptiveCardJson,
+): Promise<AdaptiveCardJson> {
+  const { school, before, result } = outcome;
+  if (result.case.state === 'closed') {
+    if (result.changed) await finishCase(services, result.case, ctx);
+    return closedCard(result.case);
+  }
+  if (result.changed) await updateCoordinatorShells(services, school, before, result.case, ctx);
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+}
+
+/** A second click after the first closed and deleted the case: it is done, so say so. */
+async function orClosed(run: () => Promise<AdaptiveCardJson>, actor: Actor): Promise<AdaptiveCardJson> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
+    throw error;
+  }
 }
 
 /** 'Niet onze leerling': the case is closed and deleted, and every card for it turns neutral. */
-export async function notOurPupil(
+export function notOurPupil(
   services: Services,
   caseId: string,
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
-  let outcome: Awaited<ReturnType<typeof asCoordinator>>;
-  try {
-    outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
-  } catch (error) {
-    // A second click, after the first closed and deleted the case: it is done, say so.
-    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
-    throw error;
-  }
+  return orClosed(async () => {
+    const outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
+    if ('view' in outcome) return outcome.view;
+    return settle(services, outcome, actor, ctx, () => noticeCard('closed', actor.locale));
+  }, actor);
+}
+
+/** 'Afsluiten': the owner closes the case before everything is done. */
+export function closeCase(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  return orClosed(async () => {
+    const outcome = await asCoordinator(services, caseId, actor, closeEarly);
+    if ('view' in outcome) return outcome.view;
+    return settle(services, outcome, actor, ctx, (c) =>
+      noticeCard('closed', actor.locale, { unreachable: progressOf(c).unreachable }),
+    );
+  }, actor);
+}
+
+/**
+ * 'Overdragen': the owner hands the case to another coordinator or deputy, who gets a new card
+ * (a new message notifies them; a deputy may have had none yet).
+ */
+export async function handOver(
+  services: Services,
+  caseId: string,
+  toStaffId: string,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) => {
+    const to = colleagueOfSchool(school, toStaffId);
+    return handOverCase(school, current, staff, to, now);
+  });
   if ('view' in outcome) return outcome.view;
-  if (outcome.result.changed) await finishCase(services, outcome.result.case, ctx);
-  return noticeCard('closed', actor.locale);
+  const { school, staff, before, result } = outcome;
+  if (result.changed) {
+    ctx.log.info({ caseId, schoolId: school.id }, 'case handed over');
+    await updateCoordinatorShells(services, school, before, result.case, ctx);
+    await postShell(
+      services,
+      caseId,
+      {
+        staffId: toStaffId,
+        role: school.coordinators.some((p) => p.id === toStaffId) ? 'coordinator' : 'deputy',
+      },
+      (r) => shellCard(caseId, r, stringsFor(r.locale).shell.handedOverToYou(staff.name)),
+      ctx,
+    ).catch((error: unknown) => {
+      // The hand-over stands: the new owner sees it in their earlier card or when they open the bot.
+      ctx.log.warn(
+        { caseId, code: isHwcError(error) ? error.code : undefined },
+        'could not notify the new owner',
+      );
+    });
+  }
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+}
+
+function colleagueOfSchool(school: School, staffId: string) {
+  const person = [...school.coordinators, ...school.deputies].find((p) => p.id === staffId);
+  if (!person) throw new HwcError('action.invalid', 'a case is handed over only to a coordinator or deputy');
+  return person;
 }

@@ -1,5 +1,6 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
-import type { School } from '../domain/school';
+import type { School, StaffMember } from '../domain/school';
+import type { Pupil } from '../domain/signal';
 import type { CaseStore } from '../store/case-store';
 import type { Logger } from '../logging/logger';
 
@@ -14,6 +15,8 @@ export interface RecipientContext {
   teamsUserId?: string;
   /** The Teams locale last seen from this person. */
   locale?: string;
+  /** The display name Teams knows for this person, when the bot could look it up. */
+  name?: string;
 }
 
 export interface PostedMessage {
@@ -27,13 +30,49 @@ export interface PostedMessage {
  * everything else talks to Teams only through this port.
  */
 export interface Messenger {
-  /** Opens (or reuses) the 1:1 chat with the person and posts the card the factory builds. */
+  /**
+   * Opens (or reuses) the 1:1 chat with the person and posts the card the factory builds.
+   * Rejects with HwcError 'delivery.unreachable' when the app is not installed for the person
+   * and could not be installed, and 'delivery.failed' when Teams did not take it after retries.
+   */
   sendCard(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage>;
   updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void>;
 }
+
+/** Installs the Teams app for a user (Microsoft Graph), so the bot may open a chat with them. */
+export interface TeamsAppInstaller {
+  /** Resolves when the app is installed for the user (also when it already was). */
+  installFor(userId: string): Promise<void>;
+}
+
+/** What the school's directory knows of a pupil: the group and its teachers. */
+export interface DirectoryPupil {
+  group: string;
+  teachers: StaffMember[];
+}
+
+/**
+ * Pupils, groups and staff, from the school's administration system (a roster file) or from
+ * Microsoft Graph. It suggests; it never decides who is told.
+ */
+export interface Directory {
+  /**
+   * The pupil's group and its teachers, only when exactly one pupil matches the name and date
+   * of birth. No match and an ambiguous match both give undefined: no suggestion beats a wrong one.
+   */
+  findPupil(schoolId: string, pupil: Pupil): Promise<DirectoryPupil | undefined>;
+  /** The school's staff, for a static list where the Teams client has no people picker. */
+  staff(schoolId: string): Promise<StaffMember[]>;
+}
+
+/** For a school without a directory: no suggestions, no staff list. */
+export const emptyDirectory: Directory = {
+  findPupil: async () => undefined,
+  staff: async () => [],
+};
 
 export interface SchoolRegistry {
   get(id: string): School | undefined;
@@ -45,13 +84,28 @@ export function schoolRegistry(schools: readonly School[]): SchoolRegistry {
   return { get: (id) => byId.get(id), all: () => schools };
 }
 
+/**
+ * Runs follow-ups of a case at a time of day (escalation, the automatic reminder). A task only
+ * carries the case id and re-reads the case when it runs, so a stale task does no harm.
+ */
+export interface Scheduler {
+  /** Runs `task` at `when` (at once if that has passed); the same key replaces an earlier task. */
+  schedule(key: string, when: Date, task: () => Promise<void>): void;
+  /** Cancels every task whose key starts with `prefix`. */
+  cancel(prefix: string): void;
+}
+
 /** Everything a use case needs; wired once in src/index.ts, faked in tests. */
 export interface Services {
   schools: SchoolRegistry;
   store: CaseStore;
   messenger: Messenger;
+  directory: Directory;
+  scheduler: Scheduler;
   clock: () => Date;
   newId: () => string;
+  /** A fresh correlation id and logger, for work no request started (a timer, say). */
+  newContext: () => RequestContext;
 }
 
 /** Per request or turn: who is asking and where to log. */

@@ -1,12 +1,12 @@
 import { supportDayFor } from '../domain/calendar';
-import { openCase, recordShells, type HwcCase, type PostedShell } from '../domain/case';
-import { HwcError, isHwcError } from '../domain/errors';
+import { openCase } from '../domain/case';
+import { HwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
-import { mutateCase } from '../store/case-store';
-import { shellCard, takenShellCard } from './case-cards';
-import { neutralizeShells } from './end-case';
-import type { RecipientContext, RequestContext, Services } from './ports';
+import { coordinatorShellCard, shellCard } from './case-cards';
+import { scheduleEscalation } from './escalation';
+import type { RequestContext, Services } from './ports';
+import { postShell } from './shells';
 
 export interface SignalOrigin {
   kind: 'api-key' | 'entra' | 'teams';
@@ -46,16 +46,22 @@ export async function receiveSignal(
   const log = ctx.log.child({ caseId: created.id, schoolId: school.id });
 
   const attempts = await Promise.allSettled(
-    school.coordinators.map(async (coordinator): Promise<PostedShell> => {
-      let addressee: RecipientContext = {};
-      const posted = await services.messenger.sendCard({ staffId: coordinator.id }, (recipient) => {
-        addressee = recipient;
-        return shellCard(created.id, recipient);
-      });
-      const shell: PostedShell = { staffId: coordinator.id, role: 'coordinator', ...posted, ...addressee };
-      await keepTrackOf(services, created.id, shell, ctx);
-      return shell;
-    }),
+    school.coordinators.map((coordinator) =>
+      postShell(
+        services,
+        created.id,
+        { staffId: coordinator.id, role: 'coordinator' },
+        (recipient) => shellCard(created.id, recipient),
+        ctx,
+      ).then(async (posted) => {
+        // Someone already took it on while this card was on its way: the card says so.
+        if (posted.case?.claim && posted.case.claim.by.id !== coordinator.id) {
+          await services.messenger
+            .updateCard(posted.shell, coordinatorShellCard(school, posted.case, posted.shell))
+            .catch((error: unknown) => log.warn(errorSummary(error), 'could not mark a card as taken'));
+        }
+      }),
+    ),
   );
   const delivered = attempts.filter((a) => a.status === 'fulfilled').length;
   attempts.forEach((a, index) => {
@@ -76,6 +82,7 @@ export async function receiveSignal(
     );
   }
 
+  scheduleEscalation(services, school, created);
   log.info(
     {
       origin: origin.kind,
@@ -86,28 +93,4 @@ export async function receiveSignal(
     'signal delivered',
   );
   return { signalId: services.newId(), deliveredTo: delivered };
-}
-
-/**
- * Records a card as soon as it is posted, so a claim or a close that comes in while the other
- * cards are still going out finds it. If the case already ended, the card is blanked at once;
- * if someone already took it on, the card says so.
- */
-async function keepTrackOf(
-  services: Services,
-  caseId: string,
-  shell: PostedShell,
-  ctx: RequestContext,
-): Promise<void> {
-  let current: HwcCase;
-  try {
-    current = (await mutateCase(services.store, caseId, (c) => recordShells(c, [shell]))).case;
-  } catch (error) {
-    await neutralizeShells(services, [shell], ctx);
-    if (isHwcError(error, 'case.not-found')) return;
-    throw error;
-  }
-  if (current.claim && current.claim.by.id !== shell.staffId) {
-    await services.messenger.updateCard(shell, takenShellCard(current, shell));
-  }
 }

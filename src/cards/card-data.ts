@@ -11,12 +11,23 @@ export interface ShellCardData {
   /** Neutral progress, such as who took the case on; empty for none. */
   status: string;
   viewLabel: string;
+  /** 'case.view' for coordinators and deputies, 'colleague.view' for a colleague. */
+  viewVerb: 'case.view' | 'colleague.view';
 }
 
 export interface CaseViewAction {
   title: string;
   verb: string;
   style: 'default' | 'positive' | 'destructive';
+  /** The case id, plus what makes a repeat harmless (the support day or reminder round the card showed). */
+  data: { caseId: string } & Record<string, string | number>;
+  /** 'auto' sends the card's inputs (the parents choice) along; 'none' sends only `data`. */
+  associatedInputs: 'auto' | 'none';
+}
+
+export interface Choice {
+  title: string;
+  value: string;
 }
 
 export interface CaseViewCardData {
@@ -24,9 +35,60 @@ export interface CaseViewCardData {
   title: string;
   facts: { label: string; value: string }[];
   status: string;
+  /** Further lines under the status (absences, a hand-over, a reminder sent). */
+  notes: string[];
+  agreedTitle: string;
+  agreed: string[];
+  colleaguesTitle: string;
+  colleagues: { name: string; status: string }[];
   nextStep: string;
+  parents: { show: boolean; label: string; value: string; choices: Choice[] };
+  handOver: { show: boolean; title: string; label: string; choices: Choice[] };
   privacy: string;
   actions: CaseViewAction[];
+}
+
+export interface TalkFormCardData {
+  caseId: string;
+  pupilLine: string;
+  error: string;
+  supportOptions: Choice[];
+  maxNoteLength: number;
+  noteHint: string;
+  suggestedLabel: string;
+  suggested: Choice[];
+  staff: Choice[];
+  values: { support: string; note: string; suggested: string; others: string; nobody: 'true' | 'false' };
+  t: Pick<
+    Strings['talk'],
+    | 'title'
+    | 'intro'
+    | 'support'
+    | 'note'
+    | 'notePlaceholder'
+    | 'colleagues'
+    | 'others'
+    | 'othersPlaceholder'
+    | 'nobody'
+    | 'submit'
+    | 'back'
+  >;
+}
+
+export interface ColleagueViewCardData {
+  caseId: string;
+  intro: string;
+  facts: { label: string; value: string }[];
+  agreedTitle: string;
+  agreed: string[];
+  whomToAsk: string;
+  /** 'Gelezen om 08:14' once acknowledged; empty before. */
+  acknowledged: string;
+  refresh: string;
+  t: Pick<
+    Strings['colleague'],
+    'title' | 'whatYouCanDoTitle' | 'whatYouCanDo' | 'doNotPassOn' | 'acknowledge'
+  >;
 }
 
 export interface NoticeCardData {
@@ -51,6 +113,8 @@ export interface IntakeFormCardData {
 export interface CardDataByTemplate {
   shell: ShellCardData;
   'case-view': CaseViewCardData;
+  'talk-form': TalkFormCardData;
+  'colleague-view': ColleagueViewCardData;
   notice: NoticeCardData;
   'intake-form': IntakeFormCardData;
 }

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { AdaptiveCardJson, CardDataByTemplate, CardTemplateName } from './card-data';
 
-export const cardTemplateNames: readonly CardTemplateName[] = ['shell', 'case-view', 'notice', 'intake-form'];
+export const cardTemplateNames: readonly CardTemplateName[] = [
+  'shell',
+  'case-view',
+  'talk-form',
+  'colleague-view',
+  'notice',
+  'intake-form',
+];
 
 function findCardsDirectory(): string {
   // Runs from src/ under tsx and from dist/src/ when built: the templates sit at the package root.

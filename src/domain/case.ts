@@ -1,21 +1,58 @@
-import type { SupportDay } from './calendar';
+import { nextSchoolDayAfter, type SupportDay } from './calendar';
 import { HwcError } from './errors';
 import { rolesAt, type School, type StaffMember } from './school';
 import type { Pupil, SignalSource } from './signal';
 
-export type CaseState = 'received' | 'claimed' | 'closed';
-export type ClosedReason = 'not-our-pupil';
+/**
+ * received → claimed → informing → closed (DESIGN.md §3). 'informing' starts when the talk with
+ * the pupil is recorded, also when nobody is to be told: then only the parents step is left.
+ */
+export type CaseState = 'received' | 'claimed' | 'informing' | 'closed';
+export type ClosedReason = 'not-our-pupil' | 'completed' | 'closed-early' | 'pupil-absent';
+export type ShellRole = 'coordinator' | 'deputy' | 'colleague';
 
 /** A message the bot posted for a case: a neutral shell in someone's personal chat. */
 export interface PostedShell {
   staffId: string;
-  role: 'coordinator';
+  role: ShellRole;
   conversationId: string;
   activityId: string;
   serviceUrl: string;
   /** The addressee's Teams id and language, so later updates of the card keep both. */
   teamsUserId?: string;
   locale?: string;
+}
+
+export const parentsChoices = ['by-me', 'by-group-teacher', 'not-now'] as const;
+/** The parents step is a choice, never text: 'not now' covers 'not safe' and 'Veilig Thuis does it'. */
+export type ParentsChoice = (typeof parentsChoices)[number];
+
+/** What was agreed with the pupil. The note is short on purpose and never about the home situation. */
+export interface AgreedSupport {
+  optionIds: string[];
+  note: string;
+}
+
+export const MAX_SUPPORT_NOTE_LENGTH = 280;
+/** A Teams card lists them all, and each one is a proactive chat: a class team, not the whole school. */
+export const MAX_COLLEAGUES = 40;
+
+/** 'sending' until Teams took the card; 'unreachable' when the coordinator has to tell them in person. */
+export type Delivery = 'sending' | 'sent' | 'unreachable';
+
+export interface InformedColleague {
+  staff: StaffMember;
+  delivery: Delivery;
+  sentAt?: Date;
+  acknowledgedAt?: Date;
+  reminders: number;
+}
+
+export interface Talk {
+  at: Date;
+  by: StaffMember;
+  support: AgreedSupport;
+  nobodyToInform: boolean;
 }
 
 /**
@@ -30,8 +67,19 @@ export interface HwcCase {
   receivedAt: Date;
   supportDay: SupportDay;
   state: CaseState;
-  claim?: { by: StaffMember; at: Date };
-  closed?: { reason: ClosedReason; by: StaffMember; at: Date };
+  claim?: { by: StaffMember; at: Date; handedOverBy?: StaffMember };
+  /** The pupil's group, as the directory knows it: shown to colleagues. */
+  group?: string;
+  talk?: Talk;
+  colleagues: InformedColleague[];
+  parents?: { choice: ParentsChoice; at: Date };
+  /** How often the pupil was not at school on the support day, so the case moved on. */
+  absences: number;
+  escalatedAt?: Date;
+  /** Reminders sent by 'Herinner'; a card's button carries the count it saw, so a double click sends one. */
+  reminderRounds: number;
+  autoRemindedAt?: Date;
+  closed?: { reason: ClosedReason; by?: StaffMember; at: Date };
   shells: PostedShell[];
   version: number;
 }
@@ -39,17 +87,33 @@ export interface HwcCase {
 export type NewCase = Pick<HwcCase, 'id' | 'schoolId' | 'pupil' | 'source' | 'receivedAt' | 'supportDay'>;
 
 export function openCase(input: NewCase): HwcCase {
-  return { ...input, state: 'received', shells: [], version: 1 };
+  return {
+    ...input,
+    state: 'received',
+    colleagues: [],
+    absences: 0,
+    reminderRounds: 0,
+    shells: [],
+    version: 1,
+  };
 }
 
-/** The outcome of a command: the new case, and whether anything changed (false on a repeat). */
+/**
+ * The outcome of a command: the new case, and whether anything changed (false on a repeat).
+ * `expiresAt` is set when the case moved to another support day.
+ */
 export interface Transition {
   case: HwcCase;
   changed: boolean;
+  expiresAt?: Date;
 }
 
 function next(c: HwcCase, patch: Partial<HwcCase>): Transition {
   return { case: { ...c, ...patch, version: c.version + 1 }, changed: true };
+}
+
+function unchanged(c: HwcCase): Transition {
+  return { case: c, changed: false };
 }
 
 /** Only a coordinator or deputy of the case's school acts on it as coordinator. */
@@ -68,12 +132,29 @@ export function assertCanCoordinate(school: School, c: HwcCase, staffId: string)
   }
 }
 
+function assertOpen(c: HwcCase): void {
+  if (c.state === 'closed') throw new HwcError('case.closed', `case ${c.id} is closed`);
+}
+
+/** After a claim, only the owner acts on the case, until they hand it over. */
+export function assertOwner(school: School, c: HwcCase, actor: StaffMember): void {
+  assertCanCoordinate(school, c, actor.id);
+  assertOpen(c);
+  if (!c.claim) throw new HwcError('case.wrong-step', `case ${c.id} is not claimed yet`);
+  if (c.claim.by.id !== actor.id)
+    throw new HwcError('case.not-owner', `case ${c.id} is owned by someone else`);
+}
+
+export function isOwner(c: HwcCase, staffId: string): boolean {
+  return c.claim?.by.id === staffId;
+}
+
 /** The first claim wins; claiming again by the owner changes nothing. */
 export function claimCase(school: School, c: HwcCase, actor: StaffMember, now: Date): Transition {
   assertCanCoordinate(school, c, actor.id);
-  if (c.state === 'closed') throw new HwcError('case.closed', `case ${c.id} is closed`);
+  assertOpen(c);
   if (c.claim) {
-    if (c.claim.by.id === actor.id) return { case: c, changed: false };
+    if (c.claim.by.id === actor.id) return unchanged(c);
     throw new HwcError('case.already-claimed', `case ${c.id} was claimed by someone else`);
   }
   return next(c, { state: 'claimed', claim: { by: actor, at: now } });
@@ -86,13 +167,232 @@ export function claimCase(school: School, c: HwcCase, actor: StaffMember, now: D
 export function closeAsNotOurPupil(school: School, c: HwcCase, actor: StaffMember, now: Date): Transition {
   assertCanCoordinate(school, c, actor.id);
   if (c.state === 'closed') {
-    if (c.closed?.reason === 'not-our-pupil') return { case: c, changed: false };
+    if (c.closed?.reason === 'not-our-pupil') return unchanged(c);
     throw new HwcError('case.closed', `case ${c.id} is closed`);
   }
   if (c.claim && c.claim.by.id !== actor.id) {
     throw new HwcError('case.already-claimed', `case ${c.id} was claimed by someone else`);
   }
+  if (c.talk) throw new HwcError('case.wrong-step', `case ${c.id} is past the talk with the pupil`);
   return next(c, { state: 'closed', closed: { reason: 'not-our-pupil', by: actor, at: now } });
+}
+
+/** The owner hands the case to another coordinator or deputy of the school (who is absent today, say). */
+export function handOver(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  to: StaffMember,
+  now: Date,
+): Transition {
+  assertCanCoordinate(school, c, actor.id);
+  assertOpen(c);
+  if (c.claim?.by.id === to.id) return unchanged(c);
+  assertOwner(school, c, actor);
+  if (!canCoordinate(school, c, to.id)) {
+    throw new HwcError(
+      'action.invalid',
+      'a case is handed over only to a coordinator or deputy of the school',
+    );
+  }
+  return next(c, { claim: { by: to, at: now, handedOverBy: actor } });
+}
+
+export interface TalkInput {
+  support: AgreedSupport;
+  /** Who may know; empty with `nobodyToInform`. */
+  colleagues: StaffMember[];
+  nobodyToInform: boolean;
+  /** The pupil's group as the directory knows it, if it does. */
+  group?: string;
+}
+
+/**
+ * 'Gesprek gevoerd': what the pupil needs and who may know. Recorded once; a second submit (a
+ * double click, a stale form) changes nothing, so nobody is told twice.
+ */
+export function recordTalk(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  input: TalkInput,
+  now: Date,
+): Transition {
+  assertOwner(school, c, actor);
+  if (c.talk) return unchanged(c);
+  const known = new Set(school.supportOptions.map((o) => o.id));
+  const optionIds = [...new Set(input.support.optionIds)];
+  if (optionIds.some((id) => !known.has(id))) {
+    throw new HwcError('action.invalid', `unknown support option for school ${school.id}`);
+  }
+  const note = input.support.note.trim();
+  if (note.length > MAX_SUPPORT_NOTE_LENGTH) {
+    throw new HwcError('action.invalid', `the note is longer than ${MAX_SUPPORT_NOTE_LENGTH} characters`);
+  }
+  const byId = new Map<string, StaffMember>();
+  // The coordinator already knows; a card to themself would only wait for their own 'Gelezen'.
+  for (const person of input.colleagues) if (person.id !== actor.id) byId.set(person.id, person);
+  if (input.nobodyToInform && byId.size > 0) {
+    throw new HwcError('action.invalid', "'nobody to inform' was chosen together with colleagues");
+  }
+  if (!input.nobodyToInform && byId.size === 0) {
+    throw new HwcError('action.invalid', "neither colleagues nor 'nobody to inform' was chosen");
+  }
+  if (byId.size > MAX_COLLEAGUES) {
+    throw new HwcError('action.invalid', `more than ${MAX_COLLEAGUES} colleagues were chosen`);
+  }
+  return next(c, {
+    state: 'informing',
+    talk: { at: now, by: actor, support: { optionIds, note }, nobodyToInform: input.nobodyToInform },
+    colleagues: [...byId.values()].map((staff) => ({ staff, delivery: 'sending', reminders: 0 })),
+    ...(input.group ? { group: input.group } : {}),
+  });
+}
+
+/**
+ * 'Leerling is er vandaag niet': the case moves to the next school day, at most
+ * `maxPupilAbsentDays` times; after that it closes. `forDay` is the support day the card showed,
+ * so a double click moves the case one day, not two.
+ */
+export function pupilAbsent(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  forDay: string,
+  now: Date,
+): Transition {
+  assertOwner(school, c, actor);
+  if (c.supportDay.date !== forDay) return unchanged(c);
+  if (c.talk) throw new HwcError('case.wrong-step', `case ${c.id} is past the talk with the pupil`);
+  const absences = c.absences + 1;
+  if (absences > school.maxPupilAbsentDays) {
+    return next(c, { absences, state: 'closed', closed: { reason: 'pupil-absent', by: actor, at: now } });
+  }
+  const supportDay = nextSchoolDayAfter(school, c.supportDay.date);
+  return { ...next(c, { absences, supportDay }), expiresAt: supportDay.dayEnd };
+}
+
+/** Teams took the colleague's card, or could not deliver it at all. */
+export function recordDelivery(
+  c: HwcCase,
+  staffId: string,
+  outcome: { sentAt: Date; name?: string } | 'unreachable',
+): Transition {
+  const colleague = c.colleagues.find((p) => p.staff.id === staffId);
+  if (!colleague || colleague.delivery !== 'sending') return unchanged(c);
+  const updated: InformedColleague =
+    outcome === 'unreachable'
+      ? { ...colleague, delivery: 'unreachable' }
+      : {
+          ...colleague,
+          delivery: 'sent',
+          sentAt: outcome.sentAt,
+          // A colleague picked in the people picker is known by id only until Teams names them.
+          staff: { ...colleague.staff, name: colleague.staff.name || outcome.name || '' },
+        };
+  return next(c, { colleagues: c.colleagues.map((p) => (p === colleague ? updated : p)) });
+}
+
+export function isInformedColleague(c: HwcCase, staffId: string): boolean {
+  return c.colleagues.some((p) => p.staff.id === staffId && p.delivery === 'sent');
+}
+
+/** 'Gelezen', by the colleague themself; a second click changes nothing. */
+export function acknowledge(c: HwcCase, staffId: string, now: Date): Transition {
+  const colleague = c.colleagues.find((p) => p.staff.id === staffId);
+  if (!colleague || colleague.delivery !== 'sent') {
+    throw new HwcError('case.not-authorized', `staff member is not an informed colleague on case ${c.id}`);
+  }
+  assertOpen(c);
+  if (colleague.acknowledgedAt) return unchanged(c);
+  const updated = { ...colleague, acknowledgedAt: now };
+  return next(c, { colleagues: c.colleagues.map((p) => (p === colleague ? updated : p)) });
+}
+
+/** Colleagues who got the card and have not said 'Gelezen' yet. */
+export function waitingColleagues(c: HwcCase): InformedColleague[] {
+  return c.colleagues.filter((p) => p.delivery === 'sent' && !p.acknowledgedAt);
+}
+
+export interface Progress {
+  acknowledged: number;
+  reached: number;
+  unreachable: number;
+  sending: number;
+}
+
+export function progressOf(c: HwcCase): Progress {
+  const count = (test: (p: InformedColleague) => boolean) => c.colleagues.filter(test).length;
+  return {
+    acknowledged: count((p) => p.acknowledgedAt !== undefined),
+    reached: count((p) => p.delivery === 'sent'),
+    unreachable: count((p) => p.delivery === 'unreachable'),
+    sending: count((p) => p.delivery === 'sending'),
+  };
+}
+
+function remind(c: HwcCase, patch: Partial<HwcCase>): Transition {
+  const waiting = new Set(waitingColleagues(c).map((p) => p.staff.id));
+  if (waiting.size === 0) return unchanged(c);
+  return next(c, {
+    ...patch,
+    colleagues: c.colleagues.map((p) => (waiting.has(p.staff.id) ? { ...p, reminders: p.reminders + 1 } : p)),
+  });
+}
+
+/** 'Herinner': `round` is the count the coordinator's card showed, so a double click reminds once. */
+export function remindColleagues(school: School, c: HwcCase, actor: StaffMember, round: number): Transition {
+  assertOwner(school, c, actor);
+  if (c.state !== 'informing' || round !== c.reminderRounds) return unchanged(c);
+  return remind(c, { reminderRounds: c.reminderRounds + 1 });
+}
+
+/** The one automatic reminder, some time after the cards went out. */
+export function remindAutomatically(c: HwcCase, now: Date): Transition {
+  if (c.state !== 'informing' || c.autoRemindedAt) return unchanged(c);
+  return remind(c, { autoRemindedAt: now });
+}
+
+/** Unclaimed shortly before lessons: the deputies are brought in, once. */
+export function escalate(c: HwcCase, now: Date): Transition {
+  if (c.state !== 'received' || c.escalatedAt) return unchanged(c);
+  return next(c, { escalatedAt: now });
+}
+
+/** The parents step, as a choice. It may be changed until the case closes. */
+export function recordParents(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  choice: ParentsChoice,
+  now: Date,
+): Transition {
+  assertOwner(school, c, actor);
+  if (c.state !== 'informing') throw new HwcError('case.wrong-step', `case ${c.id} has no talk recorded yet`);
+  if (c.parents?.choice === choice) return completeIfDone(c, now);
+  return completeIfDone(next(c, { parents: { choice, at: now } }).case, now, true);
+}
+
+/** Done: every colleague who got the card has read it and the parents step is recorded. */
+export function isDone(c: HwcCase): boolean {
+  return (
+    c.state === 'informing' &&
+    c.parents !== undefined &&
+    c.colleagues.every((p) => p.delivery === 'unreachable' || p.acknowledgedAt !== undefined)
+  );
+}
+
+/** Closes the case when it is done; called after every acknowledgement and parents step. */
+export function completeIfDone(c: HwcCase, now: Date, changed = false): Transition {
+  if (!isDone(c)) return { case: c, changed };
+  return next(c, { state: 'closed', closed: { reason: 'completed', at: now } });
+}
+
+/** 'Afsluiten': the owner ends the case before everything is done. */
+export function closeEarly(school: School, c: HwcCase, actor: StaffMember, now: Date): Transition {
+  if (c.state === 'closed') return unchanged(c);
+  assertOwner(school, c, actor);
+  return next(c, { state: 'closed', closed: { reason: 'closed-early', by: actor, at: now } });
 }
 
 /** Remembers where the case's cards were posted, so they can be blanked when it ends. */

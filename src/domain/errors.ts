@@ -7,9 +7,19 @@ export type ErrorCode =
   | 'signal.invalid'
   | 'signal.unknown-school'
   | 'delivery.no-coordinator-reachable'
+  /** The person cannot be reached in Teams: the app is not installed for them and could not be installed. */
+  | 'delivery.unreachable'
+  /** Teams did not take the message, after retries. */
+  | 'delivery.failed'
+  /** The school's directory (roster file or Microsoft Graph) could not be read. */
+  | 'directory.unavailable'
   | 'case.not-found'
   | 'case.not-authorized'
   | 'case.already-claimed'
+  /** A coordinator's command on a case someone else owns. */
+  | 'case.not-owner'
+  /** A command that does not fit the case's current step (a talk before a claim, say). */
+  | 'case.wrong-step'
   | 'case.closed'
   | 'case.conflict'
   | 'action.invalid';

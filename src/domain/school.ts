@@ -35,6 +35,26 @@ export const holidaySchema = z
   .strictObject({ from: isoDate, to: isoDate, name: z.string().optional() })
   .refine((h) => h.from <= h.to, { message: "a holiday's 'from' must not be after its 'to'" });
 
+/**
+ * Where the school's pupils, groups and staff come from. Paths are relative to the schools file.
+ * The columns of the roster files are documented in docs/directory.md.
+ */
+export const directorySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('roster-csv'),
+    /** Pupils as exported from the administration system: name, date of birth, group. */
+    pupils: z.string().min(1),
+    /** Staff with their Entra object id and the groups they teach. */
+    staff: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal('graph-education'),
+    /** The school's id in Microsoft Graph (GET /education/schools). */
+    schoolId: z.string().min(1),
+  }),
+]);
+export type DirectorySettings = z.infer<typeof directorySchema>;
+
 export const schoolSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes'),
@@ -54,6 +74,16 @@ export const schoolSchema = z
      */
     senders: z.array(z.string().min(1)).optional(),
     supportOptions: z.array(z.strictObject({ id: z.string().min(1), label: localizedText })).default([]),
+    directory: directorySchema.optional(),
+    /**
+     * Unclaimed this many minutes before lessons start: the deputies get the signal too and the
+     * coordinators a reminder. 0 means at lessonStart itself.
+     */
+    escalateMinutesBeforeLessons: z.number().int().min(0).max(720).default(30),
+    /** Colleagues who have not acknowledged get one automatic reminder this many minutes after their card. */
+    reminderAfterMinutes: z.number().int().min(1).max(480).default(20),
+    /** 'Pupil not at school today' moves the case to the next school day at most this many times; then it closes. */
+    maxPupilAbsentDays: z.number().int().min(0).max(10).default(2),
   })
   .refine((s) => s.lessonStart < s.dayEnd, {
     message: 'lessonStart must be before dayEnd',

@@ -1,3 +1,4 @@
+import type { ParentsChoice } from '../domain/case';
 import type { SignalSource } from '../domain/signal';
 
 export type Language = 'nl' | 'en';
@@ -5,7 +6,20 @@ export type Language = 'nl' | 'en';
 /** Everything a user reads. Dutch is the product's first language; English mirrors it. */
 export interface Strings {
   appName: string;
-  shell: { title: string; body: string; claimedBy: (name: string) => string; view: string };
+  shell: {
+    title: string;
+    body: string;
+    claimedBy: (name: string) => string;
+    view: string;
+    colleagueBody: string;
+    progress: (acknowledged: number, reached: number) => string;
+    nobodyInformed: string;
+    colleagueReminder: string;
+    coordinatorReminder: (time: string) => string;
+    deputyEscalation: string;
+    handedOverToYou: (name: string) => string;
+    movedTo: (day: string) => string;
+  };
   view: {
     title: string;
     pupil: string;
@@ -23,6 +37,63 @@ export interface Strings {
     notOurPupil: string;
     refresh: string;
     privacy: string;
+    group: string;
+    talked: string;
+    pupilAbsent: string;
+    absences: (count: number, left: number) => string;
+    handOver: string;
+    handOverTo: string;
+    handedOverBy: (name: string) => string;
+    agreed: string;
+    nothingAgreed: string;
+    colleagues: string;
+    colleagueRead: (time: string) => string;
+    colleagueWaiting: string;
+    colleagueSending: string;
+    colleagueUnreachable: string;
+    unnamedColleague: string;
+    nobodyInformed: string;
+    progress: (acknowledged: number, reached: number) => string;
+    remind: string;
+    reminded: (count: number) => string;
+    parentsQuestion: string;
+    parentsChoices: Record<ParentsChoice, string>;
+    recordParents: string;
+    parentsRecorded: (choice: string) => string;
+    closeEarly: string;
+    nextStepInforming: string;
+  };
+  talk: {
+    title: string;
+    intro: string;
+    support: string;
+    note: string;
+    notePlaceholder: string;
+    noteHint: (max: number) => string;
+    colleagues: string;
+    suggested: (group: string) => string;
+    others: string;
+    othersPlaceholder: string;
+    nobody: string;
+    submit: string;
+    back: string;
+    errors: { choose: string; both: string; invalid: string };
+  };
+  colleague: {
+    title: string;
+    intro: (coordinator: string) => string;
+    whatYouCanDoTitle: string;
+    whatYouCanDo: string;
+    whomToAsk: (name: string) => string;
+    doNotPassOn: string;
+    acknowledge: string;
+    acknowledgedAt: (time: string) => string;
+    acknowledgedAndClosed: { title: string; body: string };
+  };
+  ended: {
+    completed: { title: string; body: string };
+    unreachable: (count: number) => string;
+    pupilAbsent: { title: string; body: string };
   };
   sources: Record<SignalSource, string>;
   closed: { title: string; body: string };
@@ -58,6 +129,15 @@ const nl: Strings = {
     body: 'Er is een Handle with Care-taak voor je. Open de kaart om te zien om welke leerling het gaat.',
     claimedBy: (name) => `Opgepakt door ${name}.`,
     view: 'Bekijk',
+    colleagueBody:
+      'Er is een vertrouwelijke Handle with Care-mededeling voor je. Open de kaart om te lezen wat er vandaag is afgesproken.',
+    progress: (acknowledged, reached) => `${acknowledged} van ${reached} gelezen.`,
+    nobodyInformed: 'Niemand geïnformeerd. De stap naar de ouders staat nog open.',
+    colleagueReminder: 'Herinnering: lees deze kaart graag vóór de lessen.',
+    coordinatorReminder: (time) => `Herinnering: nog niet opgepakt. De lessen beginnen om ${time}.`,
+    deputyEscalation: 'Nog niet opgepakt door een coördinator. Pak het op als jij dit vandaag kunt doen.',
+    handedOverToYou: (name) => `Aan jou overgedragen door ${name}.`,
+    movedTo: (day) => `Verplaatst naar ${day}: de leerling was er niet.`,
   },
   view: {
     title: 'Handle with Care-signaal',
@@ -78,6 +158,86 @@ const nl: Strings = {
     notOurPupil: 'Niet onze leerling',
     refresh: 'Vernieuwen',
     privacy: 'Dit signaal wordt nergens opgeslagen. Na de steundag is het verwijderd.',
+    group: 'Groep',
+    talked: 'Gesprek gevoerd',
+    pupilAbsent: 'Leerling is er vandaag niet',
+    absences: (count, left) =>
+      `De leerling was er ${count === 1 ? '1 keer' : `${count} keer`} niet; het signaal is verplaatst. ${left === 0 ? 'Is de leerling er weer niet, dan wordt het signaal afgesloten.' : `Nog ${left} keer verplaatsen mogelijk.`}`,
+    handOver: 'Overdragen',
+    handOverTo: 'Aan wie draag je het signaal over?',
+    handedOverBy: (name) => `Overgedragen door ${name}.`,
+    agreed: 'Afgesproken',
+    nothingAgreed: 'Niets bijzonders afgesproken.',
+    colleagues: 'Collega’s',
+    colleagueRead: (time) => `gelezen om ${time}`,
+    colleagueWaiting: 'nog niet',
+    colleagueSending: 'wordt verstuurd…',
+    colleagueUnreachable: 'niet bereikbaar via Teams: vertel het persoonlijk',
+    unnamedColleague: 'Collega',
+    nobodyInformed: 'Niemand geïnformeerd: de leerling wil niet dat iemand het weet.',
+    progress: (acknowledged, reached) => `${acknowledged} van ${reached} gelezen.`,
+    remind: 'Herinner',
+    reminded: (count) => `${count === 1 ? '1 collega' : `${count} collega’s`} opnieuw gevraagd om te lezen.`,
+    parentsQuestion: 'Ouders: wie informeert hen over de stappen op school?',
+    parentsChoices: {
+      'by-me': 'Ik informeer de ouders',
+      'by-group-teacher': 'De groepsleerkracht informeert de ouders',
+      'not-now': 'Nu niet (niet veilig, of Veilig Thuis doet het)',
+    },
+    recordParents: 'Ouders vastleggen',
+    parentsRecorded: (choice) => `Ouders: ${choice}.`,
+    closeEarly: 'Afsluiten',
+    nextStepInforming:
+      'Als alle collega’s hebben gelezen en de stap naar de ouders is vastgelegd, wordt het signaal afgesloten en verwijderd.',
+  },
+  talk: {
+    title: 'Gesprek gevoerd',
+    intro: 'Leg vast wat je met de leerling hebt afgesproken en wie het op school mag weten.',
+    support: 'Wat heeft de leerling vandaag nodig?',
+    note: 'Verder afgesproken (kort)',
+    notePlaceholder: 'Bijvoorbeeld: mag even naar de gang als het te veel wordt',
+    noteHint: (max) =>
+      `Maximaal ${max} tekens. Schrijf niets over de thuissituatie: deze tekst gaat naar de collega’s die je kiest.`,
+    colleagues: 'Wie mag het weten?',
+    suggested: (group) => `Groepsleerkracht van ${group} (volgens de leerlingadministratie)`,
+    others: 'Andere collega’s',
+    othersPlaceholder: 'Zoek een collega',
+    nobody: 'Niemand: de leerling wil niet dat iemand het weet',
+    submit: 'Vastleggen en informeren',
+    back: 'Terug',
+    errors: {
+      choose: 'Kies wie het mag weten, of kies ‘Niemand’.',
+      both: 'Kies collega’s óf ‘Niemand’, niet allebei.',
+      invalid: 'Controleer wat je hebt ingevuld.',
+    },
+  },
+  colleague: {
+    title: 'Handle with Care: vandaag',
+    intro: (coordinator) => `${coordinator} heeft met de leerling gesproken. Jij mag dit weten.`,
+    whatYouCanDoTitle: 'Wat kun je doen?',
+    whatYouCanDo:
+      'Laat de leerling merken dat je er bent en houd je aan wat is afgesproken. Vraag niet naar thuis; geef ruimte als de leerling zelf iets wil vertellen.',
+    whomToAsk: (name) => `Vragen? Neem contact op met ${name}.`,
+    doNotPassOn:
+      'Vertel dit aan niemand door. Deze mededeling wordt nergens bewaard en verdwijnt aan het eind van de schooldag.',
+    acknowledge: 'Gelezen',
+    acknowledgedAt: (time) => `Gelezen om ${time}. Dank je.`,
+    acknowledgedAndClosed: {
+      title: 'Gelezen',
+      body: 'Dank je. Deze mededeling is afgerond en verwijderd.',
+    },
+  },
+  ended: {
+    completed: {
+      title: 'Afgerond',
+      body: 'De collega’s hebben gelezen en de stap naar de ouders is vastgelegd. Het signaal is afgesloten en verwijderd.',
+    },
+    unreachable: (count) =>
+      `${count === 1 ? '1 collega was' : `${count} collega’s waren`} niet via Teams te bereiken: vertel het persoonlijk, als je dat nog niet deed.`,
+    pupilAbsent: {
+      title: 'Afgesloten',
+      body: 'De leerling was er te vaak niet. Het signaal is afgesloten en verwijderd.',
+    },
   },
   sources: { police: 'Politie', municipality: 'Gemeente (leerplicht)', 'veilig-thuis': 'Veilig Thuis' },
   closed: {
@@ -128,6 +288,15 @@ const en: Strings = {
     body: 'There is a Handle with Care task for you. Open the card to see which pupil it is about.',
     claimedBy: (name) => `Taken on by ${name}.`,
     view: 'View',
+    colleagueBody:
+      'There is a confidential Handle with Care message for you. Open the card to read what was agreed for today.',
+    progress: (acknowledged, reached) => `${acknowledged} of ${reached} read.`,
+    nobodyInformed: 'Nobody informed. The parents step is still open.',
+    colleagueReminder: 'Reminder: please read this card before lessons.',
+    coordinatorReminder: (time) => `Reminder: not taken on yet. Lessons start at ${time}.`,
+    deputyEscalation: 'Not taken on by a coordinator yet. Take it on if you can do this today.',
+    handedOverToYou: (name) => `Handed over to you by ${name}.`,
+    movedTo: (day) => `Moved to ${day}: the pupil was not at school.`,
   },
   view: {
     title: 'Handle with Care signal',
@@ -148,6 +317,83 @@ const en: Strings = {
     notOurPupil: 'Not our pupil',
     refresh: 'Refresh',
     privacy: 'This signal is stored nowhere. It is deleted when the support day ends.',
+    group: 'Group',
+    talked: 'Talk held',
+    pupilAbsent: 'Pupil not at school today',
+    absences: (count, left) =>
+      `The pupil was absent ${count === 1 ? 'once' : `${count} times`}; the signal has moved on. ${left === 0 ? 'If the pupil is absent again, the signal is closed.' : `It can move ${left} more time(s).`}`,
+    handOver: 'Hand over',
+    handOverTo: 'Hand the signal over to whom?',
+    handedOverBy: (name) => `Handed over by ${name}.`,
+    agreed: 'Agreed',
+    nothingAgreed: 'Nothing special agreed.',
+    colleagues: 'Colleagues',
+    colleagueRead: (time) => `read at ${time}`,
+    colleagueWaiting: 'not yet',
+    colleagueSending: 'being sent…',
+    colleagueUnreachable: 'not reachable in Teams: tell them in person',
+    unnamedColleague: 'Colleague',
+    nobodyInformed: 'Nobody informed: the pupil does not want anyone to know.',
+    progress: (acknowledged, reached) => `${acknowledged} of ${reached} read.`,
+    remind: 'Remind',
+    reminded: (count) => `Asked ${count === 1 ? '1 colleague' : `${count} colleagues`} again to read it.`,
+    parentsQuestion: 'Parents: who tells them about the steps taken at school?',
+    parentsChoices: {
+      'by-me': 'I will inform the parents',
+      'by-group-teacher': 'The group teacher will inform the parents',
+      'not-now': 'Not now (not safe, or Veilig Thuis handles it)',
+    },
+    recordParents: 'Record parents step',
+    parentsRecorded: (choice) => `Parents: ${choice}.`,
+    closeEarly: 'Close',
+    nextStepInforming:
+      'When every colleague has read it and the parents step is recorded, the signal is closed and deleted.',
+  },
+  talk: {
+    title: 'Talk held',
+    intro: 'Record what you agreed with the pupil and who at school may know.',
+    support: 'What does the pupil need today?',
+    note: 'Also agreed (short)',
+    notePlaceholder: 'For example: may step out into the corridor when it gets too much',
+    noteHint: (max) =>
+      `At most ${max} characters. Write nothing about the home situation: this text goes to the colleagues you choose.`,
+    colleagues: 'Who may know?',
+    suggested: (group) => `Group teacher of ${group} (according to the pupil records)`,
+    others: 'Other colleagues',
+    othersPlaceholder: 'Search for a colleague',
+    nobody: 'Nobody: the pupil does not want anyone to know',
+    submit: 'Record and inform',
+    back: 'Back',
+    errors: {
+      choose: "Choose who may know, or choose 'Nobody'.",
+      both: "Choose colleagues or 'Nobody', not both.",
+      invalid: 'Please check what you entered.',
+    },
+  },
+  colleague: {
+    title: 'Handle with Care: today',
+    intro: (coordinator) => `${coordinator} has talked with the pupil. You may know this.`,
+    whatYouCanDoTitle: 'What can you do?',
+    whatYouCanDo:
+      "Let the pupil notice that you are there, and keep to what was agreed. Don't ask about home; make room if the pupil wants to tell something.",
+    whomToAsk: (name) => `Questions? Contact ${name}.`,
+    doNotPassOn:
+      'Do not pass this on. This message is stored nowhere and disappears at the end of the school day.',
+    acknowledge: 'Read',
+    acknowledgedAt: (time) => `Read at ${time}. Thank you.`,
+    acknowledgedAndClosed: { title: 'Read', body: 'Thank you. This message is completed and deleted.' },
+  },
+  ended: {
+    completed: {
+      title: 'Completed',
+      body: 'The colleagues have read it and the parents step is recorded. The signal is closed and deleted.',
+    },
+    unreachable: (count) =>
+      `${count === 1 ? '1 colleague was' : `${count} colleagues were`} not reachable in Teams: tell them in person, if you have not yet.`,
+    pupilAbsent: {
+      title: 'Closed',
+      body: 'The pupil was absent too often. The signal is closed and deleted.',
+    },
   },
   sources: {
     police: 'Police',

@@ -9,8 +9,11 @@ import { HwcError } from '../domain/errors';
 export interface CaseStore {
   create(c: HwcCase, expiresAt: Date): Promise<void>;
   get(id: string): Promise<HwcCase | undefined>;
-  /** Stores `next` only if the stored case still has `expectedVersion`; false otherwise. */
-  replace(expectedVersion: number, next: HwcCase): Promise<boolean>;
+  /**
+   * Stores `next` only if the stored case still has `expectedVersion`; false otherwise.
+   * `expiresAt` moves the expiry (the pupil was absent, so the case moved to another day).
+   */
+  replace(expectedVersion: number, next: HwcCase, expiresAt?: Date): Promise<boolean>;
   delete(id: string): Promise<void>;
   size(): Promise<number>;
 }
@@ -19,7 +22,7 @@ export interface CaseStore {
  * Applies a command to the current case, re-reading and retrying when another command changed
  * it in between. The command may throw a typed error; it is passed on.
  */
-export async function mutateCase<T extends { case: HwcCase; changed: boolean }>(
+export async function mutateCase<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
   store: CaseStore,
   id: string,
   command: (current: HwcCase) => T,
@@ -30,7 +33,7 @@ export async function mutateCase<T extends { case: HwcCase; changed: boolean }>(
     if (!current) throw new HwcError('case.not-found', `case ${id} is not (or no longer) in the store`);
     const result = command(current);
     if (!result.changed) return result;
-    if (await store.replace(current.version, result.case)) return result;
+    if (await store.replace(current.version, result.case, result.expiresAt)) return result;
   }
   throw new HwcError('case.conflict', `case ${id} kept changing; gave up after ${attempts} attempts`);
 }

@@ -41,11 +41,15 @@ export class InMemoryCaseStore implements CaseStore {
     return this.entries.get(id)?.value;
   }
 
-  async replace(expectedVersion: number, next: HwcCase): Promise<boolean> {
+  async replace(expectedVersion: number, next: HwcCase, expiresAt?: Date): Promise<boolean> {
     this.sweep();
     const entry = this.entries.get(next.id);
     if (!entry || entry.value.version !== expectedVersion) return false;
     entry.value = next;
+    if (expiresAt) {
+      entry.expiresAt = expiresAt.getTime();
+      this.arm();
+    }
     return true;
   }
 

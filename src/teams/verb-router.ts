@@ -2,18 +2,38 @@ import type { Services } from '../app/ports';
 import { noticeCard } from '../app/case-cards';
 import { SentForms } from '../app/teams-intake';
 import { isHwcError } from '../domain/errors';
+import { acknowledgeVerb } from './verbs/acknowledge';
 import { claimCaseVerb } from './verbs/claim-case';
+import { closeCaseVerb } from './verbs/close-case';
+import { handOverVerb } from './verbs/hand-over';
 import { notOurPupilVerb } from './verbs/not-our-pupil';
+import { openTalkFormVerb } from './verbs/open-talk-form';
+import { pupilAbsentVerb } from './verbs/pupil-absent';
+import { recordParentsVerb } from './verbs/record-parents';
+import { recordTalkVerb } from './verbs/record-talk';
+import { remindColleaguesVerb } from './verbs/remind-colleagues';
 import { submitIntakeVerb } from './verbs/submit-intake';
 import type { VerbHandler, VerbInvocation, VerbOutcome } from './verbs/verb-handler';
 import { viewCaseVerb } from './verbs/view-case';
+import { viewColleagueCardVerb } from './verbs/view-colleague-card';
 
 /** Every Action.Execute verb the bot answers, in one table. */
 export function verbHandlers(services: Services): VerbHandler[] {
   return [
+    // The coordinator's (and a deputy's) morning, in the order of the flow.
     viewCaseVerb(services),
     claimCaseVerb(services),
     notOurPupilVerb(services),
+    handOverVerb(services),
+    openTalkFormVerb(services),
+    pupilAbsentVerb(services),
+    recordTalkVerb(services),
+    remindColleaguesVerb(services),
+    recordParentsVerb(services),
+    closeCaseVerb(services),
+    // The colleague's card.
+    viewColleagueCardVerb(services),
+    acknowledgeVerb(services),
     submitIntakeVerb(services, new SentForms()),
   ];
 }
@@ -52,7 +72,11 @@ export class VerbRouter {
         log.info({ code: error.code, verb }, 'card action on a case that is gone');
         return { card: noticeCard('notAvailable', invocation.locale) };
       }
-      if (isHwcError(error, 'case.not-authorized')) {
+      if (isHwcError(error, 'action.invalid')) {
+        log.warn({ code: error.code, verb }, 'card action refused: does not fit the case');
+        return { card: noticeCard('notAvailable', invocation.locale) };
+      }
+      if (isHwcError(error, 'case.not-authorized') || isHwcError(error, 'case.not-owner')) {
         log.warn({ code: error.code, verb }, 'card action refused: not authorized');
         return { card: noticeCard('notAvailable', invocation.locale) };
       }

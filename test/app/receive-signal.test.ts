@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testServices } from '../support/services';
 import { claim } from '../../src/app/coordinator-actions';
 import { schoolRegistry, type Messenger, type PostedMessage, type Services } from '../../src/app/ports';
 import { receiveSignal } from '../../src/app/receive-signal';
@@ -42,16 +43,7 @@ describe('receiving a signal', () => {
   const ctx = { correlationId: 'test', log: createLogger({ level: 'silent' }) };
 
   function servicesWith(messenger: Messenger): Services {
-    return {
-      schools: schoolRegistry([testSchool]),
-      store: new InMemoryCaseStore(),
-      messenger,
-      clock: () => new Date('2026-11-23T06:00:00Z'),
-      newId: (() => {
-        let n = 0;
-        return () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-      })(),
-    };
+    return testServices([testSchool], { messenger });
   }
 
   it('when a coordinator claims while the other card is still on its way, that card says who took it', async () => {

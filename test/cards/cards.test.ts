@@ -1,21 +1,36 @@
 import assert from 'node:assert/strict';
-import { coordinatorViewCard, noticeCard, shellCard } from '../../src/app/case-cards';
-import { schoolRegistry, type Services } from '../../src/app/ports';
+import {
+  colleagueViewCard,
+  coordinatorShellCard,
+  coordinatorViewCard,
+  noticeCard,
+  shellCard,
+  talkFormCard,
+} from '../../src/app/case-cards';
 import { intakeFormCard } from '../../src/app/teams-intake';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import { renderCard } from '../../src/cards/render-card';
-import { claimCase, openCase } from '../../src/domain/case';
+import {
+  acknowledge,
+  claimCase,
+  openCase,
+  recordDelivery,
+  recordParents,
+  recordTalk,
+  type HwcCase,
+} from '../../src/domain/case';
 import { stringsFor } from '../../src/i18n/strings';
-import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
 import { actionData, cardProblems } from '../support/card-validator';
 import {
   assertNoPupilData,
   coordinatorA,
   coordinatorB,
+  deputy,
   otherSchool,
   pupil,
   testSchool,
 } from '../support/fixtures';
+import { testServices } from '../support/services';
 
 const caseId = '6f1c2a9e-0d4b-4c7a-9e3f-5a6b7c8d9e0f';
 const unclaimed = openCase({
@@ -32,13 +47,48 @@ const unclaimed = openCase({
 });
 const claimed = claimCase(testSchool, unclaimed, coordinatorA, new Date('2026-11-23T06:50:00Z')).case;
 
-const services = {
-  schools: schoolRegistry([testSchool, otherSchool]),
-  store: new InMemoryCaseStore(),
+const services = testServices([testSchool, otherSchool], {
   messenger: { sendCard: () => Promise.reject(new Error('unused')), updateCard: () => Promise.resolve() },
   clock: () => new Date('2026-11-22T20:00:00Z'),
-  newId: () => '00000000-0000-4000-8000-000000000000',
-} satisfies Services;
+});
+
+const teacher = { id: '7b1f0d6e-8c2a-4d3b-9e4f-6a7b8c9d0e1f', name: 'Maarten Bolderdijk' };
+const gymTeacher = { id: '8c2a1e7f-9d3b-4e4c-af50-7b8c9d0e1f2a', name: '' };
+const at = (time: string) => new Date(`2026-11-23T${time}:00Z`);
+
+/** The case after the talk: two colleagues (one without a name yet), one of them has read it. */
+function informing(): HwcCase {
+  let c = recordTalk(
+    testSchool,
+    claimed,
+    coordinatorA,
+    {
+      support: { optionIds: ['quiet-spot'], note: 'Mag even naar de gang' },
+      colleagues: [teacher, gymTeacher],
+      nobodyToInform: false,
+      group: 'groep 6',
+    },
+    at('07:00'),
+  ).case;
+  c = recordDelivery(c, teacher.id, { sentAt: at('07:01') }).case;
+  c = recordDelivery(c, gymTeacher.id, 'unreachable').case;
+  return acknowledge(c, teacher.id, at('07:14')).case;
+}
+
+const nobodyTold = recordTalk(
+  testSchool,
+  claimed,
+  coordinatorA,
+  { support: { optionIds: [], note: '' }, colleagues: [], nobodyToInform: true },
+  at('07:00'),
+).case;
+const ownerShell = {
+  staffId: coordinatorA.id,
+  role: 'coordinator' as const,
+  conversationId: 'a:1',
+  activityId: '1',
+  serviceUrl: 'http://127.0.0.1/',
+};
 
 /** Every card the bot can produce, in both languages. */
 function everyCard(): [string, AdaptiveCardJson][] {
@@ -61,6 +111,67 @@ function everyCard(): [string, AdaptiveCardJson][] {
         `view, claimed by another (${locale})`,
         coordinatorViewCard(testSchool, claimed, coordinatorB.id, locale),
       ],
+      [
+        `view, talk recorded, colleagues informed (${locale})`,
+        coordinatorViewCard(testSchool, informing(), coordinatorA.id, locale),
+      ],
+      [
+        `view, nobody informed, parents recorded (${locale})`,
+        coordinatorViewCard(
+          testSchool,
+          recordParents(testSchool, nobodyTold, coordinatorA, 'not-now', at('07:05')).case,
+          coordinatorA.id,
+          locale,
+          [t.view.reminded(2)],
+        ),
+      ],
+      [
+        `view after the pupil was absent (${locale})`,
+        coordinatorViewCard(testSchool, { ...claimed, absences: 1 }, coordinatorA.id, locale),
+      ],
+      [
+        `talk form with suggestions (${locale})`,
+        talkFormCard(testSchool, claimed, locale, {
+          group: 'groep 6',
+          suggested: [teacher],
+          staff: [teacher, { id: deputy.id, name: deputy.name }],
+        }),
+      ],
+      [
+        `talk form without a directory, with an error (${locale})`,
+        talkFormCard(testSchool, claimed, locale, {
+          suggested: [],
+          staff: [],
+          error: t.talk.errors.choose,
+          values: { nobody: 'true', note: 'x' },
+        }),
+      ],
+      [
+        `colleague view, not yet read (${locale})`,
+        colleagueViewCard(
+          testSchool,
+          informing(),
+          { ...informing().colleagues[0]!, acknowledgedAt: undefined },
+          locale,
+        ),
+      ],
+      [
+        `colleague view, read (${locale})`,
+        colleagueViewCard(testSchool, informing(), informing().colleagues[0]!, locale),
+      ],
+      [`shell of a colleague (${locale})`, shellCard(caseId, { locale }, '', 'colleague')],
+      [
+        `shell of the owner with progress (${locale})`,
+        coordinatorShellCard(testSchool, informing(), { ...ownerShell, locale }),
+      ],
+      [
+        `shell, reminder to a colleague (${locale})`,
+        shellCard(caseId, { locale }, t.shell.colleagueReminder, 'colleague'),
+      ],
+      [`shell, escalation to a deputy (${locale})`, shellCard(caseId, { locale }, t.shell.deputyEscalation)],
+      [`completed notice (${locale})`, noticeCard('completed', locale, { unreachable: 1 })],
+      [`pupil absent notice (${locale})`, noticeCard('pupilAbsent', locale)],
+      [`acknowledged and closed notice (${locale})`, noticeCard('acknowledgedAndClosed', locale)],
       [`closed notice (${locale})`, noticeCard('closed', locale)],
       [`not available notice (${locale})`, noticeCard('notAvailable', locale)],
       [
@@ -113,19 +224,74 @@ describe('the cards', () => {
     );
   });
 
-  it('every action carries only an opaque id (and a verb for the fallback), never content', () => {
+  it('every action carries only an opaque id (and a verb, a day or a round), never content', () => {
     for (const [name, card] of everyCard()) {
       for (const data of actionData(card)) {
-        const extra = Object.keys(data).filter((k) => !['caseId', 'verb', 'formId'].includes(k));
+        const extra = Object.keys(data).filter(
+          (k) => !['caseId', 'verb', 'formId', 'forDay', 'round'].includes(k),
+        );
         assert.deepEqual(extra, [], `${name}: action data has ${extra.join(', ')}`);
       }
     }
   });
 
-  it('a shell names no pupil: no name, no date of birth', () => {
-    for (const [name, card] of everyCard().filter(([n]) => n.startsWith('shell'))) {
+  it('a shell names no pupil: no name, no date of birth, nothing agreed', () => {
+    const shells = everyCard().filter(([n]) => n.startsWith('shell'));
+    assert.ok(shells.length >= 8);
+    for (const [name, card] of shells) {
       assertNoPupilData(JSON.stringify(card), name);
+      assert.ok(!JSON.stringify(card).includes('gang'), `${name} shows what was agreed`);
     }
+  });
+
+  it("the owner's shell shows progress as neutral counts", () => {
+    const text = JSON.stringify(coordinatorShellCard(testSchool, informing(), ownerShell));
+    assert.ok(text.includes('1 van 1 gelezen'), text);
+  });
+
+  it('the coordinator sees per colleague when they read it, and who could not be reached', () => {
+    const text = JSON.stringify(coordinatorViewCard(testSchool, informing(), coordinatorA.id, 'nl-NL'));
+    assert.ok(text.includes('Maarten Bolderdijk'));
+    assert.ok(text.includes('gelezen om 08:14'));
+    assert.ok(text.includes('niet bereikbaar via Teams'));
+  });
+
+  it('a coordinator who does not own the case sees who does, not what was agreed', () => {
+    const text = JSON.stringify(coordinatorViewCard(testSchool, informing(), coordinatorB.id, 'nl-NL'));
+    assert.ok(text.includes('Opgepakt door Wilma Ravenstein'));
+    assert.ok(!text.includes('gang'));
+    assert.ok(!text.includes('Maarten Bolderdijk'));
+  });
+
+  it("the colleague's view says what was agreed, whom to ask and not to pass it on", () => {
+    const c = informing();
+    const text = JSON.stringify(colleagueViewCard(testSchool, c, c.colleagues[0]!, 'nl-NL'));
+    for (const expected of [
+      pupil.name,
+      'groep 6',
+      'Een rustige plek',
+      'Mag even naar de gang',
+      'Wilma Ravenstein',
+      'Vertel dit aan niemand door',
+    ]) {
+      assert.ok(text.includes(expected), expected);
+    }
+    assert.ok(
+      !text.includes(pupil.birthDate) && !text.includes('12-04-2016'),
+      'a colleague needs no date of birth',
+    );
+  });
+
+  it('the talk form offers the people picker, with the staff list as static choices', () => {
+    const card = talkFormCard(testSchool, claimed, 'nl-NL', {
+      suggested: [teacher],
+      staff: [teacher, deputy],
+    });
+    const text = JSON.stringify(card);
+    assert.ok(text.includes('"dataset":"graph.microsoft.com/users"'));
+    assert.ok(text.includes(deputy.id));
+    // A suggested teacher is listed once, first, not again among the others.
+    assert.equal(text.split(teacher.id).length - 1, 1);
   });
 
   it('the view shows the pupil, the date of birth and the deadline before lessons', () => {

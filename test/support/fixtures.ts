@@ -21,7 +21,13 @@ export const testSchool: School = {
   coordinators: [coordinatorA, coordinatorB],
   deputies: [deputy],
   intakeUsers: [intakeUser],
-  supportOptions: [{ id: 'quiet-spot', label: { nl: 'Een rustige plek', en: 'A quiet spot' } }],
+  supportOptions: [
+    { id: 'quiet-spot', label: { nl: 'Een rustige plek', en: 'A quiet spot' } },
+    { id: 'test-moved', label: { nl: 'Toets verplaatst', en: 'Test moved' } },
+  ],
+  escalateMinutesBeforeLessons: 30,
+  reminderAfterMinutes: 20,
+  maxPupilAbsentDays: 2,
 };
 
 export const otherSchool: School = {

@@ -31,6 +31,27 @@ export const caseIdSchema = z
 /** The action data of every case card: the case id, nothing more. */
 export const caseActionSchema = z.strictObject({ caseId: caseIdSchema });
 
+/** An Entra object id, as the people picker and the directory give them. */
+export const staffIdSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/)
+  .transform((id) => id.toLowerCase());
+
+/** A multi-select input arrives as one comma-separated string; absent or empty is no choice. */
+export function commaList<T>(item: z.ZodType<T, string>) {
+  return z
+    .string()
+    .max(4000)
+    .optional()
+    .transform((text) =>
+      (text ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(item));
+}
+
 export function defineVerb<T>(handler: VerbHandler<T>): VerbHandler {
   return handler as VerbHandler;
 }

@@ -1,0 +1,61 @@
+import type { AdaptiveCardJson } from '../cards/card-data';
+import { canCoordinate, type HwcCase, type Transition } from '../domain/case';
+import { HwcError, isHwcError } from '../domain/errors';
+import type { School, StaffMember } from '../domain/school';
+import { mutateCase } from '../store/case-store';
+import { coordinatorViewCard } from './case-cards';
+import type { Services } from './ports';
+
+/** Who clicked, as Teams tells us; their school role is looked up, never taken from the card. */
+export interface Actor {
+  staffId: string;
+  locale: string | undefined;
+}
+
+/** The case, its school and the actor as a coordinator or deputy of that school; refused otherwise. */
+export async function loadForCoordinator(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+): Promise<{ school: School; c: HwcCase; staff: StaffMember }> {
+  const c = await services.store.get(caseId);
+  if (!c) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
+  const school = services.schools.get(c.schoolId);
+  const staff = school && [...school.coordinators, ...school.deputies].find((p) => p.id === actor.staffId);
+  if (!school || !staff || !canCoordinate(school, c, actor.staffId)) {
+    throw new HwcError('case.not-authorized', `actor may not coordinate case ${caseId}`);
+  }
+  return { school, c, staff };
+}
+
+export type CaseCommand = (school: School, current: HwcCase, actor: StaffMember, now: Date) => Transition;
+
+export type CommandOutcome =
+  { school: School; staff: StaffMember; before: HwcCase; result: Transition } | { view: AdaptiveCardJson };
+
+// A click that lost a race or came from a stale card: the answer is the current view, which says
+// who owns the case and what step it is at. No error, and nothing changes.
+const answeredWithTheView = ['case.already-claimed', 'case.not-owner', 'case.wrong-step'] as const;
+
+/** Runs a coordinator's command on the current case, retrying on a concurrent change. */
+export async function asCoordinator(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+  command: CaseCommand,
+): Promise<CommandOutcome> {
+  const { school, staff } = await loadForCoordinator(services, caseId, actor);
+  let before: HwcCase | undefined;
+  try {
+    const result = await mutateCase(services.store, caseId, (current) => {
+      before = current;
+      return command(school, current, staff, services.clock());
+    });
+    return { school, staff, before: before ?? result.case, result };
+  } catch (error) {
+    if (!answeredWithTheView.some((code) => isHwcError(error, code))) throw error;
+    const current = await services.store.get(caseId);
+    if (!current) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
+    return { view: coordinatorViewCard(school, current, actor.staffId, actor.locale) };
+  }
+}

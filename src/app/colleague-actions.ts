@@ -1,0 +1,69 @@
+import type { AdaptiveCardJson } from '../cards/card-data';
+import { acknowledge as acknowledgeOnCase, completeIfDone, type HwcCase } from '../domain/case';
+import { HwcError } from '../domain/errors';
+import type { School } from '../domain/school';
+import { mutateCase } from '../store/case-store';
+import { colleagueViewCard, noticeCard } from './case-cards';
+import type { Actor } from './case-access';
+import { finishCase } from './end-case';
+import type { RequestContext, Services } from './ports';
+import { updateCoordinatorShells } from './shells';
+
+/** Only the colleague the card was sent to sees it: a forwarded or guessed case id shows nothing. */
+async function loadForColleague(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+): Promise<{ school: School; c: HwcCase }> {
+  const c = await services.store.get(caseId);
+  const school = c && services.schools.get(c.schoolId);
+  if (!c || !school) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
+  if (!c.colleagues.some((p) => p.staff.id === actor.staffId && p.delivery === 'sent')) {
+    throw new HwcError('case.not-authorized', `actor is not an informed colleague on case ${caseId}`);
+  }
+  return { school, c };
+}
+
+function viewFor(school: School, c: HwcCase, actor: Actor): AdaptiveCardJson {
+  const colleague = c.colleagues.find((p) => p.staff.id === actor.staffId);
+  if (!colleague)
+    throw new HwcError('case.not-authorized', `actor is not an informed colleague on case ${c.id}`);
+  return colleagueViewCard(school, c, colleague, actor.locale);
+}
+
+/** 'Bekijk' and the refresh of a colleague's card. */
+export async function colleagueView(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+): Promise<AdaptiveCardJson> {
+  const { school, c } = await loadForColleague(services, caseId, actor);
+  return viewFor(school, c, actor);
+}
+
+/**
+ * 'Gelezen': the coordinator's card counts it. The last acknowledgement, with the parents step
+ * recorded, closes the case.
+ */
+export async function acknowledge(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const { school } = await loadForColleague(services, caseId, actor);
+  let before: HwcCase | undefined;
+  const result = await mutateCase(services.store, caseId, (current) => {
+    before = current;
+    const now = services.clock();
+    const acknowledged = acknowledgeOnCase(current, actor.staffId, now);
+    return completeIfDone(acknowledged.case, now, acknowledged.changed);
+  });
+  if (result.changed) ctx.log.info({ caseId }, 'colleague acknowledged');
+  if (result.case.state === 'closed') {
+    if (result.changed) await finishCase(services, result.case, ctx);
+    return noticeCard('acknowledgedAndClosed', actor.locale);
+  }
+  if (result.changed && before) await updateCoordinatorShells(services, school, before, result.case, ctx);
+  return viewFor(school, result.case, actor);
+}

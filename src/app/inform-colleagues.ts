@@ -1,0 +1,139 @@
+import type { AdaptiveCardJson } from '../cards/card-data';
+import {
+  recordDelivery,
+  remindAutomatically,
+  remindColleagues,
+  waitingColleagues,
+  type HwcCase,
+  type InformedColleague,
+} from '../domain/case';
+import { isHwcError } from '../domain/errors';
+import type { School } from '../domain/school';
+import { errorSummary } from '../logging/error-summary';
+import { mutateCase } from '../store/case-store';
+import { stringsFor } from '../i18n/strings';
+import { coordinatorViewCard, shellCard } from './case-cards';
+import { asCoordinator, type Actor } from './case-access';
+import type { RequestContext, Services } from './ports';
+import { postShell, updateCoordinatorShells } from './shells';
+
+/**
+ * Sends every chosen colleague a private shell. A colleague Teams cannot reach (the app is not
+ * installed and cannot be) is marked so, and the coordinator's view tells them to go in person.
+ * The automatic reminder is scheduled once the cards are out.
+ */
+export async function informColleagues(
+  services: Services,
+  school: School,
+  c: HwcCase,
+  ctx: RequestContext,
+): Promise<void> {
+  const pending = c.colleagues.filter((p) => p.delivery === 'sending');
+  const results = await Promise.allSettled(pending.map((p) => informOne(services, c.id, p, ctx)));
+  const unreachable = results.filter((r) => r.status === 'fulfilled' && r.value === 'unreachable').length;
+  ctx.log.info({ caseId: c.id, colleagues: pending.length, unreachable }, 'colleagues informed');
+  const after = await services.store.get(c.id);
+  if (!after || after.state === 'closed') return;
+  await updateCoordinatorShells(services, school, c, after, ctx);
+  const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
+  services.scheduler.schedule(`${c.id}:remind`, remindAt, () =>
+    remindAutomaticallyNow(services, c.id, services.newContext()),
+  );
+}
+
+async function informOne(
+  services: Services,
+  caseId: string,
+  colleague: InformedColleague,
+  ctx: RequestContext,
+): Promise<'sent' | 'unreachable' | 'gone'> {
+  const staffId = colleague.staff.id;
+  try {
+    const posted = await postShell(
+      services,
+      caseId,
+      { staffId, role: 'colleague' },
+      (r) => shellCard(caseId, r, '', 'colleague'),
+      ctx,
+      (current, recipient) =>
+        recordDelivery(current, staffId, {
+          sentAt: services.clock(),
+          ...(recipient.name ? { name: recipient.name } : {}),
+        }),
+    );
+    return posted.case ? 'sent' : 'gone';
+  } catch (error) {
+    ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not reach a colleague');
+    try {
+      await mutateCase(services.store, caseId, (current) => recordDelivery(current, staffId, 'unreachable'));
+    } catch (recordError) {
+      if (!isHwcError(recordError, 'case.not-found')) throw recordError;
+      return 'gone';
+    }
+    return 'unreachable';
+  }
+}
+
+/** Posts a new shell to each colleague who has not read theirs: a new message notifies, an update does not. */
+async function sendReminders(
+  services: Services,
+  caseId: string,
+  colleagues: readonly InformedColleague[],
+  ctx: RequestContext,
+): Promise<number> {
+  const results = await Promise.allSettled(
+    colleagues.map((p) =>
+      postShell(
+        services,
+        caseId,
+        { staffId: p.staff.id, role: 'colleague' },
+        (r) => shellCard(caseId, r, stringsFor(r.locale).shell.colleagueReminder, 'colleague'),
+        ctx,
+      ),
+    ),
+  );
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length > 0) {
+    ctx.log.warn(
+      { caseId, failed: failed.length, ...errorSummary((failed[0] as PromiseRejectedResult).reason) },
+      'could not remind every colleague',
+    );
+  }
+  return results.length - failed.length;
+}
+
+/** 'Herinner': notifies again everyone who has not read their card. */
+export async function remind(
+  services: Services,
+  caseId: string,
+  round: number,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const outcome = await asCoordinator(services, caseId, actor, (school, current, staff) =>
+    remindColleagues(school, current, staff, round),
+  );
+  if ('view' in outcome) return outcome.view;
+  const { school, result } = outcome;
+  if (!result.changed) return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+  const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
+  ctx.log.info({ caseId, reminded }, 'colleagues reminded');
+  const current = (await services.store.get(caseId)) ?? result.case;
+  return coordinatorViewCard(school, current, actor.staffId, actor.locale, [
+    stringsFor(actor.locale).view.reminded(reminded),
+  ]);
+}
+
+/** The one automatic reminder, a set time after the cards went out. */
+export async function remindAutomaticallyNow(
+  services: Services,
+  caseId: string,
+  ctx: RequestContext,
+): Promise<void> {
+  const current = await services.store.get(caseId);
+  if (!current) return;
+  const result = await mutateCase(services.store, caseId, (c) => remindAutomatically(c, services.clock()));
+  if (!result.changed) return;
+  const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
+  ctx.log.info({ caseId, reminded }, 'colleagues reminded automatically');
+}

@@ -1,0 +1,116 @@
+import type { AdaptiveCardJson } from '../cards/card-data';
+import {
+  recordShells,
+  type HwcCase,
+  type PostedShell,
+  type ShellRole,
+  type Transition,
+} from '../domain/case';
+import { isHwcError } from '../domain/errors';
+import type { School } from '../domain/school';
+import { errorSummary } from '../logging/error-summary';
+import { mutateCase } from '../store/case-store';
+import { coordinatorShellCard, noticeCard } from './case-cards';
+import type { RecipientContext, RequestContext, Services } from './ports';
+
+export interface PostedFor {
+  shell: PostedShell;
+  recipient: RecipientContext;
+  /** The case after the shell was recorded; undefined when the case ended meanwhile. */
+  case: HwcCase | undefined;
+}
+
+/**
+ * Posts a shell to one person and records it on the case at once, so closing the case finds it.
+ * `alsoRecord` changes the case in the same step (a colleague's delivery, say). If the case ended
+ * while the card was on its way, the card is blanked straight away.
+ */
+export async function postShell(
+  services: Services,
+  caseId: string,
+  to: { staffId: string; role: ShellRole },
+  card: (recipient: RecipientContext) => AdaptiveCardJson,
+  ctx: RequestContext,
+  alsoRecord?: (current: HwcCase, recipient: RecipientContext) => Transition,
+): Promise<PostedFor> {
+  let recipient: RecipientContext = {};
+  const posted = await services.messenger.sendCard({ staffId: to.staffId }, (r) => {
+    recipient = r;
+    return card(r);
+  });
+  const shell: PostedShell = {
+    staffId: to.staffId,
+    role: to.role,
+    ...posted,
+    ...(recipient.teamsUserId ? { teamsUserId: recipient.teamsUserId } : {}),
+    ...(recipient.locale ? { locale: recipient.locale } : {}),
+  };
+  let current: HwcCase;
+  try {
+    current = (
+      await mutateCase(services.store, caseId, (c) =>
+        recordShells(alsoRecord ? alsoRecord(c, recipient).case : c, [shell]),
+      )
+    ).case;
+  } catch (error) {
+    await neutralizeShells(services, [shell], ctx);
+    if (isHwcError(error, 'case.not-found')) return { shell, recipient, case: undefined };
+    throw error;
+  }
+  if (current.state === 'closed') {
+    await neutralizeShells(services, [shell], ctx);
+    return { shell, recipient, case: undefined };
+  }
+  return { shell, recipient, case: current };
+}
+
+/** Turns cards posted for a case into a neutral 'completed' card, each in its addressee's language. */
+export async function neutralizeShells(
+  services: Services,
+  shells: readonly PostedShell[],
+  ctx: RequestContext,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    shells.map((shell) => services.messenger.updateCard(shell, noticeCard('closed', shell.locale))),
+  );
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+  if (failures.length > 0) {
+    ctx.log.warn(
+      { failed: failures.length, total: shells.length, ...errorSummary(failures[0]) },
+      'could not neutralize every card',
+    );
+  }
+}
+
+/**
+ * Brings the coordinators' and deputies' shells up to date with neutral progress ('Opgepakt door
+ * …', '2 van 3 gelezen'), touching only those whose text changed. Progress is a courtesy: a
+ * failed update is logged, never fatal.
+ */
+export async function updateCoordinatorShells(
+  services: Services,
+  school: School,
+  before: HwcCase,
+  after: HwcCase,
+  ctx: RequestContext,
+): Promise<void> {
+  const changed = after.shells.filter((shell) => {
+    if (shell.role === 'colleague') return false;
+    const text = (c: HwcCase) => JSON.stringify(coordinatorShellCard(school, c, shell));
+    return text(before) !== text(after);
+  });
+  const results = await Promise.allSettled(
+    changed.map((shell) => services.messenger.updateCard(shell, coordinatorShellCard(school, after, shell))),
+  );
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length > 0) {
+    ctx.log.warn(
+      {
+        caseId: after.id,
+        failed: failed.length,
+        ...errorSummary((failed[0] as PromiseRejectedResult).reason),
+      },
+      'could not update every coordinator card',
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import type { AdaptiveCardJson } from '../cards/card-data';
+import {
+  MAX_SUPPORT_NOTE_LENGTH,
+  isOwner,
+  pupilAbsent as movePupilAbsent,
+  recordTalk as recordTalkOnCase,
+  type HwcCase,
+} from '../domain/case';
+import type { School, StaffMember } from '../domain/school';
+import { errorSummary } from '../logging/error-summary';
+import { stringsFor } from '../i18n/strings';
+import { coordinatorViewCard, noticeCard, talkFormCard } from './case-cards';
+import { asCoordinator, loadForCoordinator, type Actor } from './case-access';
+import { finishCase } from './end-case';
+import { informColleagues } from './inform-colleagues';
+import type { DirectoryPupil, RequestContext, Services } from './ports';
+import { updateCoordinatorShells } from './shells';
+
+/** What the coordinator filled in on the 'Gesprek gevoerd' form. */
+export interface TalkForm {
+  support: string[];
+  note: string;
+  suggested: string[];
+  others: string[];
+  nobody: boolean;
+}
+
+// The coordinator waits for this long on 'Vastleggen'; cards still on their way after it (an app
+// being installed for a colleague, say) keep going, and the view shows them as being sent.
+const INFORM_WAIT_MS = 8_000;
+
+interface DirectoryView {
+  pupil: DirectoryPupil | undefined;
+  staff: StaffMember[];
+}
+
+/** Suggestions help; without them the coordinator still picks colleagues. So a directory failure is no error. */
+async function lookUp(services: Services, c: HwcCase, ctx: RequestContext): Promise<DirectoryView> {
+  const [pupil, staff] = await Promise.allSettled([
+    services.directory.findPupil(c.schoolId, c.pupil),
+    services.directory.staff(c.schoolId),
+  ]);
+  for (const r of [pupil, staff]) {
+    if (r.status === 'rejected')
+      ctx.log.warn({ caseId: c.id, ...errorSummary(r.reason) }, 'directory not available');
+  }
+  return {
+    pupil: pupil.status === 'fulfilled' ? pupil.value : undefined,
+    staff: staff.status === 'fulfilled' ? staff.value : [],
+  };
+}
+
+function formFor(
+  school: School,
+  c: HwcCase,
+  actor: Actor,
+  directory: DirectoryView,
+  extra: { error?: string; form?: TalkForm } = {},
+): AdaptiveCardJson {
+  const suggested = (directory.pupil?.teachers ?? []).filter((p) => p.id !== actor.staffId);
+  const staff = directory.staff.filter((p) => p.id !== actor.staffId);
+  const form = extra.form;
+  return talkFormCard(school, c, actor.locale, {
+    ...(directory.pupil ? { group: directory.pupil.group } : {}),
+    suggested,
+    staff,
+    ...(extra.error ? { error: extra.error } : {}),
+    ...(form
+      ? {
+          values: {
+            support: form.support.join(','),
+            note: form.note,
+            suggested: form.suggested.join(','),
+            others: form.others.join(','),
+            nobody: form.nobody ? 'true' : 'false',
+          },
+        }
+      : {}),
+  });
+}
+
+/** 'Gesprek gevoerd': the form, with the pupil's group teachers suggested first. */
+export async function openTalkForm(
+  services: Services,
+  caseId: string,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const { school, c } = await loadForCoordinator(services, caseId, actor);
+  if (!isOwner(c, actor.staffId) || c.talk)
+    return coordinatorViewCard(school, c, actor.staffId, actor.locale);
+  return formFor(school, c, actor, await lookUp(services, c, ctx));
+}
+
+/**
+ * 'Vastleggen en informeren': records what was agreed and who may know, then sends each chosen
+ * colleague a private card. A form that does not add up comes back with what was filled in.
+ */
+export async function recordTalk(
+  services: Services,
+  caseId: string,
+  form: TalkForm,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const { school, c } = await loadForCoordinator(services, caseId, actor);
+  if (!isOwner(c, actor.staffId) || c.talk)
+    return coordinatorViewCard(school, c, actor.staffId, actor.locale);
+  const t = stringsFor(actor.locale).talk;
+  const chosen = [...new Set([...form.suggested, ...form.others])].filter((id) => id !== actor.staffId);
+  const directory = await lookUp(services, c, ctx);
+  const refuse = (error: string) => formFor(school, c, actor, directory, { error, form });
+  if (form.nobody && chosen.length > 0) return refuse(t.errors.both);
+  if (!form.nobody && chosen.length === 0) return refuse(t.errors.choose);
+  const known = new Set(school.supportOptions.map((o) => o.id));
+  if (form.note.trim().length > MAX_SUPPORT_NOTE_LENGTH || form.support.some((id) => !known.has(id))) {
+    return refuse(t.errors.invalid);
+  }
+
+  // Names from the directory; someone found with the people picker is named by Teams on delivery.
+  const names = new Map(
+    [...directory.staff, ...(directory.pupil?.teachers ?? [])].map((p) => [p.id, p.name] as const),
+  );
+  const outcome = await asCoordinator(services, caseId, actor, (s, current, staff, now) =>
+    recordTalkOnCase(
+      s,
+      current,
+      staff,
+      {
+        support: { optionIds: form.support, note: form.note },
+        colleagues: chosen.map((id) => ({ id, name: names.get(id) ?? '' })),
+        nobodyToInform: form.nobody,
+        ...(directory.pupil ? { group: directory.pupil.group } : {}),
+      },
+      now,
+    ),
+  );
+  if ('view' in outcome) return outcome.view;
+  const { before, result } = outcome;
+  if (result.changed) {
+    ctx.log.info(
+      { caseId, colleagues: result.case.colleagues.length, supportOptions: form.support.length },
+      'talk with the pupil recorded',
+    );
+    const informing = informColleagues(services, school, result.case, ctx).catch((error: unknown) =>
+      ctx.log.error({ caseId, ...errorSummary(error) }, 'informing colleagues failed'),
+    );
+    if (result.case.colleagues.length === 0) {
+      await updateCoordinatorShells(services, school, before, result.case, ctx);
+    }
+    await settledWithin(informing, INFORM_WAIT_MS);
+  }
+  const current = (await services.store.get(caseId)) ?? result.case;
+  return coordinatorViewCard(school, current, actor.staffId, actor.locale);
+}
+
+/** 'Leerling is er vandaag niet': the case moves to the next school day, or closes after too many. */
+export async function pupilAbsent(
+  services: Services,
+  caseId: string,
+  forDay: string,
+  actor: Actor,
+  ctx: RequestContext,
+): Promise<AdaptiveCardJson> {
+  const outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) =>
+    movePupilAbsent(school, current, staff, forDay, now),
+  );
+  if ('view' in outcome) return outcome.view;
+  const { school, before, result } = outcome;
+  if (result.case.state === 'closed') {
+    if (result.changed) await finishCase(services, result.case, ctx);
+    return noticeCard('pupilAbsent', actor.locale);
+  }
+  if (result.changed) {
+    ctx.log.info(
+      { caseId, absences: result.case.absences, supportDay: result.case.supportDay.date },
+      'pupil absent: case moved',
+    );
+    await updateCoordinatorShells(services, school, before, result.case, ctx);
+  }
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+}
+
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  if (timer) clearTimeout(timer);
+}

@@ -1,0 +1,23 @@
+import { emptyDirectory, schoolRegistry, type Services } from '../../src/app/ports';
+import type { School } from '../../src/domain/school';
+import { createLogger } from '../../src/logging/logger';
+import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
+
+/** Services for use-case tests without HTTP: an in-memory store, no directory, a silent log. */
+export function testServices(
+  schools: School[],
+  overrides: Partial<Services> & Pick<Services, 'messenger'>,
+): Services {
+  let n = 0;
+  return {
+    schools: schoolRegistry(schools),
+    store: new InMemoryCaseStore(),
+    directory: emptyDirectory,
+    scheduler: new TimerScheduler(),
+    clock: () => new Date('2026-11-23T06:00:00Z'),
+    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    newContext: () => ({ correlationId: 'background', log: createLogger({ level: 'silent' }) }),
+    ...overrides,
+  };
+}
