@@ -22,6 +22,8 @@ import type { AddressInfo } from 'node:net';
  *   GET    v3/conversations/:id/pagedmembers                  getPagedMembers
  *   GET    v3/conversations/:id/members/:memberId             getMember (by `29:` id or aadObjectId)
  * Errors use the Bot Framework shape `{ "error": { "code", "message" } }`.
+ *
+ * With `rateLimits` it also throttles like Teams (429 with Retry-After) and counts what it throttled.
  */
 export type ConnectorRoute =
   | 'createConversation'
@@ -50,6 +52,8 @@ export interface FailureRule {
   conversationId?: string;
   /** `error.code` in the body; defaults from the status. */
   code?: string;
+  /** Instead of answering, drops the connection (the client sees ECONNRESET); `status` is then ignored. */
+  resetConnection?: boolean;
 }
 
 export interface TeamsMember {
@@ -82,9 +86,39 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   body: unknown;
   route?: ConnectorRoute;
-  /** The status the fake answered with. */
+  /** The status the fake answered with; 0 when it dropped the connection. */
   status: number;
+  /** When it arrived (Date.now()). */
+  at: number;
+  /** Answered 429 by the rate limits (not by a scripted failure). */
+  throttled?: boolean;
 }
+
+/**
+ * Teams-like rate limits, as sliding windows over the requests the fake served (throttled ones do
+ * not count). "Per conversation" counts the activity routes (send, reply, update, delete) per
+ * conversation, and createConversation apart from them per person it opens a chat with, like Teams'
+ * table; member lookups not at all. "per tenant" counts every request, by
+ * the tenant of the createConversation body or of the conversation the fake created ('unknown'
+ * for conversations it did not create).
+ */
+export interface FakeRateLimits {
+  /** Teams: 7. */
+  perConversationPerSecond?: number;
+  /** Teams: 8. */
+  perConversationPerTwoSeconds?: number;
+  /** Teams: 50 per app per tenant. */
+  perTenantPerSecond?: number;
+  /** The Retry-After of a 429, in seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+/** Teams' published limits (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit). */
+export const TEAMS_LIKE_RATE_LIMITS: Readonly<FakeRateLimits> = {
+  perConversationPerSecond: 7,
+  perConversationPerTwoSeconds: 8,
+  perTenantPerSecond: 50,
+};
 
 export interface RecordedConversation {
   id: string;
@@ -108,6 +142,8 @@ export interface FakeBotConnectorOptions {
   unreachableUsers?: Iterable<string>;
   /** Path prefix of `url`; default '/'. Teams uses e.g. '/emea/'. */
   basePath?: string;
+  /** Throttle like Teams; off by default. */
+  rateLimits?: FakeRateLimits;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -119,7 +155,13 @@ export class FakeBotConnector {
   /** aadObjectIds that get 403 on createConversation (and on sends into their conversations). */
   readonly unreachableUsers: Set<string>;
   requireAuth: boolean | ((token: string) => boolean);
+  /** Throttle like Teams (see FakeRateLimits); undefined: never. */
+  rateLimits: FakeRateLimits | undefined;
+  /** How many 429s the rate limits served (since the last reset). */
+  throttled = 0;
 
+  private readonly served = new Map<string, number[]>();
+  private readonly conversationTenants = new Map<string, string>();
   private readonly members = new Map<string, TeamsMember>();
   private readonly conversationUsers = new Map<string, Set<string>>();
   private rules: Array<FailureRule & { remaining: number }> = [];
@@ -130,6 +172,7 @@ export class FakeBotConnector {
 
   constructor(options: FakeBotConnectorOptions = {}) {
     this.requireAuth = options.requireAuth ?? false;
+    this.rateLimits = options.rateLimits;
     this.unreachableUsers = new Set(options.unreachableUsers ?? []);
     const base = options.basePath ?? '/';
     this.basePath = `/${base.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
@@ -210,6 +253,9 @@ export class FakeBotConnector {
     this.requests.length = 0;
     this.conversations.length = 0;
     this.conversationUsers.clear();
+    this.conversationTenants.clear();
+    this.served.clear();
+    this.throttled = 0;
     this.rules = [];
   }
 
@@ -223,6 +269,7 @@ export class FakeBotConnector {
       headers: req.headers,
       body: undefined,
       status: 0,
+      at: Date.now(),
     };
     this.requests.push(record);
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
@@ -277,11 +324,23 @@ export class FakeBotConnector {
     record.route = route;
     const body = (record.body ?? {}) as Record<string, unknown>;
 
+    if (!this.withinRateLimits(route, body, conversationId)) {
+      this.throttled += 1;
+      record.throttled = true;
+      const retryAfter = this.rateLimits?.retryAfterSeconds ?? 1;
+      return fail(429, 'TooManyRequests', 'Rate limit exceeded', { 'retry-after': String(retryAfter) });
+    }
+
     const scripted = this.takeRule(
       route,
       conversationId,
       this.usersAbout(route, body, conversationId, subId),
     );
+    if (scripted?.resetConnection) {
+      record.status = 0;
+      req.socket.destroy();
+      return;
+    }
     if (scripted) {
       const headers: Record<string, string> =
         scripted.retryAfterSeconds !== undefined ? { 'retry-after': String(scripted.retryAfterSeconds) } : {};
@@ -309,6 +368,7 @@ export class FakeBotConnector {
         if (!existing) {
           this.conversations.push({ id, members, tenantId, isGroup, body });
           this.conversationUsers.set(id, users);
+          if (tenantId) this.conversationTenants.set(id, tenantId);
         }
         const result: { id: string; activityId?: string } = { id };
         if (body.activity && typeof body.activity === 'object') {
@@ -358,6 +418,62 @@ export class FakeBotConnector {
         return answer(200, memberJson(member));
       }
     }
+  }
+
+  /** Counts the request against the rate limits; false (and not counted) when it is over one. */
+  private withinRateLimits(
+    route: ConnectorRoute,
+    body: Record<string, unknown>,
+    conversationId: string | undefined,
+  ): boolean {
+    const limits = this.rateLimits;
+    if (!limits) return true;
+    const now = performance.now();
+    const windows: Array<[key: string, windowMs: number, max: number | undefined]> = [];
+    const tenant =
+      route === 'createConversation'
+        ? this.tenantIn(body)
+        : conversationId !== undefined
+          ? this.conversationTenants.get(conversationId)
+          : undefined;
+    windows.push([`tenant:${tenant ?? 'unknown'}`, 1000, limits.perTenantPerSecond]);
+    const thread = this.threadOf(route, body, conversationId);
+    if (thread !== undefined) {
+      windows.push([`thread:${thread}`, 1000, limits.perConversationPerSecond]);
+      windows.push([`thread:${thread}`, 2000, limits.perConversationPerTwoSeconds]);
+    }
+    const over = windows.some(([key, windowMs, max]) => {
+      if (max === undefined) return false;
+      const times = this.served.get(key) ?? [];
+      return times.filter((t) => t > now - windowMs).length >= max;
+    });
+    if (over) return false;
+    for (const key of new Set(windows.map(([key]) => key))) {
+      // Keep the last 2 s, the longest window.
+      const times = (this.served.get(key) ?? []).filter((t) => t > now - 2000);
+      times.push(now);
+      this.served.set(key, times);
+    }
+    return true;
+  }
+
+  private tenantIn(body: Record<string, unknown>): string | undefined {
+    const tenantId =
+      (body.tenantId as string | undefined) ??
+      (body.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    return typeof tenantId === 'string' ? tenantId : undefined;
+  }
+
+  /** The conversation a request counts against for the per-conversation limits, if any. */
+  private threadOf(
+    route: ConnectorRoute,
+    body: Record<string, unknown>,
+    conversationId: string | undefined,
+  ): string | undefined {
+    // Teams counts "create conversation" and "send to conversation" separately, both per chat.
+    if (route === 'createConversation') return `create:${[...this.usersIn(body)].sort().join(',')}`;
+    if (route === 'getMember' || route === 'getMembers' || route === 'getPagedMembers') return undefined;
+    return conversationId;
   }
 
   private takeRule(route: ConnectorRoute, conversationId: string | undefined, users: Set<string>) {

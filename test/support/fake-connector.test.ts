@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConnectorClient, MicrosoftAppCredentials } from 'botframework-connector';
-import { FakeBotConnector, testGuid } from './fake-bot-connector';
+import { FakeBotConnector, TEAMS_LIKE_RATE_LIMITS, testGuid } from './fake-bot-connector';
 
 const TENANT_ID = '0b8a6a7e-2f13-4c55-8a34-9a1c6f0d2e44';
 const BOT = { id: '28:6d8f2a0e-4b1c-4c7e-9a55-0f3b2e1d7c11', name: 'Handle with Care' };
@@ -64,6 +64,7 @@ describe('fake Bot Connector', function () {
     connector.reset();
     connector.unreachableUsers.clear();
     connector.requireAuth = false;
+    connector.rateLimits = undefined;
   });
 
   describe('serving the Bot Framework API', function () {
@@ -281,6 +282,91 @@ describe('fake Bot Connector', function () {
       assert.equal(error?.statusCode, 429);
       assert.equal(error?.code, 'TooManyRequests');
       assert.ok(connector.requestsTo('sendActivity').length > 1);
+    });
+  });
+
+  describe('rate limits', function () {
+    it('also keeps a two-second window per conversation', async function () {
+      connector.rateLimits = { perConversationPerTwoSeconds: 2 };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await call(connector, 'PUT', 'v3/conversations/a%3A2/activities/1', { type: 'message' })).status);
+      }
+
+      assert.deepEqual(statuses, [200, 200, 429]);
+    });
+
+    it('throttles the eighth message within a second in one conversation with 429 and Retry-After', async function () {
+      connector.rateLimits = { perConversationPerSecond: 7, retryAfterSeconds: 2 };
+      const created = await call(connector, 'POST', 'v3/conversations', createConversationBody(teacher));
+      const id = encodeURIComponent((created.body as { id: string }).id);
+
+      const answers = [];
+      for (let i = 0; i < 8; i++) {
+        answers.push(await call(connector, 'POST', `v3/conversations/${id}/activities`, { type: 'message' }));
+      }
+      const elsewhere = await call(connector, 'POST', 'v3/conversations/a%3Aother/activities', {
+        type: 'message',
+      });
+
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [201, 201, 201, 201, 201, 201, 201, 429],
+      );
+      assert.equal(answers[7]?.headers.get('retry-after'), '2');
+      assert.equal((answers[7]?.body as { error: { code: string } }).error.code, 'TooManyRequests');
+      assert.equal(elsewhere.status, 201);
+      assert.equal(connector.throttled, 1);
+      assert.equal(connector.requests.filter((r) => r.throttled).length, 1);
+      assert.equal(connector.activitiesIn(decodeURIComponent(id)).length, 7);
+    });
+
+    it('throttles above 50 requests per second per tenant, across conversations', async function () {
+      connector.rateLimits = { ...TEAMS_LIKE_RATE_LIMITS };
+      const answers = await Promise.all(
+        Array.from({ length: 51 }, () =>
+          call(connector, 'POST', 'v3/conversations', createConversationBody(testGuid())),
+        ),
+      );
+
+      assert.equal(answers.filter((a) => a.status === 201).length, 50);
+      assert.equal(answers.filter((a) => a.status === 429).length, 1);
+      assert.equal(connector.throttled, 1);
+    });
+
+    it('serves again once the window has passed, and forgets the count on reset', async function () {
+      connector.rateLimits = { perConversationPerSecond: 1 };
+      const first = await call(connector, 'POST', 'v3/conversations/a%3A1/activities', { type: 'message' });
+      const second = await call(connector, 'POST', 'v3/conversations/a%3A1/activities', { type: 'message' });
+      await new Promise((resolve) => setTimeout(resolve, 1050));
+      const third = await call(connector, 'POST', 'v3/conversations/a%3A1/activities', { type: 'message' });
+
+      assert.deepEqual([first.status, second.status, third.status], [201, 429, 201]);
+      connector.reset();
+      assert.equal(connector.throttled, 0);
+      const afterReset = await call(connector, 'POST', 'v3/conversations/a%3A1/activities', {
+        type: 'message',
+      });
+      assert.equal(afterReset.status, 201);
+    });
+  });
+
+  describe('dropped connections', function () {
+    it('drops the connection when told to, then serves again', async function () {
+      connector.failNext({ route: 'sendActivity', status: 0, resetConnection: true });
+
+      const dropped = await call(connector, 'POST', 'v3/conversations/a:1/activities', { type: 'message' })
+        .then(() => undefined)
+        .catch((err: unknown) => err as Error & { cause?: { code?: string } });
+      const served = await call(connector, 'POST', 'v3/conversations/a:1/activities', { type: 'message' });
+
+      assert.ok(dropped instanceof Error);
+      assert.equal(dropped.cause?.code, 'UND_ERR_SOCKET');
+      assert.equal(served.status, 201);
+      assert.deepEqual(
+        connector.requestsTo('sendActivity').map((r) => r.status),
+        [0, 201],
+      );
     });
   });
 

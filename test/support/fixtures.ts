@@ -7,6 +7,11 @@ export const coordinatorB = { id: '1c8a5d3f-2e4b-4f60-9bac-1d2e3f4a5b6c', name: 
 export const deputy = { id: '2d9b6e40-3f5c-4071-8cbd-2e3f4a5b6c7d', name: 'Anouk Zwaneveld' };
 export const intakeUser = { id: '3eac7f51-4061-4182-9dce-3f4a5b6c7d8e', name: 'Pieter Lindeboom' };
 export const stranger = { id: '5a0e9173-6283-43a4-bfe0-5b6c7d8e9fa0', name: 'Hidde Zonneveld' };
+/** Colleagues a coordinator may inform: group teachers, a gym teacher. */
+export const groupTeacher = { id: '6b1f0a84-7394-44b5-8c0f-6c7d8e9fa0b1', name: 'Marloes Tjallema' };
+export const duoTeacher = { id: '7c201b95-84a5-45c6-9d10-7d8e9fa0b1c2', name: 'Ids Wiersma' };
+export const gymTeacher = { id: '8d312ca6-95b6-46d7-ae21-8e9fa0b1c2d3', name: 'Lieke Haverkamp' };
+export const colleagues = [groupTeacher, duoTeacher, gymTeacher];
 /** A coordinator, but of another school. */
 export const outsider = { id: '4fbd8062-5172-4293-aedf-4a5b6c7d8e9f', name: 'Karin Molenbeek' };
 

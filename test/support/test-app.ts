@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { startApp, type RunningApp, type StartOptions } from '../../src/index';
 import type { School } from '../../src/domain/school';
 import { FakeBotConnector } from './fake-bot-connector';
-import { testSchool, otherSchool } from './fixtures';
+import { colleagues, testSchool, otherSchool } from './fixtures';
 
 export const TEST_API_KEY = 'test-intake-key-0123456789abcdef';
 export const TENANT_ID = '7a1e5c3b-9d2f-4e8a-b6c4-0f1e2d3c4b5a';
@@ -49,7 +49,10 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const schools = options.schools ?? [testSchool, otherSchool];
   // Teams knows everyone in the tenant: each has a '29:' id besides the Entra object id.
-  const members = schools.flatMap((s) => [...s.coordinators, ...s.deputies, ...s.intakeUsers]);
+  const members = [
+    ...schools.flatMap((s) => [...s.coordinators, ...s.deputies, ...s.intakeUsers]),
+    ...colleagues,
+  ];
   const connector = new FakeBotConnector({
     members: members.map((m) => ({ aadObjectId: m.id, name: m.name })),
   });

@@ -1,0 +1,392 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+
+/**
+ * A fake Microsoft Graph on 127.0.0.1, for tests of the directory and the Teams app installer: it
+ * checks the bearer token, serves the Education endpoints from in-memory data in pages
+ * (`@odata.nextLink`), installs apps for users, answers the app catalog filter, records every
+ * request and can be told to fail.
+ *
+ * Implemented (paths relative to `url`, which ends in '/v1.0' like Graph's base URL):
+ *   GET  /education/schools/:id/users           schoolUsers
+ *   GET  /education/users/:id/classes           userClasses
+ *   GET  /education/classes/:id/teachers        classTeachers
+ *   POST /users/:id/teamwork/installedApps      installApp     201, or 409 when already installed
+ *   GET  /appCatalogs/teamsApps?$filter=externalId eq '…'      listCatalogApps
+ * Errors use Graph's shape `{ "error": { "code", "message" } }`.
+ */
+export type GraphRoute = 'schoolUsers' | 'userClasses' | 'classTeachers' | 'installApp' | 'listCatalogApps';
+
+export const FAKE_GRAPH_TOKEN = 'fake-graph-token';
+
+export interface GraphFailureRule {
+  /** Which route fails; '*' for any. */
+  route: GraphRoute | '*';
+  status: number;
+  /** How many matching requests fail (default 1). */
+  times?: number;
+  /** Sets `Retry-After` (seconds), as Graph does on 429 and 503. */
+  retryAfterSeconds?: number;
+  /** `error.code` in the body; defaults from the status. */
+  code?: string;
+}
+
+export interface RecordedGraphRequest {
+  method: string;
+  path: string;
+  /** Decoded query parameters. */
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  route?: GraphRoute;
+  status: number;
+}
+
+export interface FakeEducationUser {
+  id: string;
+  displayName: string;
+  givenName?: string;
+  middleName?: string;
+  surname?: string;
+  primaryRole: 'student' | 'teacher' | 'none';
+  student?: { birthDate: string };
+}
+
+export interface FakeClass {
+  id: string;
+  displayName: string;
+  members: string[];
+  teachers: string[];
+}
+
+export interface FakeCatalogApp {
+  id: string;
+  externalId: string;
+  displayName: string;
+  distributionMethod: 'organization' | 'store' | 'sideloaded';
+}
+
+export interface FakeGraphOptions {
+  /** The token every request must carry (default FAKE_GRAPH_TOKEN). */
+  token?: string;
+  /** Items per page of a collection (default 2, so paging is always exercised). */
+  pageSize?: number;
+}
+
+export class FakeGraph {
+  readonly requests: RecordedGraphRequest[] = [];
+  readonly users = new Map<string, FakeEducationUser>();
+  readonly classes = new Map<string, FakeClass>();
+  /** Education school id → user ids. */
+  readonly schools = new Map<string, string[]>();
+  readonly catalogApps: FakeCatalogApp[] = [];
+  /** User id → catalog app ids installed for them. */
+  readonly installed = new Map<string, Set<string>>();
+  token: string;
+  pageSize: number;
+
+  private rules: Array<GraphFailureRule & { remaining: number }> = [];
+  private server: Server | undefined;
+  private origin: string | undefined;
+
+  constructor(options: FakeGraphOptions = {}) {
+    this.token = options.token ?? FAKE_GRAPH_TOKEN;
+    this.pageSize = options.pageSize ?? 2;
+  }
+
+  /** The base URL, like https://graph.microsoft.com/v1.0 (no trailing '/'). */
+  get url(): string {
+    if (!this.origin) throw new Error('FakeGraph: not started');
+    return `${this.origin}/v1.0`;
+  }
+
+  async start(): Promise<string> {
+    if (!this.server) {
+      const server = createServer((req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          if (!res.headersSent) {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(err) } }));
+          }
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+      this.server = server;
+      this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  addSchool(educationSchoolId: string): this {
+    if (!this.schools.has(educationSchoolId)) this.schools.set(educationSchoolId, []);
+    return this;
+  }
+
+  addStudent(
+    school: string,
+    student: {
+      givenName: string;
+      surname: string;
+      birthDate: string;
+      middleName?: string;
+      displayName?: string;
+      id?: string;
+    },
+  ): FakeEducationUser {
+    const user: FakeEducationUser = {
+      id: student.id ?? randomUUID(),
+      displayName:
+        student.displayName ??
+        [student.givenName, student.middleName, student.surname].filter(Boolean).join(' '),
+      givenName: student.givenName,
+      surname: student.surname,
+      ...(student.middleName ? { middleName: student.middleName } : {}),
+      primaryRole: 'student',
+      student: { birthDate: student.birthDate },
+    };
+    return this.addUser(school, user);
+  }
+
+  addTeacher(school: string, teacher: { displayName: string; id?: string }): FakeEducationUser {
+    return this.addUser(school, {
+      id: teacher.id ?? randomUUID(),
+      displayName: teacher.displayName,
+      primaryRole: 'teacher',
+    });
+  }
+
+  addUser(school: string, user: FakeEducationUser): FakeEducationUser {
+    this.addSchool(school);
+    this.users.set(user.id, user);
+    this.schools.get(school)!.push(user.id);
+    return user;
+  }
+
+  addClass(displayName: string, members: string[], teachers: string[], id = randomUUID()): FakeClass {
+    const cls = { id, displayName, members, teachers };
+    this.classes.set(id, cls);
+    return cls;
+  }
+
+  addCatalogApp(app: Partial<FakeCatalogApp> & { externalId: string }): FakeCatalogApp {
+    const full: FakeCatalogApp = {
+      id: app.id ?? randomUUID(),
+      externalId: app.externalId,
+      displayName: app.displayName ?? 'Handle with Care',
+      distributionMethod: app.distributionMethod ?? 'organization',
+    };
+    this.catalogApps.push(full);
+    return full;
+  }
+
+  isInstalled(userId: string, catalogAppId: string): boolean {
+    return this.installed.get(userId)?.has(catalogAppId) ?? false;
+  }
+
+  /** Scripts a failure for the next matching request(s). Rules are consulted in the order added. */
+  failNext(rule: GraphFailureRule): this {
+    this.rules.push({ ...rule, remaining: rule.times ?? 1 });
+    return this;
+  }
+
+  requestsTo(route: GraphRoute): RecordedGraphRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+
+  /** Forgets recorded requests and scripted failures (data stays). */
+  reset(): void {
+    this.requests.length = 0;
+    this.rules = [];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const record: RecordedGraphRequest = {
+      method,
+      path: parsed.pathname,
+      query: Object.fromEntries(parsed.searchParams),
+      headers: req.headers,
+      body: undefined,
+      status: 0,
+    };
+    this.requests.push(record);
+    const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      record.status = status;
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, {
+        ...headers,
+        ...(text ? { 'content-type': 'application/json; odata.metadata=minimal' } : {}),
+        'content-length': String(Buffer.byteLength(text)),
+      });
+      res.end(text);
+    };
+    const fail = (
+      status: number,
+      code: string,
+      message: string,
+      headers: Record<string, string> = {},
+    ): void => answer(status, { error: { code, message } }, headers);
+
+    const raw = await readBody(req);
+    if (raw) {
+      try {
+        record.body = JSON.parse(raw);
+      } catch {
+        return fail(400, 'BadRequest', 'Body is not JSON');
+      }
+    }
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      return fail(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+    }
+
+    const segments = parsed.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+    if (segments.shift() !== 'v1.0') return fail(404, 'NotFound', 'Unknown version');
+    const route = routeOf(method, segments);
+    if (!route) return fail(404, 'NotFound', 'Resource not found for the segment.');
+    record.route = route;
+
+    const rule = this.rules.find((r) => r.remaining > 0 && (r.route === '*' || r.route === route));
+    if (rule) {
+      rule.remaining -= 1;
+      const headers: Record<string, string> =
+        rule.retryAfterSeconds !== undefined ? { 'retry-after': String(rule.retryAfterSeconds) } : {};
+      return fail(rule.status, rule.code ?? codeFor(rule.status), 'Scripted failure', headers);
+    }
+
+    const id = segments[2]!;
+    switch (route) {
+      case 'schoolUsers': {
+        const ids = this.schools.get(id);
+        if (!ids) return fail(404, 'Request_ResourceNotFound', 'School not found');
+        return this.page(
+          parsed,
+          ids.map((u) => this.users.get(u)!),
+          answer,
+        );
+      }
+      case 'userClasses': {
+        if (!this.users.has(id)) return fail(404, 'Request_ResourceNotFound', 'User not found');
+        const classes = [...this.classes.values()].filter((c) => c.members.includes(id));
+        return this.page(
+          parsed,
+          classes.map((c) => ({ id: c.id, displayName: c.displayName })),
+          answer,
+        );
+      }
+      case 'classTeachers': {
+        const cls = this.classes.get(id);
+        if (!cls) return fail(404, 'Request_ResourceNotFound', 'Class not found');
+        return this.page(
+          parsed,
+          cls.teachers.map((t) => this.users.get(t)!),
+          answer,
+        );
+      }
+      case 'installApp': {
+        const bind = (record.body as Record<string, unknown> | undefined)?.['teamsApp@odata.bind'];
+        const prefix = `${this.url}/appCatalogs/teamsApps/`;
+        if (typeof bind !== 'string' || !bind.startsWith(prefix)) {
+          return fail(400, 'BadRequest', 'teamsApp@odata.bind is missing or not a catalog app URL');
+        }
+        const appId = bind.slice(prefix.length);
+        if (!this.catalogApps.some((a) => a.id === appId)) return fail(404, 'NotFound', 'App not in catalog');
+        const apps = this.installed.get(segments[1]!) ?? new Set<string>();
+        if (apps.has(appId)) return fail(409, 'Conflict', 'App is already installed.');
+        apps.add(appId);
+        this.installed.set(segments[1]!, apps);
+        return answer(201);
+      }
+      case 'listCatalogApps': {
+        const filter = parsed.searchParams.get('$filter') ?? '';
+        const match = /^externalId eq '([^']*)'$/.exec(filter);
+        if (filter !== '' && !match) return fail(400, 'BadRequest', 'Unsupported filter');
+        const apps = match ? this.catalogApps.filter((a) => a.externalId === match[1]) : this.catalogApps;
+        return this.page(parsed, apps, answer);
+      }
+    }
+  }
+
+  /** One page of a collection; `$skiptoken` is the offset of the next page. */
+  private page(parsed: URL, items: unknown[], answer: (status: number, body?: unknown) => void): void {
+    const offset = Number(parsed.searchParams.get('$skiptoken') ?? '0');
+    const value = items.slice(offset, offset + this.pageSize);
+    const body: Record<string, unknown> = { '@odata.context': `${this.url}/$metadata#collection`, value };
+    if (offset + this.pageSize < items.length) {
+      const next = new URL(parsed.pathname + parsed.search, this.origin);
+      next.searchParams.set('$skiptoken', String(offset + this.pageSize));
+      body['@odata.nextLink'] = next.toString();
+    }
+    answer(200, body);
+  }
+}
+
+function routeOf(method: string, s: string[]): GraphRoute | undefined {
+  if (method === 'GET' && s.length === 4 && s[0] === 'education') {
+    if (s[1] === 'schools' && s[3] === 'users') return 'schoolUsers';
+    if (s[1] === 'users' && s[3] === 'classes') return 'userClasses';
+    if (s[1] === 'classes' && s[3] === 'teachers') return 'classTeachers';
+  }
+  if (
+    method === 'POST' &&
+    s.length === 4 &&
+    s[0] === 'users' &&
+    s[2] === 'teamwork' &&
+    s[3] === 'installedApps'
+  ) {
+    return 'installApp';
+  }
+  if (method === 'GET' && s.length === 2 && s[0] === 'appCatalogs' && s[1] === 'teamsApps')
+    return 'listCatalogApps';
+  return undefined;
+}
+
+function codeFor(status: number): string {
+  if (status === 400) return 'BadRequest';
+  if (status === 401) return 'InvalidAuthenticationToken';
+  if (status === 403) return 'Forbidden';
+  if (status === 404) return 'NotFound';
+  if (status === 409) return 'Conflict';
+  if (status === 429) return 'TooManyRequests';
+  if (status === 503) return 'ServiceNotAvailable';
+  if (status === 504) return 'GatewayTimeout';
+  return 'InternalServerError';
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A TokenCredential that always gives the same token, and counts how often it was asked. */
+export class StaticTokenCredential implements TokenCredential {
+  calls = 0;
+  constructor(readonly token: string = FAKE_GRAPH_TOKEN) {}
+  async getToken(): Promise<AccessToken> {
+    this.calls += 1;
+    return { token: this.token, expiresOnTimestamp: Date.now() + 3_600_000 };
+  }
+}
