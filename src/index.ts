@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'restify';
-import { schoolRegistry, type Messenger, type Services } from './app/ports';
+import {
+  schoolRegistry,
+  type Messenger,
+  type RequestContext,
+  type Services,
+} from './app/ports';
 import { expireCase } from './app/end-case';
 import { receiveSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
@@ -9,11 +15,14 @@ import { preloadCardTemplates } from './cards/render-card';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { latestLocalDate } from './domain/calendar';
 import { isHwcError } from './domain/errors';
+import { createDirectories } from './directory/create-directory';
+import { createGraphServices } from './graph/create-graph';
 import { createHttpServer, listen } from './http/http-server';
 import { parseApiKeys } from './intake/intake-auth';
 import { registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
 import { createLogger, newCorrelationId, type Logger, type LoggerOptions } from './logging/logger';
 import { InMemoryCaseStore } from './store/in-memory-case-store';
+import { TimerScheduler } from './scheduling/timer-scheduler';
 import { createBotAdapter } from './teams/adapter';
 import { registerBotRoute } from './teams/bot-route';
 import { ConversationReferences } from './teams/conversation-references';
@@ -43,14 +52,27 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const { env } = config;
   const logger = createLogger({ level: env.LOG_LEVEL, ...options.log });
   preloadCardTemplates();
+  const graph = createGraphServices(config.graph, { log: logger });
+  // Reads the roster files now: a bad file stops the start, naming the file and line.
+  const directory = createDirectories(config.schools, path.dirname(config.schoolsFile), graph?.client, {
+    log: logger,
+  });
   const apiKeys = parseApiKeys(env.INTAKE_API_KEYS);
 
   const clock = options.clock ?? (() => new Date());
+  const newContext = (): RequestContext => {
+    const correlationId = newCorrelationId();
+    return { correlationId, log: logger.child({ correlationId }) };
+  };
+  const scheduler = new TimerScheduler(
+    () => clock().getTime(),
+    (key, error) =>
+      logger.error({ task: key.split(':').pop(), ...errorSummary(error) }, 'a scheduled task failed'),
+  );
   const store = new InMemoryCaseStore({
     now: () => clock().getTime(),
     onExpired: (expired) => {
-      const correlationId = newCorrelationId();
-      const ctx = { correlationId, log: logger.child({ correlationId }) };
+      const ctx = newContext();
       void expireCase(services, expired, ctx).catch((error: unknown) =>
         ctx.log.error(errorSummary(error), 'could not finish an expired case'),
       );
@@ -78,8 +100,11 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     schools: schoolRegistry(config.schools),
     store,
     messenger,
+    directory,
+    scheduler,
     clock,
     newId: randomUUID,
+    newContext,
   };
   const bot = new HandleWithCareBot({
     services,
@@ -148,6 +173,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       });
       const open = await store.size();
       store.close();
+      scheduler.close();
       // Forgetting open cases on shutdown is the design: the senders' signals are with them.
       logger.info({ openCases: open }, 'stopped; open cases are forgotten by design');
     })());

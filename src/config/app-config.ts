@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HwcError } from '../domain/errors';
 import { schoolsFileSchema, type School } from '../domain/school';
+import type { GraphSettings } from '../graph/create-graph';
+import { GRAPH_BASE_URL } from '../graph/graph-client';
 import type { EntraAuthOptions } from '../intake/intake-auth';
 
 const optionalText = z
@@ -58,6 +60,20 @@ const envSchema = z.object({
     .trim()
     .min(1, 'is required: the path of the schools file (JSON or YAML)'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Microsoft Graph (school directory, installing the app for colleagues); see .env.sample. */
+  GRAPH_BASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' || v === undefined ? GRAPH_BASE_URL : v))
+    .pipe(z.url({ message: 'expected an absolute URL' })),
+  GRAPH_CLIENT_ID: optionalGuid,
+  GRAPH_CLIENT_SECRET: optionalText,
+  GRAPH_TENANT_ID: optionalGuid,
+  /** The app's id in the Teams app catalog; or TEAMS_APP_ID (the manifest id) to look it up. */
+  TEAMS_APP_CATALOG_ID: optionalGuid,
+  /** The id in the Teams app manifest; the same setting scripts/package-app.ts builds the package with. */
+  TEAMS_APP_ID: optionalGuid,
 });
 
 export type EnvOptions = z.infer<typeof envSchema> & { HOST: string };
@@ -74,6 +90,8 @@ export interface AppConfig {
   schoolsFile: string;
   /** Entra bearer tokens for sender systems; issuer and key-set URL default in src/intake/. */
   entraIntake?: EntraAuthOptions;
+  /** Microsoft Graph; undefined without any app id (local mode), so nothing is read or installed. */
+  graph?: GraphSettings;
 }
 
 function configError(problems: string[]): HwcError {
@@ -88,6 +106,53 @@ function issuesOf(error: z.ZodError, prefix = ''): string[] {
     const where = issue.path.map(String).join('.');
     return `${prefix}${where || '(root)'}: ${issue.message}`;
   });
+}
+
+/**
+ * Microsoft Graph settings: an app registration of its own (GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET),
+ * or by default the bot's own identity (MicrosoftAppId with MicrosoftAppPassword, or its managed
+ * identity for MicrosoftAppType=UserAssignedMSI). Undefined when there is no app id at all.
+ * Problems are added to `problems`, by setting name.
+ */
+export function graphSettingsFrom(
+  options: z.infer<typeof envSchema>,
+  problems: string[] = [],
+): GraphSettings | undefined {
+  const teamsApp = options.TEAMS_APP_CATALOG_ID
+    ? { catalogAppId: options.TEAMS_APP_CATALOG_ID }
+    : options.TEAMS_APP_ID
+      ? { manifestAppId: options.TEAMS_APP_ID }
+      : undefined;
+  const base = { baseUrl: options.GRAPH_BASE_URL.replace(/\/+$/, ''), ...(teamsApp ? { teamsApp } : {}) };
+  const msi = options.MicrosoftAppType === 'UserAssignedMSI';
+  const clientId = options.GRAPH_CLIENT_ID ?? options.MicrosoftAppId;
+  if (!clientId) {
+    if (options.GRAPH_CLIENT_SECRET)
+      problems.push('GRAPH_CLIENT_ID: is required with GRAPH_CLIENT_SECRET (or set MicrosoftAppId)');
+    return undefined;
+  }
+  // The bot's secret goes with the bot's app id only.
+  const secret =
+    options.GRAPH_CLIENT_SECRET ??
+    (clientId === options.MicrosoftAppId ? options.MicrosoftAppPassword : undefined);
+  if (!secret) {
+    if (msi) return { ...base, credential: { kind: 'managed-identity', clientId } };
+    // For the bot's own app id a missing MicrosoftAppPassword is reported already.
+    if (clientId !== options.MicrosoftAppId) {
+      problems.push(
+        'GRAPH_CLIENT_SECRET: is required with GRAPH_CLIENT_ID (a managed identity for Graph needs MicrosoftAppType=UserAssignedMSI)',
+      );
+    }
+    return undefined;
+  }
+  const tenantId = options.GRAPH_TENANT_ID ?? options.MicrosoftAppTenantId;
+  if (!tenantId) {
+    problems.push(
+      'GRAPH_TENANT_ID: is required for Microsoft Graph with a client secret (or set MicrosoftAppTenantId)',
+    );
+    return undefined;
+  }
+  return { ...base, credential: { kind: 'client-secret', tenantId, clientId, clientSecret: secret } };
 }
 
 /** Reads the settings once, from the environment; every problem is reported at once, by name. */
@@ -117,6 +182,7 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
       'INTAKE_ENTRA_TENANT_ID: is required with INTAKE_ENTRA_AUDIENCE (or set MicrosoftAppTenantId)',
     );
   }
+  graphSettingsFrom(options, problems);
   if (!options.MicrosoftAppId && options.HOST && !isLoopback(options.HOST)) {
     problems.push(
       `HOST: local mode (no MicrosoftAppId) accepts unauthenticated requests, so it listens on this machine only (127.0.0.1, ::1 or localhost), not on ${options.HOST}`,
@@ -153,6 +219,13 @@ export function loadSchoolsFile(file: string, baseDir = process.cwd()): { path: 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const options = readEnvOptions(env);
   const { path: schoolsFile, schools } = loadSchoolsFile(options.SCHOOLS_FILE);
+  const graph = graphSettingsFrom(options);
+  const graphSchools = schools.filter((s) => s.directory?.type === 'graph-education').map((s) => s.id);
+  if (graphSchools.length > 0 && !graph) {
+    throw configError([
+      `GRAPH_CLIENT_ID: school ${graphSchools.join(', ')} reads its directory from Microsoft Graph (directory type graph-education), which needs a Graph credential: set MicrosoftAppId (the bot's own app), or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
+    ]);
+  }
   const tenantId = options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId;
   const entraIntake: EntraAuthOptions | undefined =
     options.INTAKE_ENTRA_AUDIENCE && tenantId
@@ -170,5 +243,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     schools,
     schoolsFile,
     ...(entraIntake ? { entraIntake } : {}),
+    ...(graph ? { graph } : {}),
   };
 }

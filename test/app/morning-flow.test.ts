@@ -398,3 +398,57 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     });
   });
 });
+
+describe("suggestions from the school's roster (over HTTP)", () => {
+  let t: TestApp;
+  const rosterSchool = {
+    ...testSchool,
+    directory: { type: 'roster-csv' as const, pupils: 'pupils.csv', staff: 'staff.csv' },
+  };
+  const staffCsv = [
+    'naam;entra_object_id;groepen',
+    `${groupTeacher.name};${groupTeacher.id};groep 6`,
+    `${duoTeacher.name};${duoTeacher.id};groep 6`,
+    `${gymTeacher.name};${gymTeacher.id};groep 4`,
+  ].join('\n');
+
+  async function start(pupilsCsv: string): Promise<void> {
+    t = await startTestApp({
+      schools: [rosterSchool],
+      files: { 'pupils.csv': pupilsCsv, 'staff.csv': staffCsv },
+    });
+  }
+  afterEach(async () => stopAfterPrivacyCheck(t));
+
+  async function talkForm(): Promise<string> {
+    const res = await t.postSignal(signal);
+    assert.equal(res.status, 201);
+    const caseId = caseIdOf(t.connector.activities.find((a) => posting.has(a.kind))!.body);
+    await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+    const form = await t.invoke(coordinatorA.id, 'case.talk-form', { caseId });
+    assert.deepEqual(cardProblems(form.card), []);
+    return text(form.card);
+  }
+
+  it("suggests the pupil's group teachers first, even with the twin sibling in the roster, and lists the rest of the staff", async () => {
+    // Twins: same surname, same birth date, another group. The export writes names surname first.
+    await start(
+      'naam;geboortedatum;groep\nQuakkelaar, Fenna;12-04-2016;groep 6\nQuakkelaar, Jelte;12-04-2016;groep 4\n',
+    );
+    const form = await talkForm();
+    assert.match(form, /Groepsleerkracht van groep 6/);
+    const suggested = /"id":"suggested".*?"choices":(\[.*?\])/.exec(form)?.[1] ?? '';
+    assert.ok(suggested.includes(groupTeacher.id) && suggested.includes(duoTeacher.id), suggested);
+    assert.ok(!suggested.includes(gymTeacher.id));
+    assert.ok(form.includes(gymTeacher.id), 'the rest of the staff is listed for clients without a picker');
+  });
+
+  it('gives no suggestion when the roster cannot tell which pupil it is', async () => {
+    await start(
+      'naam;geboortedatum;groep\nQuakkelaar, Fenna;12-04-2016;groep 6\nFenna Quakkelaar;12-04-2016;groep 4\n',
+    );
+    const form = await talkForm();
+    assert.ok(!form.includes('"id":"suggested"'));
+    assert.ok(!form.includes('Groepsleerkracht van'));
+  });
+});

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, loadSchoolsFile, readEnvOptions } from '../../src/config/app-config';
+import { graphSettingsFrom, loadConfig, loadSchoolsFile, readEnvOptions } from '../../src/config/app-config';
 import { HwcError } from '../../src/domain/errors';
 
 const appId = '11111111-2222-4333-8444-555555555555';
@@ -206,5 +206,124 @@ describe('configuration', () => {
       messageOf(() => loadSchoolsFile(file)),
       /coordinator/,
     );
+  });
+  describe('Microsoft Graph', () => {
+    const bot = {
+      SCHOOLS_FILE: 'x',
+      MicrosoftAppId: appId,
+      MicrosoftAppPassword: 'bot-secret',
+      MicrosoftAppTenantId: tenant,
+    };
+    const graphAppId = '22222222-3333-4444-8555-666666666666';
+    const graphTenant = '33333333-4444-4555-8666-777777777777';
+    const manifestId = '44444444-5555-4666-8777-888888888888';
+    const catalogId = '55555555-6666-4777-8888-999999999999';
+
+    it('uses the bot’s own app registration by default, on the public Graph', () => {
+      assert.deepEqual(graphSettingsFrom(readEnvOptions(bot)), {
+        baseUrl: 'https://graph.microsoft.com/v1.0',
+        credential: { kind: 'client-secret', tenantId: tenant, clientId: appId, clientSecret: 'bot-secret' },
+      });
+    });
+
+    it('uses the bot’s managed identity for MicrosoftAppType=UserAssignedMSI', () => {
+      const options = readEnvOptions({
+        SCHOOLS_FILE: 'x',
+        MicrosoftAppId: appId,
+        MicrosoftAppType: 'UserAssignedMSI',
+        MicrosoftAppTenantId: tenant,
+      });
+      assert.deepEqual(graphSettingsFrom(options)?.credential, { kind: 'managed-identity', clientId: appId });
+    });
+
+    it('uses an app registration of its own when GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set', () => {
+      const options = readEnvOptions({
+        ...bot,
+        GRAPH_CLIENT_ID: graphAppId,
+        GRAPH_CLIENT_SECRET: 'graph-secret',
+        GRAPH_TENANT_ID: graphTenant,
+        GRAPH_BASE_URL: 'https://graph.example/v1.0/',
+      });
+      assert.deepEqual(graphSettingsFrom(options), {
+        baseUrl: 'https://graph.example/v1.0',
+        credential: {
+          kind: 'client-secret',
+          tenantId: graphTenant,
+          clientId: graphAppId,
+          clientSecret: 'graph-secret',
+        },
+      });
+    });
+
+    it('does not take the bot’s secret for another GRAPH_CLIENT_ID: it asks for GRAPH_CLIENT_SECRET', () => {
+      assert.match(
+        messageOf(() => readEnvOptions({ ...bot, GRAPH_CLIENT_ID: graphAppId })),
+        /GRAPH_CLIENT_SECRET: is required with GRAPH_CLIENT_ID/,
+      );
+    });
+
+    it('asks for a tenant for a Graph client secret', () => {
+      assert.match(
+        messageOf(() =>
+          readEnvOptions({ SCHOOLS_FILE: 'x', GRAPH_CLIENT_ID: graphAppId, GRAPH_CLIENT_SECRET: 's' }),
+        ),
+        /GRAPH_TENANT_ID: is required/,
+      );
+    });
+
+    it('names a wrong Graph setting', () => {
+      const message = messageOf(() =>
+        readEnvOptions({
+          ...bot,
+          GRAPH_BASE_URL: 'graph',
+          GRAPH_CLIENT_ID: 'abc',
+          TEAMS_APP_CATALOG_ID: 'x',
+        }),
+      );
+      assert.match(message, /GRAPH_BASE_URL: expected an absolute URL/);
+      assert.match(message, /GRAPH_CLIENT_ID: expected a GUID/);
+      assert.match(message, /TEAMS_APP_CATALOG_ID: expected a GUID/);
+    });
+
+    it('installs the app by its catalog id, or by the manifest id (TEAMS_APP_ID) when that is all there is', () => {
+      assert.deepEqual(graphSettingsFrom(readEnvOptions({ ...bot, TEAMS_APP_ID: manifestId }))?.teamsApp, {
+        manifestAppId: manifestId,
+      });
+      assert.deepEqual(
+        graphSettingsFrom(
+          readEnvOptions({ ...bot, TEAMS_APP_ID: manifestId, TEAMS_APP_CATALOG_ID: catalogId }),
+        )?.teamsApp,
+        { catalogAppId: catalogId },
+      );
+    });
+
+    it('is off in local mode', () => {
+      assert.equal(graphSettingsFrom(readEnvOptions({ SCHOOLS_FILE: 'x' })), undefined);
+      const env = parseEnv(readFileSync('.env.sample', 'utf8'));
+      assert.equal(loadConfig(env).graph, undefined);
+    });
+
+    it('refuses to start when a school reads its directory from Graph and there is no Graph credential', () => {
+      const file = schoolsFile(
+        JSON.stringify({
+          schools: [
+            {
+              id: 'graph-school',
+              name: 'Graphschool',
+              lessonStart: '08:30',
+              dayEnd: '15:00',
+              coordinators: [{ id: appId, name: 'Invented' }],
+              directory: { type: 'graph-education', schoolId: 'edu-1' },
+            },
+          ],
+        }),
+        'graph.json',
+      );
+      assert.match(
+        messageOf(() => loadConfig({ SCHOOLS_FILE: file })),
+        /GRAPH_CLIENT_ID: school graph-school reads its directory from Microsoft Graph/,
+      );
+      assert.equal(loadConfig({ ...bot, SCHOOLS_FILE: file }).graph?.credential.kind, 'client-secret');
+    });
   });
 });

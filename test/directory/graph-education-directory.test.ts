@@ -11,7 +11,8 @@ import { FakeGraph, StaticTokenCredential } from '../support/fake-graph';
 // Every name here is invented.
 const SCHOOL = 'de-linde';
 const EDU_SCHOOL = 'edu-linde';
-const PUPIL_WORDS = /Lotte|Beusekom|Jan\b|Piet\b|Vries|Sem\b|Bakker|Fenna|Dijkhuis|2016-04-12|2015-09-03|2017-06-30/;
+const PUPIL_WORDS =
+  /Lotte|Beusekom|Jan\b|Piet\b|Vries|Sem\b|Bakker|Fenna|Dijkhuis|2016-04-12|2015-09-03|2017-06-30/;
 
 class LogLines extends Writable {
   readonly lines: string[] = [];
@@ -38,8 +39,16 @@ describe('Microsoft Graph education directory', () => {
       surname: 'Beusekom',
       birthDate: '2016-04-12',
     }).id;
-    ids.jan = graph.addStudent(EDU_SCHOOL, { givenName: 'Jan', surname: 'de Vries', birthDate: '2015-09-03' }).id;
-    ids.piet = graph.addStudent(EDU_SCHOOL, { givenName: 'Piet', surname: 'de Vries', birthDate: '2015-09-03' }).id;
+    ids.jan = graph.addStudent(EDU_SCHOOL, {
+      givenName: 'Jan',
+      surname: 'de Vries',
+      birthDate: '2015-09-03',
+    }).id;
+    ids.piet = graph.addStudent(EDU_SCHOOL, {
+      givenName: 'Piet',
+      surname: 'de Vries',
+      birthDate: '2015-09-03',
+    }).id;
     graph.addStudent(EDU_SCHOOL, { givenName: 'Sem', surname: 'Bakker', birthDate: '2017-06-30' });
     graph.addStudent(EDU_SCHOOL, { givenName: 'Sem', surname: 'Bakker', birthDate: '2017-06-30' });
     ids.fenna = graph.addStudent(EDU_SCHOOL, {
@@ -76,9 +85,16 @@ describe('Microsoft Graph education directory', () => {
   }
 
   it('suggests the teachers of every class of the pupil, with the class names as the group', async () => {
-    const found = await directory().findPupil(SCHOOL, { name: 'Lotte van Beusekom', birthDate: '2016-04-12' });
+    const found = await directory().findPupil(SCHOOL, {
+      name: 'Lotte van Beusekom',
+      birthDate: '2016-04-12',
+    });
     assert.equal(found?.group, 'Groep 5, Plusklas');
-    assert.deepEqual(found?.teachers.map((t) => t.name).sort(), ['Anke Visscher', 'Karim Bouzid', 'Wendy Kroeze']);
+    assert.deepEqual(found?.teachers.map((t) => t.name).sort(), [
+      'Anke Visscher',
+      'Karim Bouzid',
+      'Wendy Kroeze',
+    ]);
     assert.ok(found?.teachers.some((t) => t.id === ids.wendy));
   });
 
@@ -92,13 +108,22 @@ describe('Microsoft Graph education directory', () => {
 
   it('when two pupils share birth date and surname, each is found by first name', async () => {
     const dir = directory();
-    assert.equal((await dir.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group, 'Groep 5');
-    assert.equal((await dir.findPupil(SCHOOL, { name: 'Vries, Piet de', birthDate: '2015-09-03' }))?.group, 'Groep 7');
+    assert.equal(
+      (await dir.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group,
+      'Groep 5',
+    );
+    assert.equal(
+      (await dir.findPupil(SCHOOL, { name: 'Vries, Piet de', birthDate: '2015-09-03' }))?.group,
+      'Groep 7',
+    );
   });
 
   it('reads a birth date written as a date and time', async () => {
     // Fenna is in no class: found, but nothing to suggest.
-    assert.equal(await directory().findPupil(SCHOOL, { name: 'Fenna Dijkhuis', birthDate: '2014-01-05' }), undefined);
+    assert.equal(
+      await directory().findPupil(SCHOOL, { name: 'Fenna Dijkhuis', birthDate: '2014-01-05' }),
+      undefined,
+    );
     assert.equal(graph.requestsTo('userClasses')[0]?.path, `/v1.0/education/users/${ids.fenna}/classes`);
   });
 
@@ -171,13 +196,20 @@ describe('Microsoft Graph education directory', () => {
   });
 
   it('is chosen for a school whose directory is graph-education, and needs a Graph client', async () => {
-    const school = { id: SCHOOL, directory: { type: 'graph-education', schoolId: EDU_SCHOOL } } as unknown as School;
+    const school = {
+      id: SCHOOL,
+      directory: { type: 'graph-education', schoolId: EDU_SCHOOL },
+    } as unknown as School;
     const client = new GraphClient({ credential: new StaticTokenCredential(), baseUrl: graph.url });
     const dir = createDirectories([school], '.', client);
-    assert.equal((await dir.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group, 'Groep 5');
+    assert.equal(
+      (await dir.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group,
+      'Groep 5',
+    );
     assert.throws(
       () => createDirectories([school], '.'),
-      (error: unknown) => error instanceof HwcError && error.code === 'config.invalid' && /GRAPH_CLIENT_ID/.test(error.message),
+      (error: unknown) =>
+        error instanceof HwcError && error.code === 'config.invalid' && /GRAPH_CLIENT_ID/.test(error.message),
     );
   });
 });

@@ -68,11 +68,16 @@ describe('roster CSV directory', () => {
   describe('finding a pupil', () => {
     it('suggests the group teachers of the pupil in an export-style file', async () => {
       const directory = load(
-        ['naam;geboortedatum;groep', 'Beusekom, Lotte van;12-04-2016;groep 5', 'Zwartjes, Milan;03-11-2016;groep 7'].join(
-          '\n',
-        ),
+        [
+          'naam;geboortedatum;groep',
+          'Beusekom, Lotte van;12-04-2016;groep 5',
+          'Zwartjes, Milan;03-11-2016;groep 7',
+        ].join('\n'),
       );
-      const found = await directory.findPupil(SCHOOL, { name: 'Lotte van Beusekom', birthDate: '2016-04-12' });
+      const found = await directory.findPupil(SCHOOL, {
+        name: 'Lotte van Beusekom',
+        birthDate: '2016-04-12',
+      });
       assert.equal(found?.group, 'groep 5');
       assert.deepEqual(found?.teachers.map((t) => t.name).sort(), ['Karim Bouzid', 'Wendy Kroeze']);
       assert.deepEqual(
@@ -100,24 +105,46 @@ describe('roster CSV directory', () => {
           'Piet;de;Vries;3-9-2015;groep 7',
         ].join('\n'),
       );
-      assert.equal((await directory.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group, 'groep 5');
-      assert.equal((await directory.findPupil(SCHOOL, { name: 'Piet de Vries', birthDate: '2015-09-03' }))?.group, 'groep 7');
+      assert.equal(
+        (await directory.findPupil(SCHOOL, { name: 'Jan de Vries', birthDate: '2015-09-03' }))?.group,
+        'groep 5',
+      );
+      assert.equal(
+        (await directory.findPupil(SCHOOL, { name: 'Piet de Vries', birthDate: '2015-09-03' }))?.group,
+        'groep 7',
+      );
     });
 
     it('matches names with or without diacritics, also from a Windows-1252 export', async () => {
-      const directory = load(Buffer.from('naam;geboortedatum;groep\nÇelik, Zoë;01.02.2016;groep 5\n', 'latin1'));
+      const directory = load(
+        Buffer.from('naam;geboortedatum;groep\r\nÇelik, Zoë;01.02.2016;groep 5\r\n', 'latin1'),
+      );
       const found = await directory.findPupil(SCHOOL, { name: 'Zoe Celik', birthDate: '2016-02-01' });
       assert.equal(found?.group, 'groep 5');
     });
 
     it('gives no suggestion for an ambiguous match, a wrong birth date, an unknown pupil or another school', async () => {
       const directory = load(
-        ['naam;geboortedatum;groep', 'Bakker, Sem;2017-06-30;groep 5', 'Sem Bakker;2017-06-30;groep 7'].join('\n'),
+        ['naam;geboortedatum;groep', 'Bakker, Sem;2017-06-30;groep 5', 'Sem Bakker;2017-06-30;groep 7'].join(
+          '\n',
+        ),
       );
-      assert.equal(await directory.findPupil(SCHOOL, { name: 'Sem Bakker', birthDate: '2017-06-30' }), undefined);
-      assert.equal(await directory.findPupil(SCHOOL, { name: 'Sem Bakker', birthDate: '2017-06-29' }), undefined);
-      assert.equal(await directory.findPupil(SCHOOL, { name: 'Fenna Dijkhuis', birthDate: '2017-06-30' }), undefined);
-      assert.equal(await directory.findPupil('other-school', { name: 'Sem Bakker', birthDate: '2017-06-30' }), undefined);
+      assert.equal(
+        await directory.findPupil(SCHOOL, { name: 'Sem Bakker', birthDate: '2017-06-30' }),
+        undefined,
+      );
+      assert.equal(
+        await directory.findPupil(SCHOOL, { name: 'Sem Bakker', birthDate: '2017-06-29' }),
+        undefined,
+      );
+      assert.equal(
+        await directory.findPupil(SCHOOL, { name: 'Fenna Dijkhuis', birthDate: '2017-06-30' }),
+        undefined,
+      );
+      assert.equal(
+        await directory.findPupil('other-school', { name: 'Sem Bakker', birthDate: '2017-06-30' }),
+        undefined,
+      );
       assert.deepEqual(await directory.staff('other-school'), []);
     });
 
@@ -134,9 +161,11 @@ describe('roster CSV directory', () => {
   describe('a file that cannot be used stops the start', () => {
     it('names file, line and column of a bad date, never the cell or the pupil', () => {
       const error = loadError(
-        ['naam;geboortedatum;groep', 'Bakker, Sem;2017-06-30;groep 5', 'Dijkhuis, Fenna;31-02-2016;groep 5'].join(
-          '\n',
-        ),
+        [
+          'naam;geboortedatum;groep',
+          'Bakker, Sem;2017-06-30;groep 5',
+          'Dijkhuis, Fenna;31-02-2016;groep 5',
+        ].join('\n'),
       );
       assert.match(error.message, /pupils file .*pupils\.csv, line 3, column 2 \(geboortedatum\)/);
       assert.doesNotMatch(error.message, /Dijkhuis|Fenna|31-02-2016|Bakker/);
@@ -173,7 +202,10 @@ describe('roster CSV directory', () => {
     it('refuses a staff id that is not a GUID, a repeated id, and groups separated by commas', () => {
       const pupils = 'naam;geboortedatum;groep\nBakker, Sem;2017-06-30;groep 5\n';
       const notGuid = loadError(pupils, 'naam;entra_object_id;groepen\nWendy Kroeze;wendy@linde;groep 5\n');
-      assert.match(notGuid.message, /staff file .*staff\.csv, line 2, column 2 \(entra_object_id\): expected a GUID/);
+      assert.match(
+        notGuid.message,
+        /staff file .*staff\.csv, line 2, column 2 \(entra_object_id\): expected a GUID/,
+      );
       assert.doesNotMatch(notGuid.message, /wendy@linde/);
       assert.match(
         loadError(pupils, `naam;entra_object_id;groepen\nA B;${T1};groep 5\nC D;${T1};groep 7\n`).message,
@@ -213,14 +245,24 @@ describe('roster CSV directory', () => {
       assert.equal((await directory.findPupil(SCHOOL, sem))?.group, 'groep 5');
       assert.equal(await directory.findPupil(SCHOOL, mila), undefined);
 
-      writeFileSync(pupils, 'naam;geboortedatum;groep\nBakker, Sem;2017-06-30;groep 7\nBos, Mila;14-03-2016;groep 5\n');
+      writeFileSync(
+        pupils,
+        'naam;geboortedatum;groep\nBakker, Sem;2017-06-30;groep 7\nBos, Mila;14-03-2016;groep 5\n',
+      );
       touch(pupils, 10);
       assert.equal((await directory.findPupil(SCHOOL, sem))?.group, 'groep 7');
       assert.equal((await directory.findPupil(SCHOOL, mila))?.group, 'groep 5');
 
-      writeFileSync(pupils, 'naam;geboortedatum;groep\nBos, Mila;14-03-2016;groep 5\nDijkhuis, Fenna;not a date;groep 5\n');
+      writeFileSync(
+        pupils,
+        'naam;geboortedatum;groep\nBos, Mila;14-03-2016;groep 5\nDijkhuis, Fenna;not a date;groep 5\n',
+      );
       touch(pupils, 20);
-      assert.equal((await directory.findPupil(SCHOOL, sem))?.group, 'groep 7', 'the last good file stays in use');
+      assert.equal(
+        (await directory.findPupil(SCHOOL, sem))?.group,
+        'groep 7',
+        'the last good file stays in use',
+      );
       assert.equal((await directory.findPupil(SCHOOL, mila))?.group, 'groep 5');
       const failures = logs.lines.filter((l) => l.includes('directory.reload-failed'));
       assert.equal(failures.length, 1, 'a bad file is reported once, not on every lookup');
@@ -234,7 +276,11 @@ describe('roster CSV directory', () => {
       // No pupil's name or date of birth in any log line.
       assert.ok(logs.lines.length >= 3);
       for (const line of logs.lines) {
-        assert.doesNotMatch(line, /Sem|Bakker|Mila|Bos\b|Fenna|Dijkhuis|2017-06-30|14-03-2016|not a date/, line);
+        assert.doesNotMatch(
+          line,
+          /Sem|Bakker|Mila|Bos\b|Fenna|Dijkhuis|2017-06-30|14-03-2016|not a date/,
+          line,
+        );
       }
     });
 
@@ -250,7 +296,14 @@ describe('roster CSV directory', () => {
 
   describe('dates as exports write them', () => {
     it('reads ISO and Dutch day-first dates with -, / or . and ignores a midnight time', () => {
-      for (const text of ['2016-04-12', '12-04-2016', '12/4/2016', '12.04.2016', '2016/04/12', '12-04-2016 00:00']) {
+      for (const text of [
+        '2016-04-12',
+        '12-04-2016',
+        '12/4/2016',
+        '12.04.2016',
+        '2016/04/12',
+        '12-04-2016 00:00',
+      ]) {
         assert.equal(parseExportDate(text), '2016-04-12', text);
       }
       for (const text of ['31-02-2016', '2016-13-01', '12-04-16', '', 'gisteren']) {
@@ -263,11 +316,17 @@ describe('roster CSV directory', () => {
     it('suggests Femke and Bram, who teach groep 5, for the README’s demo pupil', async () => {
       const { path: schoolsFile, schools } = loadSchoolsFile('config/demo-schools.yaml');
       const directory = createDirectories(schools, path.dirname(schoolsFile));
-      const found = await directory.findPupil('demo-school', { name: 'Lotte van Beusekom', birthDate: '2016-04-12' });
+      const found = await directory.findPupil('demo-school', {
+        name: 'Lotte van Beusekom',
+        birthDate: '2016-04-12',
+      });
       assert.equal(found?.group, 'groep 5');
       assert.deepEqual(found?.teachers.map((t) => t.name).sort(), ['Bram Kuijpers', 'Femke Oosterhuis']);
       assert.equal((await directory.staff('demo-school')).length, 6);
-      assert.equal(await directory.findPupil('no-such-school', { name: 'Lotte van Beusekom', birthDate: '2016-04-12' }), undefined);
+      assert.equal(
+        await directory.findPupil('no-such-school', { name: 'Lotte van Beusekom', birthDate: '2016-04-12' }),
+        undefined,
+      );
     });
   });
 });

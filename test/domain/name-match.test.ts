@@ -61,7 +61,12 @@ describe('name matching', () => {
     });
 
     it('matches the roepnaam of a split record even when the official first names differ', () => {
-      const record = { roepnaam: 'Jan', voornamen: 'Johannes Pieter', tussenvoegsel: 'de', achternaam: 'Vries' };
+      const record = {
+        roepnaam: 'Jan',
+        voornamen: 'Johannes Pieter',
+        tussenvoegsel: 'de',
+        achternaam: 'Vries',
+      };
       assert.ok(nameMatches('Jan de Vries', record));
       assert.ok(nameMatches('Johannes Pieter de Vries', record));
       assert.ok(nameMatches('Johannes de Vries', record));
@@ -83,7 +88,10 @@ describe('name matching', () => {
     });
 
     it('does not expand initials', () => {
-      assert.equal(nameMatches('J. de Vries', { roepnaam: 'Jan', achternaam: 'Vries', tussenvoegsel: 'de' }), false);
+      assert.equal(
+        nameMatches('J. de Vries', { roepnaam: 'Jan', achternaam: 'Vries', tussenvoegsel: 'de' }),
+        false,
+      );
     });
 
     it('matches a one-word name only by that word', () => {
@@ -95,25 +103,50 @@ describe('name matching', () => {
   describe('finding the one pupil', () => {
     const roster: Pupil[] = [
       pupil('lotte', '2016-04-12', 'Beusekom, Lotte van'),
-      pupil('twin-jan', '2015-09-03', { roepnaam: 'Jan', voornamen: 'Jan Hendrik', tussenvoegsel: 'de', achternaam: 'Vries' }),
-      pupil('twin-piet', '2015-09-03', { roepnaam: 'Piet', voornamen: 'Pieter', tussenvoegsel: 'de', achternaam: 'Vries' }),
+      pupil('twin-jan', '2015-09-03', {
+        roepnaam: 'Jan',
+        voornamen: 'Jan Hendrik',
+        tussenvoegsel: 'de',
+        achternaam: 'Vries',
+      }),
+      pupil('twin-piet', '2015-09-03', {
+        roepnaam: 'Piet',
+        voornamen: 'Pieter',
+        tussenvoegsel: 'de',
+        achternaam: 'Vries',
+      }),
       pupil('other-jan', '2016-01-20', { roepnaam: 'Jan', tussenvoegsel: 'de', achternaam: 'Vries' }),
       pupil('sem-1', '2017-06-30', 'Sem Bakker'),
       pupil('sem-2', '2017-06-30', 'Bakker, Sem'),
     ];
 
     it('finds the pupil whose birth date and name both match', () => {
-      assert.equal(findUniqueMatch(roster, { name: 'Lotte van Beusekom', birthDate: '2016-04-12' })?.id, 'lotte');
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Lotte van Beusekom', birthDate: '2016-04-12' })?.id,
+        'lotte',
+      );
     });
 
     it('when two pupils share birth date and surname, each is found by first name', () => {
-      assert.equal(findUniqueMatch(roster, { name: 'Jan de Vries', birthDate: '2015-09-03' })?.id, 'twin-jan');
-      assert.equal(findUniqueMatch(roster, { name: 'Piet de Vries', birthDate: '2015-09-03' })?.id, 'twin-piet');
-      assert.equal(findUniqueMatch(roster, { name: 'Pieter de Vries', birthDate: '2015-09-03' })?.id, 'twin-piet');
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Jan de Vries', birthDate: '2015-09-03' })?.id,
+        'twin-jan',
+      );
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Piet de Vries', birthDate: '2015-09-03' })?.id,
+        'twin-piet',
+      );
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Pieter de Vries', birthDate: '2015-09-03' })?.id,
+        'twin-piet',
+      );
     });
 
     it('tells same-named pupils apart by birth date', () => {
-      assert.equal(findUniqueMatch(roster, { name: 'Jan de Vries', birthDate: '2016-01-20' })?.id, 'other-jan');
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Jan de Vries', birthDate: '2016-01-20' })?.id,
+        'other-jan',
+      );
     });
 
     it('gives no answer when two pupils match', () => {
@@ -125,7 +158,10 @@ describe('name matching', () => {
     });
 
     it('gives no answer when the name matches but the birth date does not', () => {
-      assert.equal(findUniqueMatch(roster, { name: 'Lotte van Beusekom', birthDate: '2016-04-13' }), undefined);
+      assert.equal(
+        findUniqueMatch(roster, { name: 'Lotte van Beusekom', birthDate: '2016-04-13' }),
+        undefined,
+      );
     });
 
     it('gives no answer when nobody matches', () => {

@@ -52,10 +52,15 @@ describe('Microsoft Graph client', () => {
   });
 
   it('follows @odata.nextLink until the last page', async () => {
-    const users = await client().getAll<{ id: string }>('/education/schools/school-1/users', { $select: 'id' });
+    const users = await client().getAll<{ id: string }>('/education/schools/school-1/users', {
+      $select: 'id',
+    });
     assert.equal(users.length, 5);
     assert.equal(graph.requestsTo('schoolUsers').length, 3);
-    assert.ok(graph.requests.every((r) => r.query.$select === 'id'), 'the query stays on every page');
+    assert.ok(
+      graph.requests.every((r) => r.query.$select === 'id'),
+      'the query stays on every page',
+    );
   });
 
   it('waits as long as Retry-After says on 429, then succeeds', async () => {

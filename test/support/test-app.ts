@@ -45,7 +45,13 @@ export interface InvokeResult {
 
 /** The whole bot on 127.0.0.1, in local mode, talking to a fake Bot Connector. */
 export async function startTestApp(
-  options: { schools?: School[]; env?: Record<string, string>; start?: Partial<StartOptions> } = {},
+  options: {
+    schools?: School[];
+    env?: Record<string, string>;
+    start?: Partial<StartOptions>;
+    /** Files written beside the schools file (roster exports, say), by name. */
+    files?: Record<string, string>;
+  } = {},
 ): Promise<TestApp> {
   const schools = options.schools ?? [testSchool, otherSchool];
   // Teams knows everyone in the tenant: each has a '29:' id besides the Entra object id.
@@ -60,6 +66,8 @@ export async function startTestApp(
   const dir = mkdtempSync(path.join(tmpdir(), 'hwc-app-'));
   const schoolsFile = path.join(dir, 'schools.json');
   writeFileSync(schoolsFile, JSON.stringify({ schools }));
+  for (const [name, content] of Object.entries(options.files ?? {}))
+    writeFileSync(path.join(dir, name), content);
   const logs = new LogCapture();
   const app = await startApp({
     env: {

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { emptyDirectory, type Directory } from '../app/ports';
+import { HwcError } from '../domain/errors';
+import type { School } from '../domain/school';
+import type { GraphClient } from '../graph/graph-client';
+import type { Logger } from '../logging/logger';
+import { GraphEducationDirectory } from './graph-education-directory';
+import { RosterCsvDirectory } from './roster-csv-directory';
+
+export interface CreateDirectoriesOptions {
+  log?: Logger;
+  /** How long a graph-education school's user list is reused, in ms (default 10 minutes). */
+  graphCacheMs?: number;
+}
+
+/**
+ * One Directory for all schools, answering for each from the source its `directory` setting names;
+ * a school without one gets no suggestions. Roster files are read now, relative to the schools
+ * file's folder: a missing or invalid file throws HwcError 'config.invalid' naming file, line and
+ * column. A graph-education school without a Graph client is a configuration error too.
+ */
+export function createDirectories(
+  schools: readonly School[],
+  schoolsFileDir: string,
+  graph?: GraphClient,
+  options: CreateDirectoriesOptions = {},
+): Directory {
+  const { log } = options;
+  const bySchool = new Map<string, Directory>();
+  for (const school of schools) {
+    const settings = school.directory;
+    if (!settings) continue;
+    if (settings.type === 'roster-csv') {
+      bySchool.set(
+        school.id,
+        RosterCsvDirectory.load({
+          schoolId: school.id,
+          pupilsFile: path.resolve(schoolsFileDir, settings.pupils),
+          staffFile: path.resolve(schoolsFileDir, settings.staff),
+          ...(log ? { log } : {}),
+        }),
+      );
+    } else {
+      if (!graph) {
+        throw new HwcError(
+          'config.invalid',
+          `The configuration is not valid; fix these settings and start again:\n  - GRAPH_CLIENT_ID: school ${school.id} reads its directory from Microsoft Graph (graph-education), which needs a Graph credential: set MicrosoftAppId, or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
+        );
+      }
+      bySchool.set(
+        school.id,
+        new GraphEducationDirectory({
+          schoolId: school.id,
+          educationSchoolId: settings.schoolId,
+          client: graph,
+          ...(options.graphCacheMs !== undefined ? { cacheMs: options.graphCacheMs } : {}),
+          ...(log ? { log } : {}),
+        }),
+      );
+    }
+  }
+  const directoryOf = (schoolId: string): Directory => bySchool.get(schoolId) ?? emptyDirectory;
+  return {
+    findPupil: (schoolId, pupil) => directoryOf(schoolId).findPupil(schoolId, pupil),
+    staff: (schoolId) => directoryOf(schoolId).staff(schoolId),
+  };
+}
