@@ -162,7 +162,12 @@ describe('Teams app manifest', () => {
     assert.equal(bot.isNotificationOnly, false);
     assert.deepEqual(manifest.validDomains, [ENV.BOT_DOMAIN]);
     assert.equal(manifest.permissions, undefined);
-    assert.equal(manifest.webApplicationInfo, undefined);
+    // Only for installing itself for a colleague through Graph (TeamsAppInstallation.ReadWriteSelfForUser.All).
+    assert.deepEqual(manifest.webApplicationInfo, {
+      id: ENV.MicrosoftAppId,
+      resource: `api://${ENV.BOT_DOMAIN}/${ENV.MicrosoftAppId}`,
+    });
+    assert.equal(manifest.authorization, undefined, 'no resource-specific consent');
     for (const key of ['websiteUrl', 'privacyUrl', 'termsOfUseUrl']) {
       assert.match(
         (manifest.developer as Record<string, string>)[key] as string,
