@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'restify';
-import {
-  schoolRegistry,
-  type Messenger,
-  type RequestContext,
-  type Services,
-} from './app/ports';
+import { schoolRegistry, type Messenger, type RequestContext, type Services } from './app/ports';
 import { expireCase } from './app/end-case';
 import { receiveSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
@@ -95,6 +90,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     serviceUrl: env.TEAMS_SERVICE_URL,
     ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
     ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
+    ...(graph?.installer ? { installer: graph.installer } : {}),
+    logger,
   });
   const services: Services = {
     schools: schoolRegistry(config.schools),

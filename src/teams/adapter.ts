@@ -13,8 +13,10 @@ import {
 import {
   AuthenticationConstants,
   AuthenticationError,
+  ConnectorFactory,
   type AuthenticateRequestResult,
   type ClaimsIdentity,
+  type ConnectorClient,
 } from 'botframework-connector';
 import { HwcError } from '../domain/errors';
 import { stringsFor } from '../i18n/strings';
@@ -37,6 +39,9 @@ export const CORRELATION_ID_KEY = 'correlationId';
 /**
  * The bot's CloudAdapter: JWT-validated Bot Framework requests (unless running locally without an
  * app id) and a turn error handler that tells the user something neutral and logs no user text.
+ * Proactive calls (continueConversationAsync, createConversationAsync: what TeamsMessenger uses) go
+ * out without botbuilder's own HTTP retries, because TeamsMessenger retries them itself; replies in
+ * an incoming turn keep botbuilder's retries. See withoutSdkRetries and docs/teams-limits.md.
  */
 export function createBotAdapter(settings: BotAuthSettings, logger: Logger): CloudAdapter {
   const appId = settings.appId?.trim() || undefined;
@@ -53,7 +58,16 @@ export function createBotAdapter(settings: BotAuthSettings, logger: Logger): Clo
     );
   }
 
-  const adapter = new CloudAdapter(new HardenedBotFrameworkAuthentication(botAuthConfig(settings, appId)));
+  let warned = false;
+  const authentication = new HardenedBotFrameworkAuthentication(botAuthConfig(settings, appId), () => {
+    if (warned) return;
+    warned = true;
+    logger.warn(
+      { event: 'bot.connector.retries-not-off' },
+      "could not switch botbuilder's HTTP retries off for proactive calls: failed calls may be retried twice",
+    );
+  });
+  const adapter = new CloudAdapter(authentication);
   if (appId && (settings.openIdMetadataUrl || settings.tokenIssuer)) {
     logger.warn(
       {
@@ -115,6 +129,30 @@ const JWT_LIBRARY_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'Toke
  * verify is the caller's problem: answer 401.
  */
 class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
+  constructor(
+    config: ConfigurationBotFrameworkAuthenticationOptions,
+    private readonly onRetriesNotOff: () => void,
+  ) {
+    super(config);
+  }
+
+  /**
+   * CloudAdapter asks this (the outer object) for a connector factory only for proactive calls; an
+   * incoming turn gets its factory from authenticateRequest, inside botbuilder. So only the
+   * messenger's clients lose the SDK retries.
+   */
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    const inner = super.createConnectorFactory(claimsIdentity);
+    const onRetriesNotOff = this.onRetriesNotOff;
+    return new (class extends ConnectorFactory {
+      override async create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+        const client = await inner.create(serviceUrl, audience);
+        if (!withoutSdkRetries(client)) onRetriesNotOff();
+        return client;
+      }
+    })();
+  }
+
   override authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
     return super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError);
   }
@@ -131,6 +169,41 @@ class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthen
   override authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
     return super.authenticateChannelRequest(authHeader).catch(rethrowAsAuthenticationError);
   }
+}
+
+interface PipelineLike {
+  removePolicy(options: { name?: string; phase?: string }): unknown[];
+  getOrderedPolicies(): Array<{ name: string }>;
+}
+
+/**
+ * Takes botbuilder's HTTP retries out of a ConnectorClient; true when none is left.
+ *
+ * What botbuilder 4.23.3 retries, and why it has to be taken out rather than configured:
+ * ConnectorClient → ConnectorClientContext → botbuilder-stdlib's azureCoreHttpCompat
+ * ServiceClientContext, which builds an @azure/core-client ServiceClient from the options' endpoint,
+ * proxy, httpClient and credential scopes only (so `retryOptions` in ConnectorClientOptions is
+ * ignored), and ConnectorFactoryImpl.create overwrites `requestPolicyFactories`. That ServiceClient's
+ * pipeline (@azure/core-rest-pipeline createPipelineFromOptions) holds `defaultRetryPolicy`, in the
+ * 'Retry' phase: @typespec/ts-http-runtime's retryPolicy with 3 retries of
+ *  - throttlingRetryStrategy: a 429 or 503 that carries Retry-After (or retry-after-ms,
+ *    x-ms-retry-after-ms), waiting exactly that long, with no cap;
+ *  - exponentialRetryStrategy: 408 and every 5xx but 501 and 505 (so 500, 502, 503, 504), and the
+ *    connection errors ETIMEDOUT, ESOCKETTIMEDOUT, ECONNREFUSED, ECONNRESET, ENOENT, ENOTFOUND,
+ *    waiting 1 s · 2^n, half of it jittered, at most 64 s.
+ * Never a 429 without Retry-After, never 412, 400, 401, 403, 404, 501. The ServiceClient is the
+ * context's `client` field (private in the typings, public at run time); removing the 'Retry' phase
+ * from its pipeline leaves the serialization, signing and redirect policies as they were.
+ * test/teams/teams-messenger-limits.test.ts counts the requests to prove it.
+ */
+export function withoutSdkRetries(client: ConnectorClient): boolean {
+  const pipeline = (client as unknown as { client?: { pipeline?: PipelineLike } }).client?.pipeline;
+  if (typeof pipeline?.removePolicy !== 'function' || typeof pipeline.getOrderedPolicies !== 'function') {
+    return false;
+  }
+  pipeline.removePolicy({ phase: 'Retry' });
+  pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  return !pipeline.getOrderedPolicies().some((p) => /retry/i.test(p.name));
 }
 
 function rethrowAsAuthenticationError(err: unknown): never {

@@ -9,8 +9,31 @@ import {
   type Activity,
 } from 'botbuilder';
 import type { AdaptiveCardJson } from '../cards/card-data';
-import type { Messenger, PostedMessage, RecipientContext, StaffRecipient } from '../app/ports';
+import type {
+  Messenger,
+  PostedMessage,
+  RecipientContext,
+  StaffRecipient,
+  TeamsAppInstaller,
+} from '../app/ports';
+import { HwcError } from '../domain/errors';
+import type { Logger } from '../logging/logger';
 import type { ConversationReferences } from './conversation-references';
+import {
+  createTeamsRateLimiter,
+  type RateSlot,
+  type Release,
+  type TeamsBucket,
+  type TeamsRateLimiter,
+} from './rate-limiter';
+import {
+  DEFAULT_RETRY_POLICY,
+  httpStatusOf,
+  realRetryEnvironment,
+  withRetries,
+  type RetryEnvironment,
+  type RetryPolicy,
+} from './retry';
 
 export interface TeamsMessengerOptions {
   /** The bot's Microsoft App Id; empty in local mode. */
@@ -21,47 +44,160 @@ export interface TeamsMessengerOptions {
   tenantId?: string;
   /** A fixed language for everyone (BOT_LANGUAGE), instead of each user's Teams locale. */
   language?: 'nl' | 'en';
+  /**
+   * Installs the app for someone Teams does not let the bot write to (403). Without one, such a
+   * person is 'delivery.unreachable' at once.
+   */
+  installer?: TeamsAppInstaller;
+  /**
+   * After installing the app, the waits before each new try to open the chat: Teams can take a few
+   * seconds before the bot may write. Default DEFAULT_AFTER_INSTALL_DELAYS_MS.
+   */
+  afterInstallDelaysMs?: readonly number[];
+  /** Retries of each call to Teams; default DEFAULT_RETRY_POLICY (5 attempts, waits capped at 20 s). */
+  retry?: Partial<RetryPolicy>;
+  /** Keeps every call within Teams' rate limits; default one with Teams' published limits. */
+  limiter?: TeamsRateLimiter;
+  /** How the retries wait (tests pass a fast or recording one); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The retries' jitter, in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Where retries and installs are logged (no names, no ids of people). */
+  logger?: Logger;
+}
+
+/** Three more tries over 14 s after installing the app. */
+export const DEFAULT_AFTER_INSTALL_DELAYS_MS: readonly number[] = [2000, 4000, 8000];
+
+/** A getMember only adds the Teams id and name: not worth holding a card up for long. */
+const MEMBER_LOOKUP_ATTEMPTS = 2;
+
+type Operation = 'createConversation' | 'sendActivity' | 'updateActivity' | 'getMember';
+
+/** A call to Teams that failed for good: which, how often it was tried, and the last error (`cause`). */
+class ConnectorCallFailed extends Error {
+  readonly statusCode: number | undefined;
+
+  constructor(
+    readonly operation: Operation,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    const status = httpStatusOf(cause);
+    super(
+      `${operation} failed${status !== undefined ? ` with HTTP ${status}` : ''} after ${attempts} attempt(s)`,
+      { cause },
+    );
+    this.name = 'ConnectorCallFailed';
+    this.statusCode = status;
+  }
 }
 
 function cardActivity(card: AdaptiveCardJson): Partial<Activity> {
   return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)] };
 }
 
+function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBucket> | undefined {
+  return conversationId ? { bucket: 'conversation', key: conversationId } : undefined;
+}
+
 /**
- * Posts and updates cards in personal chats through Bot Framework. Errors inside an adapter
- * callback would go to onTurnError instead of the caller, so each callback catches and the
- * error is rethrown here, where the use case can count it.
+ * Posts and updates cards in personal chats through Bot Framework.
+ *
+ * Every call to Teams (createConversation, send, update, getMember) waits for the rate limiter
+ * (per tenant always, per conversation where known) and is retried here on 412, 429, 502, 503, 504
+ * and connection errors, honouring Retry-After up to a cap; botbuilder's own HTTP retries are off
+ * for these calls (createBotAdapter), so nothing is retried twice. A 429 also pauses the whole
+ * tenant. A 403 on opening a chat installs the app (when an installer is given) and tries again.
+ * Failures end as HwcError 'delivery.unreachable' or 'delivery.failed'.
+ *
+ * Errors inside an adapter callback would go to onTurnError instead of the caller, so each callback
+ * catches and the error is rethrown here, where the use case can count it.
  */
 export class TeamsMessenger implements Messenger {
+  private readonly limiter: TeamsRateLimiter;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly env: RetryEnvironment;
+  private readonly afterInstallDelaysMs: readonly number[];
+  /** The last update queued per message, so updates of one card land in the order they were asked. */
+  private readonly updates = new Map<string, Promise<void>>();
+
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly references: ConversationReferences,
     private readonly options: TeamsMessengerOptions,
-  ) {}
+  ) {
+    this.limiter = options.limiter ?? createTeamsRateLimiter();
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.env = {
+      ...realRetryEnvironment,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    };
+    this.afterInstallDelaysMs = options.afterInstallDelaysMs ?? DEFAULT_AFTER_INSTALL_DELAYS_MS;
+  }
 
   async sendCard(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage> {
+    try {
+      return await this.deliver(to, card);
+    } catch (error) {
+      throw deliveryError(error);
+    }
+  }
+
+  updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
+    const key = `${message.conversationId}\u0000${message.activityId}`;
+    const previous = this.updates.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.update(message, card));
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.updates.set(key, settled);
+    void settled.then(() => {
+      if (this.updates.get(key) === settled) this.updates.delete(key);
+    });
+    return next.catch((error: unknown) => {
+      throw deliveryError(error);
+    });
+  }
+
+  private async deliver(
+    to: StaffRecipient,
+    card: (recipient: RecipientContext) => AdaptiveCardJson,
+  ): Promise<PostedMessage> {
     const known = this.references.get(to.staffId);
     if (known?.reference.conversation && known.reference.serviceUrl) {
+      const user = known.reference.user;
       const recipient: RecipientContext = {
-        teamsUserId: known.reference.user?.id,
+        teamsUserId: user?.id,
         locale: this.options.language ?? known.locale,
+        ...(user?.name ? { name: user.name } : {}),
       };
-      return this.post(known.reference, card(recipient));
+      try {
+        return await this.post(known.reference, card(recipient));
+      } catch (error) {
+        if (httpStatusOf(error) !== 403) throw error;
+        // The app was removed or the chat blocked since: open the chat anew, installing if we can.
+        this.options.logger?.info({ event: 'teams.known-chat.forbidden' }, 'a known chat answered 403');
+      }
     }
     return this.openChatAndPost(to, card);
   }
 
-  async updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
+  private async update(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
     const reference = {
       conversation: { id: message.conversationId },
       serviceUrl: message.serviceUrl,
       channelId: 'msteams',
     };
     await this.run(reference as Partial<ConversationReference>, async (context) => {
-      await context.updateActivity({ ...cardActivity(card), id: message.activityId });
+      await this.call('updateActivity', conversationSlot(message.conversationId), () =>
+        context.updateActivity({ ...cardActivity(card), id: message.activityId }),
+      );
     });
   }
 
@@ -71,12 +207,61 @@ export class TeamsMessenger implements Messenger {
   ): Promise<PostedMessage> {
     let activityId: string | undefined;
     await this.run(reference, async (context) => {
-      activityId = (await context.sendActivity(cardActivity(card)))?.id;
+      const response = await this.call('sendActivity', conversationSlot(reference.conversation?.id), () =>
+        context.sendActivity(cardActivity(card)),
+      );
+      activityId = response?.id;
     });
     return this.posted(reference.conversation?.id, reference.serviceUrl, activityId);
   }
 
+  /**
+   * Opens the chat and posts. A 403 (app not installed for the person) installs the app once and
+   * tries again after each of afterInstallDelaysMs.
+   */
   private async openChatAndPost(
+    to: StaffRecipient,
+    card: (recipient: RecipientContext) => AdaptiveCardJson,
+  ): Promise<PostedMessage> {
+    const installer = this.options.installer;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.openChatOnce(to, card);
+      } catch (error) {
+        if (httpStatusOf(error) !== 403) throw error;
+        if (!installer) {
+          throw new HwcError(
+            'delivery.unreachable',
+            'Teams refused a chat with the recipient (403): the app is not installed for them and no installer is configured',
+            { cause: causeOf(error) },
+          );
+        }
+        if (retry === 0) {
+          try {
+            await installer.installFor(to.staffId);
+          } catch (installError) {
+            throw new HwcError(
+              'delivery.unreachable',
+              'Teams refused a chat with the recipient (403) and installing the app for them failed',
+              { cause: installError },
+            );
+          }
+          this.options.logger?.info({ event: 'teams.app.installed' }, 'installed the app for a recipient');
+        }
+        const wait = this.afterInstallDelaysMs[retry];
+        if (wait === undefined) {
+          throw new HwcError(
+            'delivery.unreachable',
+            `Teams still refused a chat with the recipient (403) after installing the app and ${retry} more tries`,
+            { cause: causeOf(error) },
+          );
+        }
+        await this.env.sleep(wait);
+      }
+    }
+  }
+
+  private async openChatOnce(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage> {
@@ -88,42 +273,124 @@ export class TeamsMessenger implements Messenger {
       members: [{ id: to.staffId, aadObjectId: to.staffId, name: '' }],
       ...(tenantId ? { tenantId, channelData: { tenant: { id: tenantId } } } : {}),
     } as ConversationParameters;
-    let failure: unknown;
+    const locale = this.options.language ?? this.references.get(to.staffId)?.locale;
+    let failure: { error: unknown } | undefined;
     let result: PostedMessage | undefined;
-    await this.adapter.createConversationAsync(
-      this.options.appId,
-      'msteams',
-      serviceUrl,
-      undefined as unknown as string,
-      parameters,
-      async (context) => {
-        try {
-          const reference = TurnContext.getConversationReference(context.activity);
-          // The chat was opened by Entra object id; a card's automatic refresh needs the Teams id.
-          const teamsUserId = await this.teamsUserIdOf(context, to.staffId);
-          if (teamsUserId) reference.user = { id: teamsUserId, name: '', aadObjectId: to.staffId };
-          const response = await context.sendActivity(
-            cardActivity(card({ teamsUserId, locale: this.options.language })),
-          );
-          result = this.posted(reference.conversation?.id, reference.serviceUrl, response?.id);
-          this.references.rememberCreated(to.staffId, reference);
-        } catch (error) {
-          failure = error;
-        }
-      },
+    // The chat does not exist yet, so Teams' per-chat limit is counted per person here.
+    await this.call(
+      'createConversation',
+      { bucket: 'conversation', key: `chat-with:${to.staffId}` },
+      (done) =>
+        this.adapter.createConversationAsync(
+          this.options.appId,
+          'msteams',
+          serviceUrl,
+          undefined as unknown as string,
+          parameters,
+          async (context) => {
+            // createConversation has been answered: what follows are calls of their own.
+            done();
+            // Only createConversation itself fails createConversationAsync (and is retried above); what
+            // fails in here has been retried on its own and must not open the chat a second time.
+            try {
+              const reference = TurnContext.getConversationReference(context.activity);
+              const conversationId = reference.conversation?.id;
+              // The chat was opened by Entra object id; a card's automatic refresh needs the Teams id.
+              const member = await this.memberOf(context, conversationId, to.staffId);
+              if (member?.teamsUserId) {
+                reference.user = { id: member.teamsUserId, name: member.name ?? '', aadObjectId: to.staffId };
+              }
+              const recipient: RecipientContext = {
+                teamsUserId: member?.teamsUserId,
+                locale,
+                ...(member?.name ? { name: member.name } : {}),
+              };
+              const response = await this.call('sendActivity', conversationSlot(conversationId), () =>
+                context.sendActivity(cardActivity(card(recipient))),
+              );
+              result = this.posted(conversationId, reference.serviceUrl, response?.id);
+              this.references.rememberCreated(to.staffId, reference);
+            } catch (error) {
+              failure = { error };
+            }
+          },
+        ),
     );
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure.error;
     if (!result) throw new Error('createConversation returned no conversation');
     return result;
   }
 
-  private async teamsUserIdOf(context: TurnContext, aadObjectId: string): Promise<string | undefined> {
+  private async memberOf(
+    context: TurnContext,
+    conversationId: string | undefined,
+    aadObjectId: string,
+  ): Promise<{ teamsUserId?: string; name?: string } | undefined> {
     try {
-      const member = await TeamsInfo.getMember(context, aadObjectId);
-      return member.id && member.id !== aadObjectId ? member.id : undefined;
+      const member = await this.call(
+        'getMember',
+        conversationId ? { bucket: 'members', key: conversationId } : undefined,
+        () => TeamsInfo.getMember(context, aadObjectId),
+        { ...this.retryPolicy, maxAttempts: Math.min(this.retryPolicy.maxAttempts, MEMBER_LOOKUP_ATTEMPTS) },
+      );
+      return {
+        ...(member.id && member.id !== aadObjectId ? { teamsUserId: member.id } : {}),
+        ...(member.name ? { name: member.name } : {}),
+      };
     } catch {
       // Not fatal: without it the card still refreshes in a personal chat, just without userIds.
       return undefined;
+    }
+  }
+
+  /**
+   * One call to Teams: through the rate limiter (the tenant, and `slot` when given), retried on
+   * what is worth retrying. A 429 pauses the whole tenant for as long as the retry waits. The call
+   * counts as under way until `run` settles, or until it calls `done` (when its answer is in but
+   * `run` goes on with other calls, as createConversationAsync's callback does).
+   */
+  private async call<T>(
+    operation: Operation,
+    slot: RateSlot<TeamsBucket> | undefined,
+    run: (done: Release) => Promise<T>,
+    policy: RetryPolicy = this.retryPolicy,
+  ): Promise<T> {
+    const tenant: RateSlot<TeamsBucket> = {
+      bucket: 'tenant',
+      key: this.options.tenantId ?? this.references.tenantId() ?? 'tenant',
+    };
+    const slots = slot ? [tenant, slot] : [tenant];
+    let attempts = 0;
+    try {
+      return await withRetries(
+        async (attempt) => {
+          attempts = attempt;
+          const release = await this.limiter.acquire(slots);
+          try {
+            return await run(release);
+          } finally {
+            release();
+          }
+        },
+        policy,
+        this.env,
+        (notice) => {
+          if (notice.status === 429) this.limiter.pause(tenant, notice.delayMs);
+          this.options.logger?.warn(
+            {
+              event: 'teams.call.retry',
+              operation,
+              attempt: notice.attempt,
+              ...(notice.status !== undefined ? { httpStatus: notice.status } : {}),
+              ...(notice.retryAfterMs !== undefined ? { retryAfterMs: notice.retryAfterMs } : {}),
+              delayMs: notice.delayMs,
+            },
+            'retrying a call to Teams',
+          );
+        },
+      );
+    } catch (error) {
+      throw new ConnectorCallFailed(operation, attempts, error);
     }
   }
 
@@ -131,15 +398,15 @@ export class TeamsMessenger implements Messenger {
     reference: Partial<ConversationReference>,
     logic: (context: TurnContext) => Promise<void>,
   ): Promise<void> {
-    let failure: unknown;
+    let failure: { error: unknown } | undefined;
     await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
       try {
         await logic(context);
       } catch (error) {
-        failure = error;
+        failure = { error };
       }
     });
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure.error;
   }
 
   private posted(
@@ -151,4 +418,32 @@ export class TeamsMessenger implements Messenger {
       throw new Error('the channel did not return a message id');
     return { conversationId, serviceUrl, activityId };
   }
+}
+
+/** The error a failed call ends with: the last one Teams (or the network) gave. */
+function causeOf(error: unknown): unknown {
+  return error instanceof ConnectorCallFailed ? error.cause : error;
+}
+
+/** What the use cases see: 'delivery.unreachable' as it was, anything else as 'delivery.failed'. */
+function deliveryError(error: unknown): HwcError {
+  if (error instanceof HwcError) return error;
+  if (error instanceof ConnectorCallFailed) {
+    const code = (error.cause as { code?: unknown } | null)?.code;
+    const what =
+      error.statusCode !== undefined
+        ? `HTTP ${error.statusCode}`
+        : typeof code === 'string'
+          ? code
+          : error.cause instanceof Error
+            ? error.cause.name
+            : 'an error';
+    return new HwcError(
+      'delivery.failed',
+      `Teams did not take the ${error.operation}: ${what} after ${error.attempts} attempt(s)`,
+      { cause: error.cause },
+    );
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  return new HwcError('delivery.failed', `delivering the card failed: ${name}`, { cause: error });
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { testServices } from '../support/services';
 import { claim } from '../../src/app/coordinator-actions';
-import { schoolRegistry, type Messenger, type PostedMessage, type Services } from '../../src/app/ports';
+import { type Messenger, type PostedMessage, type Services } from '../../src/app/ports';
 import { receiveSignal } from '../../src/app/receive-signal';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import { createLogger } from '../../src/logging/logger';
-import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
 import { coordinatorA, coordinatorB, signal, testSchool } from '../support/fixtures';
+import { testServices } from '../support/services';
 
 /** A messenger whose sends to one person wait until the test lets them through. */
 class GatedMessenger implements Messenger {

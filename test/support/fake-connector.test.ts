@@ -290,7 +290,9 @@ describe('fake Bot Connector', function () {
       connector.rateLimits = { perConversationPerTwoSeconds: 2 };
       const statuses = [];
       for (let i = 0; i < 3; i++) {
-        statuses.push((await call(connector, 'PUT', 'v3/conversations/a%3A2/activities/1', { type: 'message' })).status);
+        statuses.push(
+          (await call(connector, 'PUT', 'v3/conversations/a%3A2/activities/1', { type: 'message' })).status,
+        );
       }
 
       assert.deepEqual(statuses, [200, 200, 429]);

@@ -45,7 +45,10 @@ function teamsLimiter(clock: ManualClock, marginMs = 0) {
   return createTeamsRateLimiter({ now: clock.now, setTimer: clock.setTimer, marginMs });
 }
 
-/** Starts `count` acquisitions and records, per call, when it was let through (into `grantedAt`). */
+/**
+ * Starts `count` acquisitions and records, per call, when it was let through (into `grantedAt`);
+ * each call is answered at once.
+ */
 async function startCalls(
   limiter: RateLimiter<TeamsBucket>,
   clock: ManualClock,
@@ -56,8 +59,9 @@ async function startCalls(
   const first = grantedAt.length;
   for (let i = 0; i < count; i++) {
     grantedAt.push(undefined);
-    void limiter.acquire(slots).then(() => {
+    void limiter.acquire(slots).then((release) => {
       grantedAt[first + i] = clock.now();
+      release();
     });
   }
   await flush();
@@ -119,7 +123,13 @@ describe('rate limiter', function () {
     const limiter = teamsLimiter(clock);
     const order: number[] = [];
 
-    for (let i = 0; i < 20; i++) void limiter.acquire([tenant, chat('a')]).then(() => order.push(i));
+    for (let i = 0; i < 20; i++) {
+      void limiter.acquire([tenant, chat('a')]).then((release) => {
+        order.push(i);
+        release();
+      });
+    }
+    await flush();
     await clock.advance(10_000);
 
     assert.deepEqual(
@@ -141,6 +151,35 @@ describe('rate limiter', function () {
     await clock.advance(1);
 
     assert.deepEqual(grantedAt, [3000]);
+  });
+
+  it('counts a call under way in every window, and a finished one from when it finished', async function () {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({
+      limits: { c: [{ windowMs: 1000, max: 1 }] },
+      now: clock.now,
+      setTimer: clock.setTimer,
+      marginMs: 0,
+    });
+    const slot = { bucket: 'c', key: 'x' } as const;
+
+    const release = await limiter.acquire([slot]);
+    let secondAt: number | undefined;
+    void limiter.acquire([slot]).then((done) => {
+      secondAt = clock.now();
+      done();
+    });
+    await clock.advance(5000);
+    assert.equal(limiter.waitMs([slot]), Infinity, 'a slow call still counts');
+    assert.equal(secondAt, undefined);
+
+    release();
+    release();
+    await clock.advance(999);
+    assert.equal(secondAt, undefined);
+    await clock.advance(1);
+
+    assert.equal(secondAt, 6000, 'one window after the first call finished');
   });
 
   it('keeps the longer pause when paused twice', async function () {
@@ -173,7 +212,7 @@ describe('rate limiter', function () {
     });
 
     assert.equal(limiter.waitMs([{ bucket: 'only', key: 'x' }]), 0);
-    await limiter.acquire([{ bucket: 'only', key: 'x' }]);
+    (await limiter.acquire([{ bucket: 'only', key: 'x' }]))();
     await clock.advance(250);
 
     assert.equal(limiter.waitMs([{ bucket: 'only', key: 'x' }]), 750);
@@ -190,10 +229,10 @@ describe('rate limiter', function () {
       marginMs: 0,
     });
 
-    await limiter.acquire([{ bucket: 'c', key: 'old' }]);
+    (await limiter.acquire([{ bucket: 'c', key: 'old' }]))();
     assert.equal(limiter.tracked, 1);
     await clock.advance(61_000);
-    await limiter.acquire([{ bucket: 'c', key: 'new' }]);
+    (await limiter.acquire([{ bucket: 'c', key: 'new' }]))();
 
     assert.equal(limiter.tracked, 1, 'the old conversation is forgotten');
     assert.equal(limiter.waitMs([{ bucket: 'c', key: 'old' }]), 0);

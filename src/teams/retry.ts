@@ -1,0 +1,158 @@
+/**
+ * Retries of calls to the Bot Connector, owned here rather than by botbuilder's HTTP pipeline (which
+ * createBotAdapter switches off for the messenger's calls; see docs/teams-limits.md): waits are
+ * capped and a 429 can slow the rate limiter down for every call, not only the one retried.
+ * Pure of Bot Framework: it reads the status and Retry-After from the error's shape.
+ */
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** The backoff's first ceiling; it doubles with each retry (full jitter: a random wait below it). */
+  baseDelayMs: number;
+  /** Cap of every wait: the backoff's ceiling and a Retry-After the service asks for. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+};
+
+export interface RetryEnvironment {
+  sleep: (ms: number) => Promise<void>;
+  /** In [0, 1), for the jitter. */
+  random: () => number;
+  /** Wall clock in ms, to read a Retry-After given as an HTTP date. */
+  now: () => number;
+}
+
+export const realRetryEnvironment: RetryEnvironment = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  now: Date.now,
+};
+
+/**
+ * What Teams asks bots to retry (429, 412, 502, 504 in the rate-limit guidance) and 503. Never
+ * 400, 401, 403, 404 or 501: trying again gives the same answer (403 has its own path: installing the app).
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([412, 429, 502, 503, 504]);
+
+/** Connection failures worth another try (Node's codes, and @azure/core-rest-pipeline's). */
+const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'REQUEST_SEND_ERROR',
+]);
+
+interface HeadersLike {
+  get(name: string): string | null | undefined;
+}
+
+/** The HTTP status of a failed call: botbuilder throws a RestError with `statusCode`. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { statusCode, response } = error as { statusCode?: unknown; response?: { status?: unknown } };
+  if (typeof statusCode === 'number') return statusCode;
+  return typeof response?.status === 'number' ? response.status : undefined;
+}
+
+function errorCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isRetryable(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status !== undefined) return RETRYABLE_STATUSES.has(status);
+  const code = errorCodeOf(error);
+  return code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+}
+
+/**
+ * A Retry-After header value in ms: delta-seconds ("3") or an HTTP date; undefined when absent
+ * or unreadable. A date in the past gives 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+/** Retry-After of a failed call, in ms: RestError keeps the response, with `headers.get`. */
+export function retryAfterMsOf(error: unknown, nowMs: number): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const headers = (error as { response?: { headers?: unknown } }).response?.headers;
+  let value: string | null | undefined;
+  if (headers && typeof (headers as HeadersLike).get === 'function') {
+    value = (headers as HeadersLike).get('retry-after');
+  } else if (headers && typeof headers === 'object') {
+    const plain = headers as Record<string, unknown>;
+    const raw = plain['retry-after'] ?? plain['Retry-After'];
+    value = typeof raw === 'string' ? raw : undefined;
+  }
+  return parseRetryAfter(value, nowMs);
+}
+
+/** Full jitter: a random wait in [0, min(cap, base · 2^retry)). `retry` counts from 0. */
+export function backoffMs(retry: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor(random() * ceiling);
+}
+
+export interface RetryNotice {
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** How long it waits before the next. */
+  delayMs: number;
+  status?: number;
+  /** What the service asked for, before the cap. */
+  retryAfterMs?: number;
+  error: unknown;
+}
+
+/**
+ * Runs `operation` until it succeeds, fails with something not worth retrying, or has used
+ * `maxAttempts`; then throws the last error as it was. Honours Retry-After (capped at maxDelayMs),
+ * otherwise waits a full-jitter exponential backoff. `onRetry` hears of each wait before it starts.
+ */
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  env: RetryEnvironment,
+  onRetry?: (notice: RetryNotice) => void,
+): Promise<T> {
+  const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+      const retryAfterMs = retryAfterMsOf(error, env.now());
+      const delayMs =
+        retryAfterMs !== undefined
+          ? Math.min(retryAfterMs, policy.maxDelayMs)
+          : backoffMs(attempt - 1, policy, env.random);
+      const status = httpStatusOf(error);
+      onRetry?.({
+        attempt,
+        delayMs,
+        error,
+        ...(status !== undefined ? { status } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
+      if (delayMs > 0) await env.sleep(delayMs);
+    }
+  }
+}
