@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
 import { schoolRegistry, type Messenger, type RequestContext, type Services } from './app/ports';
 import { expireCase } from './app/end-case';
@@ -22,11 +23,15 @@ import { createBotAdapter } from './teams/adapter';
 import { registerBotRoute } from './teams/bot-route';
 import { ConversationReferences } from './teams/conversation-references';
 import { HandleWithCareBot } from './teams/handle-with-care-bot';
-import { TeamsMessenger } from './teams/teams-messenger';
+import { TeamsMessenger, type TeamsMessengerOptions } from './teams/teams-messenger';
 import { VerbRouter, verbHandlers } from './teams/verb-router';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
+  /** Instead of the Graph credential the settings describe (tests, with a fake Graph). */
+  graphCredential?: TokenCredential;
+  /** Messenger timings (tests: short waits after installing the app). */
+  messenger?: Pick<TeamsMessengerOptions, 'afterInstallDelaysMs' | 'retry'>;
   log?: LoggerOptions;
   clock?: () => Date;
   intakeLimits?: IntakeLimits;
@@ -47,7 +52,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const { env } = config;
   const logger = createLogger({ level: env.LOG_LEVEL, ...options.log });
   preloadCardTemplates();
-  const graph = createGraphServices(config.graph, { log: logger });
+  const graph = createGraphServices(config.graph, {
+    log: logger,
+    ...(options.graphCredential ? { credential: options.graphCredential } : {}),
+  });
   // Reads the roster files now: a bad file stops the start, naming the file and line.
   const directory = createDirectories(config.schools, path.dirname(config.schoolsFile), graph?.client, {
     log: logger,
@@ -92,6 +100,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
     ...(graph?.installer ? { installer: graph.installer } : {}),
     logger,
+    ...options.messenger,
   });
   const services: Services = {
     schools: schoolRegistry(config.schools),

@@ -66,12 +66,18 @@ export interface Directory {
   findPupil(schoolId: string, pupil: Pupil): Promise<DirectoryPupil | undefined>;
   /** The school's staff, for a static list where the Teams client has no people picker. */
   staff(schoolId: string): Promise<StaffMember[]>;
+  /**
+   * The display name of someone picked with the Teams people picker, which sends ids only: so
+   * the coordinator's view can say whom to tell in person if Teams cannot reach them.
+   */
+  nameOf(schoolId: string, staffId: string): Promise<string | undefined>;
 }
 
 /** For a school without a directory: no suggestions, no staff list. */
 export const emptyDirectory: Directory = {
   findPupil: async () => undefined,
   staff: async () => [],
+  nameOf: async () => undefined,
 };
 
 export interface SchoolRegistry {

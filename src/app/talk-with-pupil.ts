@@ -117,9 +117,18 @@ export async function recordTalk(
     return refuse(t.errors.invalid);
   }
 
-  // Names from the directory; someone found with the people picker is named by Teams on delivery.
+  // Names from the directory, or looked up for someone found with the people picker; Teams
+  // names the rest on delivery. The name matters most for a colleague Teams cannot reach.
   const names = new Map(
     [...directory.staff, ...(directory.pupil?.teachers ?? [])].map((p) => [p.id, p.name] as const),
+  );
+  await Promise.all(
+    chosen
+      .filter((id) => !names.has(id))
+      .map(async (id) => {
+        const name = await services.directory.nameOf(c.schoolId, id).catch(() => undefined);
+        if (name) names.set(id, name);
+      }),
   );
   const outcome = await asCoordinator(services, caseId, actor, (s, current, staff, now) =>
     recordTalkOnCase(

@@ -63,5 +63,24 @@ export function createDirectories(
   return {
     findPupil: (schoolId, pupil) => directoryOf(schoolId).findPupil(schoolId, pupil),
     staff: (schoolId) => directoryOf(schoolId).staff(schoolId),
+    nameOf: async (schoolId, staffId) => {
+      const known = await directoryOf(schoolId)
+        .nameOf(schoolId, staffId)
+        .catch(() => undefined);
+      if (known || !graph) return known;
+      // Someone outside the school's lists: Graph knows every user (User.ReadBasic.All).
+      try {
+        const user = await graph.get<{ displayName?: string }>(`/users/${encodeURIComponent(staffId)}`, {
+          $select: 'displayName',
+        });
+        return user.displayName || undefined;
+      } catch (error) {
+        log?.warn(
+          { code: 'directory.unavailable', status: (error as { status?: number }).status },
+          'could not look up a colleague’s name',
+        );
+        return undefined;
+      }
+    },
   };
 }

@@ -134,6 +134,10 @@ export class GraphEducationDirectory implements Directory {
     return teachers.map((t) => ({ ...t }));
   }
 
+  async nameOf(schoolId: string, staffId: string): Promise<string | undefined> {
+    return (await this.staff(schoolId)).find((p) => p.id === staffId)?.name;
+  }
+
   private unavailable(error: unknown): HwcError {
     const detail = error instanceof GraphError ? error.message : 'unexpected error';
     return new HwcError(

@@ -258,6 +258,10 @@ export class RosterCsvDirectory implements Directory {
     return this.roster.staff.map((s) => ({ ...s }));
   }
 
+  async nameOf(schoolId: string, staffId: string): Promise<string | undefined> {
+    return (await this.staff(schoolId)).find((p) => p.id === staffId)?.name;
+  }
+
   /** Rereads the files when their modification time or size changed since the last look. */
   private refresh(): Promise<void> {
     this.refreshing ??= this.reloadIfChanged().finally(() => {

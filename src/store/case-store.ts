@@ -20,13 +20,14 @@ export interface CaseStore {
 
 /**
  * Applies a command to the current case, re-reading and retrying when another command changed
- * it in between. The command may throw a typed error; it is passed on.
+ * it in between (thirty colleagues acknowledging at once, say), with a short random pause so the
+ * retries spread out. The command may throw a typed error; it is passed on.
  */
 export async function mutateCase<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
   store: CaseStore,
   id: string,
   command: (current: HwcCase) => T,
-  attempts = 5,
+  attempts = 20,
 ): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await store.get(id);
@@ -34,6 +35,7 @@ export async function mutateCase<T extends { case: HwcCase; changed: boolean; ex
     const result = command(current);
     if (!result.changed) return result;
     if (await store.replace(current.version, result.case, result.expiresAt)) return result;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
   }
   throw new HwcError('case.conflict', `case ${id} kept changing; gave up after ${attempts} attempts`);
 }

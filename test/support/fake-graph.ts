@@ -23,7 +23,8 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
  *   GET  /appCatalogs/teamsApps?$filter=externalId eq '…'      listCatalogApps
  * Errors use Graph's shape `{ "error": { "code", "message" } }`.
  */
-export type GraphRoute = 'schoolUsers' | 'userClasses' | 'classTeachers' | 'installApp' | 'listCatalogApps';
+export type GraphRoute =
+  'schoolUsers' | 'userClasses' | 'classTeachers' | 'installApp' | 'listCatalogApps' | 'user';
 
 export const FAKE_GRAPH_TOKEN = 'fake-graph-token';
 
@@ -305,6 +306,12 @@ export class FakeGraph {
           answer,
         );
       }
+      case 'user': {
+        // GET /users/{id}?$select=displayName (User.ReadBasic.All): any user known to the fake.
+        const user = this.users.get(segments[1]!);
+        if (!user) return fail(404, 'Request_ResourceNotFound', 'User not found');
+        return answer(200, { id: user.id, displayName: user.displayName });
+      }
       case 'installApp': {
         const bind = (record.body as Record<string, unknown> | undefined)?.['teamsApp@odata.bind'];
         const prefix = `${this.url}/appCatalogs/teamsApps/`;
@@ -360,6 +367,7 @@ function routeOf(method: string, s: string[]): GraphRoute | undefined {
   }
   if (method === 'GET' && s.length === 2 && s[0] === 'appCatalogs' && s[1] === 'teamsApps')
     return 'listCatalogApps';
+  if (method === 'GET' && s.length === 2 && s[0] === 'users') return 'user';
   return undefined;
 }
 

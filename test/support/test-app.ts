@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startApp, type RunningApp, type StartOptions } from '../../src/index';
 import type { School } from '../../src/domain/school';
-import { FakeBotConnector } from './fake-bot-connector';
+import { FakeBotConnector, type FakeBotConnectorOptions } from './fake-bot-connector';
 import { colleagues, testSchool, otherSchool } from './fixtures';
 
 export const TEST_API_KEY = 'test-intake-key-0123456789abcdef';
@@ -51,6 +51,10 @@ export async function startTestApp(
     start?: Partial<StartOptions>;
     /** Files written beside the schools file (roster exports, say), by name. */
     files?: Record<string, string>;
+    /** Options of the fake Bot Connector (Teams-like rate limits, say). */
+    connector?: FakeBotConnectorOptions;
+    /** More people Teams knows, besides the schools' staff and the fixtures' colleagues. */
+    members?: { id: string; name: string }[];
   } = {},
 ): Promise<TestApp> {
   const schools = options.schools ?? [testSchool, otherSchool];
