@@ -20,8 +20,7 @@ export interface CaseStore {
 
 /**
  * Applies a command to the current case, re-reading and retrying when another command changed
- * it in between (thirty colleagues acknowledging at once, say), with a short random pause so the
- * retries spread out. The command may throw a typed error; it is passed on.
+ * it in between (thirty colleagues acknowledging at once, say). The command may throw a typed error; it is passed on.
  */
 export async function mutateCase<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
   store: CaseStore,
@@ -35,7 +34,10 @@ export async function mutateCase<T extends { case: HwcCase; changed: boolean; ex
     const result = command(current);
     if (!result.changed) return result;
     if (await store.replace(current.version, result.case, result.expiresAt)) return result;
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+    // A few turns of the event loop, a random number of them, so the contenders spread out.
+    for (let turn = Math.floor(Math.random() * (attempt + 2)); turn > 0; turn--) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
   throw new HwcError('case.conflict', `case ${id} kept changing; gave up after ${attempts} attempts`);
 }
