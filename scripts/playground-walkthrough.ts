@@ -182,12 +182,30 @@ const isColleagueCard = (card: PostedCard) =>
 
 async function acknowledgeAsColleague(watcher: CardWatcher, card: PostedCard): Promise<void> {
   const caseId = caseIdIn(card.card);
-  const userId = watcher.chatWith.get(card.conversationId);
-  if (!userId) throw new Error(`the log stream did not show whose chat ${card.conversationId} is`);
+  const userId = watcher.chatWith.get(card.conversationId) ?? (await chatOwners()).get(card.conversationId);
+  if (!userId) throw new Error(`cannot tell whose chat ${card.conversationId} is`);
   const view = await invoke(userId, card, 'colleague.view', { caseId });
   step(`${nameOf(userId)} opens the card in their own chat`, view);
   const read = await invoke(userId, card, 'colleague.acknowledge', { caseId });
   step(`${nameOf(userId)} presses 'Gelezen'`, read);
+}
+
+/**
+ * Whose chat is whose, for chats the bot opened before this script listened: the Playground's
+ * connector answers createConversation for a user with that user's one chat id, every time.
+ */
+async function chatOwners(): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  for (const user of config.users) {
+    const res = await fetch(`${PLAYGROUND}/_connector/v3/conversations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ isGroup: false, members: [{ id: user.id }] }),
+    });
+    const { id } = (await res.json()) as { id?: string };
+    if (id) owners.set(id, user.id);
+  }
+  return owners;
 }
 
 async function wholeFlow(watcher: CardWatcher): Promise<void> {

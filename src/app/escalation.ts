@@ -35,6 +35,9 @@ export async function escalateIfUnclaimed(
   const c = result.case;
   const lessons = formatTime(c.supportDay.lessonStart, school.timeZone);
   const coordinatorIds = new Set(school.coordinators.map((p) => p.id));
+  // Coordinators who got the signal only just now (it came in after the escalation point) need
+  // no reminder; the deputies are brought in all the same.
+  const remindCoordinators = c.receivedAt.getTime() < escalationTime(school, c).getTime();
   const sends = [
     ...school.deputies
       .filter((p) => !coordinatorIds.has(p.id))
@@ -47,7 +50,7 @@ export async function escalateIfUnclaimed(
           ctx,
         ),
       ),
-    ...school.coordinators.map((p) =>
+    ...(remindCoordinators ? school.coordinators : []).map((p) =>
       postShell(
         services,
         c.id,

@@ -94,6 +94,14 @@ describe('follow-ups on the clock (fake timers)', () => {
     assert.match(view, /Jij hebt dit signaal opgepakt/);
   });
 
+  it('a signal that comes in after the escalation point goes to the deputies at once, without a reminder to the coordinators', async () => {
+    await clock.tickAsync(new Date('2026-11-23T07:10:00Z').getTime() - Date.now());
+    await newCase();
+    await clock.tickAsync(0);
+    assert.equal(messenger.to(deputy.id).length, 1);
+    assert.equal(messenger.to(coordinatorA.id).length, 1, 'only the signal itself');
+  });
+
   it('a case claimed in time is not escalated', async () => {
     const caseId = await newCase();
     await claim(services, caseId, { staffId: coordinatorA.id, locale: 'nl-NL' }, ctx);

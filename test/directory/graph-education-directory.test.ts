@@ -143,6 +143,12 @@ describe('Microsoft Graph education directory', () => {
     assert.deepEqual(await directory().staff('other-school'), []);
   });
 
+  it('names a teacher of the school by id, and no one else', async () => {
+    const d = directory();
+    assert.equal(await d.nameOf(SCHOOL, ids.karim), 'Karim Bouzid');
+    assert.equal(await d.nameOf(SCHOOL, ids.lotte), undefined, 'a pupil is no colleague');
+  });
+
   it('reuses the school’s user list for ten minutes', async () => {
     const dir = directory();
     await dir.staff(SCHOOL);

@@ -156,6 +156,13 @@ describe('roster CSV directory', () => {
         { id: T1, name: 'Wendy Kroeze' },
       ]);
     });
+
+    it('names someone picked in the people picker from the staff list, and no one it does not know', async () => {
+      const directory = load('naam;geboortedatum;groep\nBakker, Sem;2017-06-30;groep 5\n');
+      assert.equal(await directory.nameOf(SCHOOL, T2), 'Karim Bouzid');
+      assert.equal(await directory.nameOf(SCHOOL, '00000000-0000-4000-8000-000000000000'), undefined);
+      assert.equal(await directory.nameOf('another-school', T2), undefined);
+    });
   });
 
   describe('a file that cannot be used stops the start', () => {
