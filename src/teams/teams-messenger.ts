@@ -119,8 +119,11 @@ export class TeamsMessenger implements Messenger {
   private readonly retryPolicy: RetryPolicy;
   private readonly env: RetryEnvironment;
   private readonly afterInstallDelaysMs: readonly number[];
-  /** The last update queued per message, so updates of one card land in the order they were asked. */
-  private readonly updates = new Map<string, Promise<void>>();
+  /** Per message: the update being sent, and the newest one waiting for it. */
+  private readonly updates = new Map<
+    string,
+    { running?: Promise<void>; waiting?: { card: AdaptiveCardJson; done: Promise<void> } }
+  >();
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -148,21 +151,41 @@ export class TeamsMessenger implements Messenger {
     }
   }
 
+  /**
+   * Updates of one card go out one at a time, in order. An update still waiting for the one
+   * before it is replaced by a newer one: thirty acknowledgements in a minute cost a few PUTs of
+   * the coordinator's card, not thirty, and the last state always lands.
+   */
   updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
     const key = `${message.conversationId}\u0000${message.activityId}`;
-    const previous = this.updates.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.update(message, card));
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.updates.set(key, settled);
-    void settled.then(() => {
-      if (this.updates.get(key) === settled) this.updates.delete(key);
-    });
-    return next.catch((error: unknown) => {
-      throw deliveryError(error);
-    });
+    const slot = this.updates.get(key) ?? {};
+    this.updates.set(key, slot);
+    if (slot.waiting) {
+      slot.waiting.card = card;
+      return slot.waiting.done;
+    }
+    const waiting: { card: AdaptiveCardJson; done: Promise<void> } = { card, done: Promise.resolve() };
+    const before = slot.running ?? Promise.resolve();
+    waiting.done = before
+      .then(async () => {
+        if (slot.waiting === waiting) slot.waiting = undefined;
+        const run = this.update(message, waiting.card);
+        const settled = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        slot.running = settled;
+        try {
+          await run;
+        } finally {
+          if (!slot.waiting && slot.running === settled) this.updates.delete(key);
+        }
+      })
+      .catch((error: unknown) => {
+        throw deliveryError(error);
+      });
+    slot.waiting = waiting;
+    return waiting.done;
   }
 
   private async deliver(

@@ -145,8 +145,8 @@ describe('Microsoft Graph education directory', () => {
 
   it('names a teacher of the school by id, and no one else', async () => {
     const d = directory();
-    assert.equal(await d.nameOf(SCHOOL, ids.karim), 'Karim Bouzid');
-    assert.equal(await d.nameOf(SCHOOL, ids.lotte), undefined, 'a pupil is no colleague');
+    assert.equal(await d.nameOf(SCHOOL, ids.karim!), 'Karim Bouzid');
+    assert.equal(await d.nameOf(SCHOOL, ids.lotte!), undefined, 'a pupil is no colleague');
   });
 
   it('reuses the school’s user list for ten minutes', async () => {

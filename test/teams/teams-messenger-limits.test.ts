@@ -223,22 +223,34 @@ describe('TeamsMessenger within Teams’ limits', function () {
       assert.equal(h.connector.activities.length, 1);
     });
 
-    it('retries an update and keeps updates of one card in the order they were asked', async function () {
+    it('retries an update, and an update asked for meanwhile lands after it', async function () {
       h = await harness();
       const colleague = h.colleague();
       const posted = await h.messenger.sendCard({ staffId: colleague }, () => card('v0'));
       h.connector.failNext({ route: 'updateActivity', status: 503 });
 
-      await Promise.all([
-        h.messenger.updateCard(posted, card('v1')),
-        h.messenger.updateCard(posted, card('v2')),
-      ]);
+      const first = h.messenger.updateCard(posted, card('v1'));
+      // v1 is on its way (and fails once) when v2 is asked for.
+      while (statuses(h.connector, 'updateActivity').length === 0) await new Promise((r) => setImmediate(r));
+      await Promise.all([first, h.messenger.updateCard(posted, card('v2'))]);
 
       assert.deepEqual(statuses(h.connector, 'updateActivity'), [503, 200, 200]);
       assert.deepEqual(
         h.connector.activities.filter((a) => a.kind === 'update').map((a) => cardText(a.body)),
         ['v1', 'v2'],
       );
+    });
+
+    it('an update still waiting for the one before it is replaced by a newer one', async function () {
+      h = await harness();
+      const colleague = h.colleague();
+      const posted = await h.messenger.sendCard({ staffId: colleague }, () => card('v0'));
+
+      await Promise.all(['v1', 'v2', 'v3', 'v4'].map((v) => h.messenger.updateCard(posted, card(v))));
+
+      const landed = h.connector.activities.filter((a) => a.kind === 'update').map((a) => cardText(a.body));
+      assert.equal(landed.at(-1), 'v4', 'the last state lands');
+      assert.ok(landed.length < 4, `coalesced: ${landed.join(', ')}`);
     });
 
     it('does not retry a 400: delivery.failed with the status, and the error as cause', async function () {
@@ -458,7 +470,7 @@ describe('TeamsMessenger within Teams’ limits', function () {
       assert.equal(h.connector.throttled, 0, 'the limiter keeps below Teams’ limits');
     });
 
-    it('lands 20 quick updates of one card, in order, without being throttled', async function () {
+    it('20 quick updates of one card: the last lands, in order, without being throttled', async function () {
       h = await harness({ rateLimits: TEAMS_LIKE_RATE_LIMITS, realSleep: true });
       const colleague = h.colleague();
       const posted = await h.messenger.sendCard({ staffId: colleague }, () => card('v0'));
@@ -467,10 +479,13 @@ describe('TeamsMessenger within Teams’ limits', function () {
         Array.from({ length: 20 }, (_, i) => h.messenger.updateCard(posted, card(`v${i + 1}`))),
       );
 
-      const updates = h.connector.activities.filter((a) => a.kind === 'update');
+      const updates = h.connector.activities.filter((a) => a.kind === 'update').map((a) => cardText(a.body));
+      assert.equal(updates.at(-1), 'v20');
+      const numbers = updates.map((v) => Number(v?.slice(1)));
       assert.deepEqual(
-        updates.map((a) => cardText(a.body)),
-        Array.from({ length: 20 }, (_, i) => `v${i + 1}`),
+        numbers,
+        [...numbers].sort((a, b) => a - b),
+        'never an older state after a newer one',
       );
       assert.equal(h.connector.throttled, 0);
     });
