@@ -1,9 +1,9 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
 import { canCoordinate, type HwcCase, type Transition } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
-import type { School, StaffMember } from '../domain/school';
+import { coordinatingStaff, type School, type StaffMember } from '../domain/school';
 import { mutateCase } from '../store/case-store';
-import { coordinatorViewCard } from './case-cards';
+import { coordinatorViewCard, noticeCard } from './case-cards';
 import type { Services } from './ports';
 
 /** Who clicked, as Teams tells us; their school role is looked up, never taken from the card. */
@@ -21,7 +21,7 @@ export async function loadForCoordinator(
   const c = await services.store.get(caseId);
   if (!c) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
   const school = services.schools.get(c.schoolId);
-  const staff = school && [...school.coordinators, ...school.deputies].find((p) => p.id === actor.staffId);
+  const staff = school && coordinatingStaff(school, actor.staffId);
   if (!school || !staff || !canCoordinate(school, c, actor.staffId)) {
     throw new HwcError('case.not-authorized', `actor may not coordinate case ${caseId}`);
   }
@@ -57,5 +57,18 @@ export async function asCoordinator(
     const current = await services.store.get(caseId);
     if (!current) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
     return { view: coordinatorViewCard(school, current, actor.staffId, actor.locale) };
+  }
+}
+
+/** A second click after the first closed and deleted the case: it is done, so say so. */
+export async function orClosed(
+  run: () => Promise<AdaptiveCardJson>,
+  actor: Actor,
+): Promise<AdaptiveCardJson> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
+    throw error;
   }
 }

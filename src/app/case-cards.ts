@@ -220,6 +220,16 @@ export function coordinatorViewCard(
   return renderCard('case-view', data);
 }
 
+// A Teams card holds about 28 KB. A list longer than this would break the form; Teams' own people
+// picker finds everyone anyway, so a big school's form offers the picker alone.
+export const MAX_STATIC_STAFF = 150;
+
+/** The static list, for clients without the people picker; the suggestions are listed above it. */
+function staticStaffChoices(staff: readonly StaffMember[]): Choice[] {
+  if (staff.length > MAX_STATIC_STAFF) return [];
+  return choicesOf([...staff].sort((a, b) => a.name.localeCompare(b.name, 'nl')));
+}
+
 /** 'Gesprek gevoerd': the form for what was agreed and who may know. */
 export function talkFormCard(
   school: School,
@@ -251,8 +261,7 @@ export function talkFormCard(
     noteHint: t.talk.noteHint(MAX_SUPPORT_NOTE_LENGTH),
     suggestedLabel: t.talk.suggested(options.group ?? ''),
     suggested: choicesOf(options.suggested),
-    // The static list, for clients without the people picker; the suggestions are listed above it.
-    staff: choicesOf(options.staff.filter((p) => !suggestedIds.has(p.id))),
+    staff: staticStaffChoices(options.staff.filter((p) => !suggestedIds.has(p.id))),
     values: { support: '', note: '', suggested: '', others: '', nobody: 'false', ...options.values },
     t: t.talk,
   });

@@ -1,5 +1,5 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
-import { acknowledge as acknowledgeOnCase, completeIfDone, type HwcCase } from '../domain/case';
+import { acknowledge as acknowledgeOnCase, colleagueOf, completeIfDone, type HwcCase } from '../domain/case';
 import { HwcError } from '../domain/errors';
 import type { School } from '../domain/school';
 import { mutateCase } from '../store/case-store';
@@ -18,17 +18,12 @@ async function loadForColleague(
   const c = await services.store.get(caseId);
   const school = c && services.schools.get(c.schoolId);
   if (!c || !school) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
-  if (!c.colleagues.some((p) => p.staff.id === actor.staffId && p.delivery === 'sent')) {
-    throw new HwcError('case.not-authorized', `actor is not an informed colleague on case ${caseId}`);
-  }
+  colleagueOf(c, actor.staffId);
   return { school, c };
 }
 
 function viewFor(school: School, c: HwcCase, actor: Actor): AdaptiveCardJson {
-  const colleague = c.colleagues.find((p) => p.staff.id === actor.staffId);
-  if (!colleague)
-    throw new HwcError('case.not-authorized', `actor is not an informed colleague on case ${c.id}`);
-  return colleagueViewCard(school, c, colleague, actor.locale);
+  return colleagueViewCard(school, c, colleagueOf(c, actor.staffId), actor.locale);
 }
 
 /** 'Bekijk' and the refresh of a colleague's card. */
@@ -64,6 +59,6 @@ export async function acknowledge(
     if (result.changed) await finishCase(services, result.case, ctx);
     return noticeCard('acknowledgedAndClosed', actor.locale);
   }
-  if (result.changed && before) await updateCoordinatorShells(services, school, before, result.case, ctx);
+  if (result.changed && before) await updateCoordinatorShells(services, school, before, ctx);
   return viewFor(school, result.case, actor);
 }

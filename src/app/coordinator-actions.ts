@@ -8,9 +8,9 @@ import {
   type HwcCase,
 } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
-import type { School } from '../domain/school';
+import { coordinatingStaff } from '../domain/school';
 import { shellCard, coordinatorViewCard, noticeCard } from './case-cards';
-import { asCoordinator, loadForCoordinator, type Actor, type CommandOutcome } from './case-access';
+import { asCoordinator, loadForCoordinator, orClosed, type Actor, type CommandOutcome } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
 import { postShell, updateCoordinatorShells } from './shells';
@@ -43,7 +43,7 @@ export async function claim(
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case claimed');
     services.scheduler.cancel(`${caseId}:escalate`);
-    await updateCoordinatorShells(services, school, before, result.case, ctx);
+    await updateCoordinatorShells(services, school, before, ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
 }
@@ -61,18 +61,8 @@ async function settle(
     if (result.changed) await finishCase(services, result.case, ctx);
     return closedCard(result.case);
   }
-  if (result.changed) await updateCoordinatorShells(services, school, before, result.case, ctx);
+  if (result.changed) await updateCoordinatorShells(services, school, before, ctx);
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
-}
-
-/** A second click after the first closed and deleted the case: it is done, so say so. */
-async function orClosed(run: () => Promise<AdaptiveCardJson>, actor: Actor): Promise<AdaptiveCardJson> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
-    throw error;
-  }
 }
 
 /** 'Niet onze leerling': the case is closed and deleted, and every card for it turns neutral. */
@@ -117,14 +107,15 @@ export async function handOver(
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
   const outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) => {
-    const to = colleagueOfSchool(school, toStaffId);
+    const to = coordinatingStaff(school, toStaffId);
+    if (!to) throw new HwcError('action.invalid', 'a case is handed over only to a coordinator or deputy');
     return handOverCase(school, current, staff, to, now);
   });
   if ('view' in outcome) return outcome.view;
   const { school, staff, before, result } = outcome;
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case handed over');
-    await updateCoordinatorShells(services, school, before, result.case, ctx);
+    await updateCoordinatorShells(services, school, before, ctx);
     await postShell(
       services,
       caseId,
@@ -143,10 +134,4 @@ export async function handOver(
     });
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
-}
-
-function colleagueOfSchool(school: School, staffId: string) {
-  const person = [...school.coordinators, ...school.deputies].find((p) => p.id === staffId);
-  if (!person) throw new HwcError('action.invalid', 'a case is handed over only to a coordinator or deputy');
-  return person;
 }

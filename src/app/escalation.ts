@@ -1,11 +1,11 @@
 import { escalate, type HwcCase } from '../domain/case';
 import type { School } from '../domain/school';
-import { errorSummary } from '../logging/error-summary';
+import { isHwcError } from '../domain/errors';
 import { mutateCase } from '../store/case-store';
 import { formatTime, stringsFor } from '../i18n/strings';
 import { shellCard } from './case-cards';
 import type { RequestContext, Services } from './ports';
-import { postShell } from './shells';
+import { markIfTakenMeanwhile, postShell, settleAll } from './shells';
 
 /** When the deputies are brought in: a set time before lessons, or at once if that has passed. */
 export function escalationTime(school: School, c: HwcCase): Date {
@@ -30,8 +30,14 @@ export async function escalateIfUnclaimed(
   const current = await services.store.get(caseId);
   const school = current && services.schools.get(current.schoolId);
   if (!current || !school) return;
-  const result = await mutateCase(services.store, caseId, (c) => escalate(c, services.clock()));
-  if (!result.changed) return;
+  const result = await mutateCase(services.store, caseId, (c) => escalate(c, services.clock())).catch(
+    (error: unknown) => {
+      // Closed in the meantime: nothing to escalate.
+      if (isHwcError(error, 'case.not-found')) return undefined;
+      throw error;
+    },
+  );
+  if (!result?.changed) return;
   const c = result.case;
   const lessons = formatTime(c.supportDay.lessonStart, school.timeZone);
   const coordinatorIds = new Set(school.coordinators.map((p) => p.id));
@@ -48,7 +54,7 @@ export async function escalateIfUnclaimed(
           { staffId: p.id, role: 'deputy' },
           (r) => shellCard(c.id, r, stringsFor(r.locale).shell.deputyEscalation),
           ctx,
-        ),
+        ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
       ),
     ...(remindCoordinators ? school.coordinators : []).map((p) =>
       postShell(
@@ -57,23 +63,16 @@ export async function escalateIfUnclaimed(
         { staffId: p.id, role: 'coordinator' },
         (r) => shellCard(c.id, r, stringsFor(r.locale).shell.coordinatorReminder(lessons)),
         ctx,
-      ),
+      ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
     ),
   ];
-  const results = await Promise.allSettled(sends);
-  const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length > 0) {
-    ctx.log.warn(
-      { caseId, failed: failed.length, ...errorSummary((failed[0] as PromiseRejectedResult).reason) },
-      'could not reach everyone at escalation',
-    );
-  }
+  const reached = await settleAll(sends, ctx, 'could not reach everyone at escalation', { caseId });
   ctx.log.info(
     {
       caseId,
       schoolId: school.id,
       deputies: school.deputies.length,
-      reached: results.length - failed.length,
+      reached,
     },
     'unclaimed before lessons: escalated to the deputies',
   );

@@ -1,11 +1,13 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
 import {
+  completeIfDone,
   recordDelivery,
   remindAutomatically,
   remindColleagues,
   waitingColleagues,
   type HwcCase,
   type InformedColleague,
+  type Transition,
 } from '../domain/case';
 import { isHwcError } from '../domain/errors';
 import type { School } from '../domain/school';
@@ -15,7 +17,8 @@ import { stringsFor } from '../i18n/strings';
 import { coordinatorViewCard, shellCard } from './case-cards';
 import { asCoordinator, type Actor } from './case-access';
 import type { RequestContext, Services } from './ports';
-import { postShell, updateCoordinatorShells } from './shells';
+import { finishCase } from './end-case';
+import { postShell, settleAll, updateCoordinatorShells } from './shells';
 
 /**
  * Sends every chosen colleague a private shell. A colleague Teams cannot reach (the app is not
@@ -34,11 +37,11 @@ export async function informColleagues(
   ctx.log.info({ caseId: c.id, colleagues: pending.length, unreachable }, 'colleagues informed');
   const after = await services.store.get(c.id);
   if (!after || after.state === 'closed') return;
-  await updateCoordinatorShells(services, school, c, after, ctx);
   const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
   services.scheduler.schedule(`${c.id}:remind`, remindAt, () =>
     remindAutomaticallyNow(services, c.id, services.newContext()),
   );
+  await updateCoordinatorShells(services, school, c, ctx);
 }
 
 async function informOne(
@@ -64,12 +67,18 @@ async function informOne(
     return posted.case ? 'sent' : 'gone';
   } catch (error) {
     ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not reach a colleague');
+    let result: Transition;
     try {
-      await mutateCase(services.store, caseId, (current) => recordDelivery(current, staffId, 'unreachable'));
+      // The last colleague the case was waiting for may be this one: then it is done.
+      result = await mutateCase(services.store, caseId, (current) => {
+        const marked = recordDelivery(current, staffId, 'unreachable');
+        return completeIfDone(marked.case, services.clock(), marked.changed);
+      });
     } catch (recordError) {
       if (!isHwcError(recordError, 'case.not-found')) throw recordError;
       return 'gone';
     }
+    if (result.changed && result.case.state === 'closed') await finishCase(services, result.case, ctx);
     return 'unreachable';
   }
 }
@@ -81,7 +90,7 @@ async function sendReminders(
   colleagues: readonly InformedColleague[],
   ctx: RequestContext,
 ): Promise<number> {
-  const results = await Promise.allSettled(
+  return settleAll(
     colleagues.map((p) =>
       postShell(
         services,
@@ -91,15 +100,10 @@ async function sendReminders(
         ctx,
       ),
     ),
+    ctx,
+    'could not remind every colleague',
+    { caseId },
   );
-  const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length > 0) {
-    ctx.log.warn(
-      { caseId, failed: failed.length, ...errorSummary((failed[0] as PromiseRejectedResult).reason) },
-      'could not remind every colleague',
-    );
-  }
-  return results.length - failed.length;
 }
 
 /** 'Herinner': notifies again everyone who has not read their card. */
@@ -130,10 +134,14 @@ export async function remindAutomaticallyNow(
   caseId: string,
   ctx: RequestContext,
 ): Promise<void> {
-  const current = await services.store.get(caseId);
-  if (!current) return;
-  const result = await mutateCase(services.store, caseId, (c) => remindAutomatically(c, services.clock()));
-  if (!result.changed) return;
+  const result = await mutateCase(services.store, caseId, (c) =>
+    remindAutomatically(c, services.clock()),
+  ).catch((error: unknown) => {
+    // Closed in the meantime: nobody to remind.
+    if (isHwcError(error, 'case.not-found')) return undefined;
+    throw error;
+  });
+  if (!result?.changed) return;
   const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
   ctx.log.info({ caseId, reminded }, 'colleagues reminded automatically');
 }

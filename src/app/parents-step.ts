@@ -1,8 +1,7 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
 import { progressOf, recordParents as recordParentsOnCase, type ParentsChoice } from '../domain/case';
-import { isHwcError } from '../domain/errors';
 import { coordinatorViewCard, noticeCard } from './case-cards';
-import { asCoordinator, type Actor } from './case-access';
+import { asCoordinator, orClosed, type Actor } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
 import { updateCoordinatorShells } from './shells';
@@ -18,22 +17,18 @@ export async function recordParents(
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
-  let outcome: Awaited<ReturnType<typeof asCoordinator>>;
-  try {
-    outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) =>
+  return orClosed(async () => {
+    const outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) =>
       recordParentsOnCase(school, current, staff, choice, now),
     );
-  } catch (error) {
-    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
-    throw error;
-  }
-  if ('view' in outcome) return outcome.view;
-  const { school, before, result } = outcome;
-  if (result.changed) ctx.log.info({ caseId, choice }, 'parents step recorded');
-  if (result.case.state === 'closed') {
-    if (result.changed) await finishCase(services, result.case, ctx);
-    return noticeCard('completed', actor.locale, { unreachable: progressOf(result.case).unreachable });
-  }
-  if (result.changed) await updateCoordinatorShells(services, school, before, result.case, ctx);
-  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+    if ('view' in outcome) return outcome.view;
+    const { school, before, result } = outcome;
+    if (result.changed) ctx.log.info({ caseId, choice }, 'parents step recorded');
+    if (result.case.state === 'closed') {
+      if (result.changed) await finishCase(services, result.case, ctx);
+      return noticeCard('completed', actor.locale, { unreachable: progressOf(result.case).unreachable });
+    }
+    if (result.changed) await updateCoordinatorShells(services, school, before, ctx);
+    return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+  }, actor);
 }

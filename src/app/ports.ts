@@ -39,7 +39,11 @@ export interface Messenger {
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage>;
-  updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void>;
+  /**
+   * Replaces a posted card. A `final` update (the neutral 'afgerond' card of an ended case) is
+   * the last: later updates of that message are dropped, so late progress cannot undo it.
+   */
+  updateCard(message: PostedMessage, card: AdaptiveCardJson, options?: { final?: boolean }): Promise<void>;
 }
 
 /** Installs the Teams app for a user (Microsoft Graph), so the bot may open a chat with them. */

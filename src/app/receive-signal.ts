@@ -3,10 +3,10 @@ import { openCase } from '../domain/case';
 import { HwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
-import { coordinatorShellCard, shellCard } from './case-cards';
+import { shellCard } from './case-cards';
 import { scheduleEscalation } from './escalation';
 import type { RequestContext, Services } from './ports';
-import { postShell } from './shells';
+import { markIfTakenMeanwhile, postShell } from './shells';
 
 export interface SignalOrigin {
   kind: 'api-key' | 'entra' | 'teams';
@@ -53,14 +53,7 @@ export async function receiveSignal(
         { staffId: coordinator.id, role: 'coordinator' },
         (recipient) => shellCard(created.id, recipient),
         ctx,
-      ).then(async (posted) => {
-        // Someone already took it on while this card was on its way: the card says so.
-        if (posted.case?.claim && posted.case.claim.by.id !== coordinator.id) {
-          await services.messenger
-            .updateCard(posted.shell, coordinatorShellCard(school, posted.case, posted.shell))
-            .catch((error: unknown) => log.warn(errorSummary(error), 'could not mark a card as taken'));
-        }
-      }),
+      ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
     ),
   );
   const delivered = attempts.filter((a) => a.status === 'fulfilled').length;
@@ -82,7 +75,8 @@ export async function receiveSignal(
     );
   }
 
-  scheduleEscalation(services, school, created);
+  // Unless a coordinator was quick enough to close it already ('niet onze leerling').
+  if (await services.store.get(created.id)) scheduleEscalation(services, school, created);
   log.info(
     {
       origin: origin.kind,

@@ -64,22 +64,59 @@ export async function postShell(
   return { shell, recipient, case: current };
 }
 
+/**
+ * Waits for every one of a batch of Teams calls and logs how many failed, with the first error's
+ * code: one person Teams cannot reach must not stop the others. Returns how many succeeded.
+ */
+export async function settleAll(
+  work: readonly Promise<unknown>[],
+  ctx: RequestContext,
+  failureMessage: string,
+  fields: Record<string, unknown> = {},
+): Promise<number> {
+  const results = await Promise.allSettled(work);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    ctx.log.warn(
+      { ...fields, failed: failures.length, total: results.length, ...errorSummary(failures[0]) },
+      failureMessage,
+    );
+  }
+  return results.length - failures.length;
+}
+
 /** Turns cards posted for a case into a neutral 'completed' card, each in its addressee's language. */
 export async function neutralizeShells(
   services: Services,
   shells: readonly PostedShell[],
   ctx: RequestContext,
 ): Promise<void> {
-  const results = await Promise.allSettled(
-    shells.map((shell) => services.messenger.updateCard(shell, noticeCard('closed', shell.locale))),
+  await settleAll(
+    shells.map((shell) =>
+      services.messenger.updateCard(shell, noticeCard('closed', shell.locale), { final: true }),
+    ),
+    ctx,
+    'could not neutralize every card',
   );
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-  if (failures.length > 0) {
-    ctx.log.warn(
-      { failed: failures.length, total: shells.length, ...errorSummary(failures[0]) },
-      'could not neutralize every card',
+}
+
+/**
+ * A coordinator's or deputy's card that went out as 'not yet claimed' while someone claimed the
+ * case: it is brought up to date at once, so it says who took it on.
+ */
+export async function markIfTakenMeanwhile(
+  services: Services,
+  school: School,
+  posted: PostedFor,
+  ctx: RequestContext,
+): Promise<void> {
+  const c = posted.case;
+  if (!c?.claim || c.claim.by.id === posted.shell.staffId) return;
+  await services.messenger
+    .updateCard(posted.shell, coordinatorShellCard(school, c, posted.shell))
+    .catch((error: unknown) =>
+      ctx.log.warn({ caseId: c.id, ...errorSummary(error) }, 'could not mark a card as taken'),
     );
-  }
 }
 
 /**
@@ -91,9 +128,12 @@ export async function updateCoordinatorShells(
   services: Services,
   school: School,
   before: HwcCase,
-  after: HwcCase,
   ctx: RequestContext,
 ): Promise<void> {
+  // The case as it is now, not as the caller saw it: progress never overtakes a later state, and
+  // an ended case's cards stay neutral.
+  const after = await services.store.get(before.id);
+  if (!after || after.state === 'closed') return;
   const changed = after.shells.filter((shell) => {
     if (shell.role === 'colleague') return false;
     const text = (c: HwcCase) => JSON.stringify(coordinatorShellCard(school, c, shell));

@@ -1,11 +1,13 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
 import {
+  MAX_COLLEAGUES,
   MAX_SUPPORT_NOTE_LENGTH,
   isOwner,
   pupilAbsent as movePupilAbsent,
   recordTalk as recordTalkOnCase,
   type HwcCase,
 } from '../domain/case';
+import { HwcError } from '../domain/errors';
 import type { School, StaffMember } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { stringsFor } from '../i18n/strings';
@@ -25,9 +27,12 @@ export interface TalkForm {
   nobody: boolean;
 }
 
-// The coordinator waits for this long on 'Vastleggen'; cards still on their way after it (an app
-// being installed for a colleague, say) keep going, and the view shows them as being sent.
-const INFORM_WAIT_MS = 8_000;
+// Teams gives a card action about 15 seconds. The directory gets a few of them, and the cards to
+// the colleagues a few more; cards still on their way after that (an app being installed for a
+// colleague, say) keep going, and the view shows them as being sent.
+const DIRECTORY_WAIT_MS = 3_000;
+const NAMES_WAIT_MS = 2_000;
+const INFORM_WAIT_MS = 4_000;
 
 interface DirectoryView {
   pupil: DirectoryPupil | undefined;
@@ -37,8 +42,8 @@ interface DirectoryView {
 /** Suggestions help; without them the coordinator still picks colleagues. So a directory failure is no error. */
 async function lookUp(services: Services, c: HwcCase, ctx: RequestContext): Promise<DirectoryView> {
   const [pupil, staff] = await Promise.allSettled([
-    services.directory.findPupil(c.schoolId, c.pupil),
-    services.directory.staff(c.schoolId),
+    within(services.directory.findPupil(c.schoolId, c.pupil), DIRECTORY_WAIT_MS),
+    within(services.directory.staff(c.schoolId), DIRECTORY_WAIT_MS),
   ]);
   for (const r of [pupil, staff]) {
     if (r.status === 'rejected')
@@ -112,10 +117,11 @@ export async function recordTalk(
   const refuse = (error: string) => formFor(school, c, actor, directory, { error, form });
   if (form.nobody && chosen.length > 0) return refuse(t.errors.both);
   if (!form.nobody && chosen.length === 0) return refuse(t.errors.choose);
+  if (chosen.length > MAX_COLLEAGUES) return refuse(t.errors.tooMany(MAX_COLLEAGUES));
+  if (form.note.trim().length > MAX_SUPPORT_NOTE_LENGTH)
+    return refuse(t.errors.noteTooLong(MAX_SUPPORT_NOTE_LENGTH));
   const known = new Set(school.supportOptions.map((o) => o.id));
-  if (form.note.trim().length > MAX_SUPPORT_NOTE_LENGTH || form.support.some((id) => !known.has(id))) {
-    return refuse(t.errors.invalid);
-  }
+  if (form.support.some((id) => !known.has(id))) return refuse(t.errors.invalid);
 
   // Names from the directory, or looked up for someone found with the people picker; Teams
   // names the rest on delivery. The name matters most for a colleague Teams cannot reach.
@@ -126,7 +132,9 @@ export async function recordTalk(
     chosen
       .filter((id) => !names.has(id))
       .map(async (id) => {
-        const name = await services.directory.nameOf(c.schoolId, id).catch(() => undefined);
+        const name = await within(services.directory.nameOf(c.schoolId, id), NAMES_WAIT_MS).catch(
+          () => undefined,
+        );
         if (name) names.set(id, name);
       }),
   );
@@ -155,7 +163,7 @@ export async function recordTalk(
       ctx.log.error({ caseId, ...errorSummary(error) }, 'informing colleagues failed'),
     );
     if (result.case.colleagues.length === 0) {
-      await updateCoordinatorShells(services, school, before, result.case, ctx);
+      await updateCoordinatorShells(services, school, before, ctx);
     }
     await settledWithin(informing, INFORM_WAIT_MS);
   }
@@ -185,9 +193,28 @@ export async function pupilAbsent(
       { caseId, absences: result.case.absences, supportDay: result.case.supportDay.date },
       'pupil absent: case moved',
     );
-    await updateCoordinatorShells(services, school, before, result.case, ctx);
+    await updateCoordinatorShells(services, school, before, ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+}
+
+/** The answer, or a rejection once `ms` have passed: a slow directory must not make a click time out. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new HwcError('directory.unavailable', `no answer within ${ms} ms`)),
+          ms,
+        );
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
 }
 
 async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {

@@ -138,8 +138,16 @@ export class GraphEducationDirectory implements Directory {
     return (await this.staff(schoolId)).find((p) => p.id === staffId)?.name;
   }
 
+  /**
+   * Only the kind of failure and the status, not the GraphError's message: the message names a
+   * route, and whatever a future change puts in it must not tie this error (which is logged) to
+   * the pupil whose classes were asked for.
+   */
   private unavailable(error: unknown): HwcError {
-    const detail = error instanceof GraphError ? error.message : 'unexpected error';
+    let detail = 'unexpected error';
+    if (error instanceof GraphError) {
+      detail = error.kind === 'http' ? `HTTP ${error.status}` : `Microsoft Graph ${error.kind} error`;
+    }
     return new HwcError(
       'directory.unavailable',
       `Microsoft Graph directory of school ${this.options.schoolId}: ${detail}`,

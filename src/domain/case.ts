@@ -293,16 +293,21 @@ export function recordDelivery(
   return next(c, { colleagues: c.colleagues.map((p) => (p === colleague ? updated : p)) });
 }
 
-export function isInformedColleague(c: HwcCase, staffId: string): boolean {
-  return c.colleagues.some((p) => p.staff.id === staffId && p.delivery === 'sent');
+/**
+ * The colleague the coordinator chose, and only them, sees their card and says 'Gelezen'. Also
+ * while the delivery is still being recorded: Teams may refresh the card the moment it arrives.
+ */
+export function colleagueOf(c: HwcCase, staffId: string): InformedColleague {
+  const colleague = c.colleagues.find((p) => p.staff.id === staffId);
+  if (!colleague || colleague.delivery === 'unreachable') {
+    throw new HwcError('case.not-authorized', `staff member is not an informed colleague on case ${c.id}`);
+  }
+  return colleague;
 }
 
 /** 'Gelezen', by the colleague themself; a second click changes nothing. */
 export function acknowledge(c: HwcCase, staffId: string, now: Date): Transition {
-  const colleague = c.colleagues.find((p) => p.staff.id === staffId);
-  if (!colleague || colleague.delivery !== 'sent') {
-    throw new HwcError('case.not-authorized', `staff member is not an informed colleague on case ${c.id}`);
-  }
+  const colleague = colleagueOf(c, staffId);
   assertOpen(c);
   if (colleague.acknowledgedAt) return unchanged(c);
   const updated = { ...colleague, acknowledgedAt: now };

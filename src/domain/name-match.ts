@@ -15,6 +15,16 @@
  * - Hyphens and other punctuation separate words ('El-Amrani' = 'El Amrani', 'Jan-Willem' =
  *   'Jan Willem'); apostrophes join ("D'Souza" = 'D’Souza' = 'DSouza'), because an apostrophe sits
  *   inside a surname and typing it differently must not split the name in two.
+ * - But a hyphen binds the words of a double surname into one surname: in a record written out in
+ *   one text ('Maria Berg-Jansen', 'Maria Berg-van Dijk') the surname starts at the hyphenated
+ *   word, so both its parts must be in the signal. 'Berg-Jansen' (a surname alone) and 'Maria
+ *   Jansen' (half of it) do not match; 'Maria Berg Jansen' does. Since 2024 a Dutch combined
+ *   surname (gecombineerde geslachtsnaam) is registered without a hyphen ('Berg Jansen'), while
+ *   older double names and administration systems often write one: the same surname, so a signal
+ *   from the BRP and a record from the school must meet with or without it. A record that writes a
+ *   double surname without a hyphen and without a particle ('Maria Berg Jansen') cannot be told
+ *   from a second first name ('Maria Anna Jansen'): there the surname is the last word only, so
+ *   use the comma form ('Berg Jansen, Maria') or the split columns for such names.
  * - Word order does not matter, and a comma marks the surname first ('Vries, Jan de'): exports
  *   put the surname first, senders usually do not.
  * - Particles (tussenvoegsels: van, de, der, ten, 't, ...) are left out of the comparison. They are
@@ -97,15 +107,33 @@ export interface StructuredName {
   achternaam: string;
 }
 
-/** The words of a name, without accents, case, punctuation or apostrophes, in their order. */
-export function nameTokens(name: string): string[] {
-  const folded = name
+/** A hyphen or dash between two words, with any spaces around it ('Berg - Jansen'). */
+const HYPHEN = /\s*[-\u2010-\u2015\u2212]+\s*/gu;
+
+/** The name without accents, case or apostrophes. */
+function fold(name: string): string {
+  return name
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[ßæœøđðłıþ]/g, (c) => SPECIAL_LETTERS[c] ?? c)
     .replace(APOSTROPHES, '');
-  return folded.split(/[^\p{L}\p{N}]+/u).filter((t) => t !== '');
+}
+
+/** The words of a name, without accents, case, punctuation or apostrophes, in their order. */
+export function nameTokens(name: string): string[] {
+  return fold(name)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t !== '');
+}
+
+/** The words of a name grouped as hyphens join them: 'Maria Berg-Jansen' → [[maria], [berg, jansen]]. */
+function hyphenGroups(name: string): string[][] {
+  return fold(name)
+    .replace(HYPHEN, '-')
+    .split(/[^\p{L}\p{N}-]+/u)
+    .map((group) => group.split('-').filter((t) => t !== ''))
+    .filter((group) => group.length > 0);
 }
 
 /** The name as one comparable string: its words, normalized, separated by single spaces. */
@@ -150,14 +178,16 @@ function shapeOf(name: PersonName): NameShape {
       given: withoutParticles(nameTokens(name.slice(comma + 1))),
     };
   }
-  // Written out: the surname starts at the first particle after the first word ('Lotte van
-  // Beusekom', 'Maria van den Berg-Jansen'), or is the last word when there is none.
-  const tokens = nameTokens(name);
-  const firstParticle = tokens.findIndex((t, i) => i > 0 && PARTICLES.has(t));
-  const surnameStart = firstParticle > 0 ? firstParticle : Math.max(tokens.length - 1, 0);
+  // Written out: hyphenated parts count as one word ('Berg-Jansen'). The surname starts at the
+  // first word after the first one that is or holds a particle ('Lotte van Beusekom', 'Maria van
+  // den Berg-Jansen', 'Maria Berg-van Dijk'), or is the last word when there is none ('Maria
+  // Berg-Jansen').
+  const groups = hyphenGroups(name);
+  const firstParticle = groups.findIndex((g, i) => i > 0 && g.some((t) => PARTICLES.has(t)));
+  const surnameStart = firstParticle > 0 ? firstParticle : Math.max(groups.length - 1, 0);
   return {
-    given: withoutParticles(tokens.slice(0, surnameStart)),
-    surname: surnameCore(tokens.slice(surnameStart)),
+    given: withoutParticles(groups.slice(0, surnameStart).flat()),
+    surname: surnameCore(groups.slice(surnameStart).flat()),
   };
 }
 

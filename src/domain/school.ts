@@ -29,6 +29,9 @@ export const staffMemberSchema = z.strictObject({
 export type StaffMember = z.infer<typeof staffMemberSchema>;
 
 const localizedText = z.strictObject({ nl: z.string().min(1), en: z.string().min(1) });
+
+/** A support option's id travels in card actions: short, plain characters only. */
+export const SUPPORT_OPTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export type LocalizedText = z.infer<typeof localizedText>;
 
 export const holidaySchema = z
@@ -73,7 +76,14 @@ export const schoolSchema = z
      * Omitted: every sender holding the app role may. API keys are scoped in INTAKE_API_KEYS.
      */
     senders: z.array(z.string().min(1)).optional(),
-    supportOptions: z.array(z.strictObject({ id: z.string().min(1), label: localizedText })).default([]),
+    supportOptions: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(SUPPORT_OPTION_ID, 'expected letters, digits, - or _ (at most 64)'),
+          label: localizedText,
+        }),
+      )
+      .default([]),
     directory: directorySchema.optional(),
     /**
      * Unclaimed this many minutes before lessons start: the deputies get the signal too and the
@@ -100,6 +110,11 @@ export const schoolsFileSchema = z
 export type SchoolsFile = z.infer<typeof schoolsFileSchema>;
 
 export type StaffRole = 'coordinator' | 'deputy' | 'intake';
+
+/** A coordinator or deputy of the school, as the schools file names them. */
+export function coordinatingStaff(school: School, staffId: string): StaffMember | undefined {
+  return [...school.coordinators, ...school.deputies].find((p) => p.id === staffId);
+}
 
 /** The roles a person holds at a school, strongest first. */
 export function rolesAt(school: School, staffId: string): StaffRole[] {

@@ -11,7 +11,10 @@ import type { TokenCredential } from '@azure/identity';
  * answer and becomes a GraphError at once.
  *
  * A GraphError carries the status and Graph's error code, never the response body: Graph quotes
- * request values (names, filters) in its messages.
+ * request values (names, filters) in its messages. Its message names the request by the shape of
+ * its route only ('GET /education/users/{id}/classes: HTTP 503'): every path segment that is not
+ * one of the route words below becomes '{id}', and the query is left out. A pupil's or a
+ * colleague's id in a message would tie a logged error to one person.
  */
 
 export const GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -19,6 +22,59 @@ export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 const RETRIED_STATUSES = new Set([429, 503, 504]);
 const MAX_PAGES = 500;
+
+/**
+ * The fixed words of the Graph routes this bot calls (and the versions). Any other path segment is
+ * taken for an id, so a route this list does not know yet loses detail in messages, never privacy.
+ */
+const ROUTE_WORDS = new Set(
+  [
+    'v1.0',
+    'beta',
+    'education',
+    'schools',
+    'users',
+    'classes',
+    'teachers',
+    'members',
+    'teamwork',
+    'installedApps',
+    'appCatalogs',
+    'teamsApps',
+    'me',
+    'groups',
+    '$count',
+    '$value',
+    '$ref',
+  ].map((w) => w.toLowerCase()),
+);
+
+/**
+ * A request's route for messages: the path relative to `basePath` (e.g. '/v1.0'), each segment
+ * that is not a route word replaced by '{id}', without the query or fragment.
+ * '/v1.0/education/users/6f1c…/classes?$select=id' → '/education/users/{id}/classes'.
+ */
+export function routeShape(url: string, basePath = ''): string {
+  let path: string;
+  try {
+    path = new URL(url, 'https://graph.invalid').pathname;
+  } catch {
+    return '{unreadable path}';
+  }
+  const base = basePath.replace(/\/+$/, '');
+  if (base !== '' && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
+  const segments = path.split('/').filter((s) => s !== '');
+  const shaped = segments.map((segment) => {
+    let word: string;
+    try {
+      word = decodeURIComponent(segment);
+    } catch {
+      return '{id}';
+    }
+    return ROUTE_WORDS.has(word.toLowerCase()) ? word : '{id}';
+  });
+  return `/${shaped.join('/')}`;
+}
 
 export type GraphErrorKind = 'http' | 'network' | 'timeout' | 'token' | 'invalid-response';
 
@@ -81,7 +137,9 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 async function graphCodeOf(response: Response): Promise<string | undefined> {
   try {
     const body = (await response.json()) as { error?: { code?: unknown } };
-    return typeof body.error?.code === 'string' ? body.error.code : undefined;
+    const code = body.error?.code;
+    // A code is a word ('Forbidden', 'Request_ResourceNotFound'); anything else is not kept.
+    return typeof code === 'string' && /^[A-Za-z_.]{1,64}$/.test(code) ? code : undefined;
   } catch {
     return undefined;
   }
@@ -90,6 +148,8 @@ async function graphCodeOf(response: Response): Promise<string | undefined> {
 export class GraphClient {
   readonly baseUrl: string;
   private readonly origin: string;
+  /** The base URL's path ('/v1.0'), left out of the routes in messages. */
+  private readonly basePath: string;
   private readonly scope: string;
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
@@ -102,6 +162,7 @@ export class GraphClient {
   constructor(private readonly options: GraphClientOptions) {
     this.baseUrl = (options.baseUrl ?? GRAPH_BASE_URL).replace(/\/+$/, '');
     this.origin = new URL(this.baseUrl).origin;
+    this.basePath = new URL(this.baseUrl).pathname;
     this.scope = options.scope ?? GRAPH_SCOPE;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
@@ -120,32 +181,30 @@ export class GraphClient {
   }
 
   async get<T>(path: string, query?: Record<string, string>): Promise<T> {
-    const response = await this.send('GET', this.url(path, query));
-    return this.json<T>(response, 'GET', path);
+    const url = this.url(path, query);
+    const response = await this.send('GET', url);
+    return this.json<T>(response, `GET ${this.route(url)}`);
   }
 
   /** Every item of a collection, following `@odata.nextLink` (on the same host only). */
   async getAll<T>(path: string, query?: Record<string, string>): Promise<T[]> {
     const items: T[] = [];
     let url: string | undefined = this.url(path, query);
+    const where = `GET ${this.route(url)}`;
     for (let page = 0; url !== undefined; page += 1) {
       if (page >= MAX_PAGES) {
-        throw new GraphError('invalid-response', 0, `GET ${path}: more than ${MAX_PAGES} pages`);
+        throw new GraphError('invalid-response', 0, `${where}: more than ${MAX_PAGES} pages`);
       }
       const response = await this.send('GET', url);
-      const body = await this.json<GraphCollection<T>>(response, 'GET', path);
+      const body = await this.json<GraphCollection<T>>(response, where);
       if (!Array.isArray(body.value)) {
-        throw new GraphError(
-          'invalid-response',
-          response.status,
-          `GET ${path}: the answer has no 'value' list`,
-        );
+        throw new GraphError('invalid-response', response.status, `${where}: the answer has no 'value' list`);
       }
       items.push(...body.value);
       const next: string | undefined = body['@odata.nextLink'];
       if (next !== undefined && new URL(next, this.baseUrl).origin !== this.origin) {
         // Never send the token anywhere but Graph.
-        throw new GraphError('invalid-response', response.status, `GET ${path}: a next page on another host`);
+        throw new GraphError('invalid-response', response.status, `${where}: a next page on another host`);
       }
       url = next === undefined ? undefined : new URL(next, this.baseUrl).toString();
     }
@@ -159,32 +218,37 @@ export class GraphClient {
     return response.status;
   }
 
-  private async json<T>(response: Response, method: string, path: string): Promise<T> {
+  /** The route of a URL for messages: no ids, no query (see routeShape). */
+  private route(url: string): string {
+    return routeShape(url, this.basePath);
+  }
+
+  /** `where` is the method and the route, e.g. 'GET /education/users/{id}/classes'. */
+  private async json<T>(response: Response, where: string): Promise<T> {
+    let text: string;
     try {
-      return (await response.json()) as T;
-    } catch (cause) {
-      throw new GraphError(
-        'invalid-response',
-        response.status,
-        `${method} ${path}: the answer is not JSON`,
-        undefined,
-        {
-          cause,
-        },
-      );
+      text = await response.text();
+    } catch {
+      throw new GraphError('network', response.status, `${where}: the answer could not be read`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // No cause: JSON.parse quotes the start of the text it could not read.
+      throw new GraphError('invalid-response', response.status, `${where}: the answer is not JSON`);
     }
   }
 
-  private async token(method: string, where: string): Promise<string> {
+  private async token(where: string): Promise<string> {
     let token: string | undefined;
     try {
       token = (await this.options.credential.getToken(this.scope))?.token;
     } catch (cause) {
-      throw new GraphError('token', 0, `${method} ${where}: no access token for Microsoft Graph`, undefined, {
+      throw new GraphError('token', 0, `${where}: no access token for Microsoft Graph`, undefined, {
         cause,
       });
     }
-    if (!token) throw new GraphError('token', 0, `${method} ${where}: no access token for Microsoft Graph`);
+    if (!token) throw new GraphError('token', 0, `${where}: no access token for Microsoft Graph`);
     return token;
   }
 
@@ -195,10 +259,10 @@ export class GraphClient {
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Response> {
-    // The path without the query, for messages: a query can hold a filter value.
-    const where = new URL(url).pathname;
+    // The route without ids or the query, for messages: both can point at a person.
+    const where = `${method} ${this.route(url)}`;
     for (let attempt = 0; ; attempt += 1) {
-      const token = await this.token(method, where);
+      const token = await this.token(where);
       let response: Response;
       try {
         response = await this.fetch(url, {
@@ -220,7 +284,7 @@ export class GraphClient {
         throw new GraphError(
           timedOut ? 'timeout' : 'network',
           0,
-          `${method} ${where}: ${timedOut ? 'no answer in time' : 'Microsoft Graph could not be reached'}`,
+          `${where}: ${timedOut ? 'no answer in time' : 'Microsoft Graph could not be reached'}`,
           undefined,
           { cause },
         );
@@ -236,7 +300,7 @@ export class GraphClient {
       throw new GraphError(
         'http',
         response.status,
-        `${method} ${where}: HTTP ${response.status}${code ? ` (${code})` : ''}`,
+        `${where}: HTTP ${response.status}${code ? ` (${code})` : ''}`,
         code,
       );
     }

@@ -71,12 +71,13 @@ export class GraphTeamsAppInstaller implements TeamsAppInstaller {
       await client.post(`/users/${encodeURIComponent(userId)}/teamwork/installedApps`, {
         'teamsApp@odata.bind': `${client.baseUrl}/appCatalogs/teamsApps/${encodeURIComponent(catalogAppId)}`,
       });
-      log?.info({ event: 'teams-app.installed', userId }, 'Teams app installed for a user');
+      // No user id in logs or messages: which colleague is told about a case is itself sensitive.
+      log?.info({ event: 'teams-app.installed' }, 'Teams app installed for a user');
     } catch (error) {
       if (error instanceof GraphError && error.status === 409) return;
       const status = error instanceof GraphError ? error.status : 0;
       throw new TeamsAppInstallError(
-        `Installing the Teams app for user ${userId} failed: ${error instanceof GraphError ? error.message : 'unexpected error'}`,
+        `Installing the Teams app for a user failed: ${error instanceof GraphError ? error.message : 'unexpected error'}`,
         status,
         { cause: error },
       );

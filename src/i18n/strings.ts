@@ -77,7 +77,13 @@ export interface Strings {
     nobody: string;
     submit: string;
     back: string;
-    errors: { choose: string; both: string; invalid: string };
+    errors: {
+      choose: string;
+      both: string;
+      invalid: string;
+      tooMany: (max: number) => string;
+      noteTooLong: (max: number) => string;
+    };
   };
   colleague: {
     title: string;
@@ -209,6 +215,8 @@ const nl: Strings = {
       choose: 'Kies wie het mag weten, of kies ‘Niemand’.',
       both: 'Kies collega’s óf ‘Niemand’, niet allebei.',
       invalid: 'Controleer wat je hebt ingevuld.',
+      tooMany: (max) => `Kies hoogstens ${max} collega’s.`,
+      noteTooLong: (max) => `Houd de tekst kort: hoogstens ${max} tekens.`,
     },
   },
   colleague: {
@@ -368,6 +376,8 @@ const en: Strings = {
       choose: "Choose who may know, or choose 'Nobody'.",
       both: "Choose colleagues or 'Nobody', not both.",
       invalid: 'Please check what you entered.',
+      tooMany: (max) => `Choose at most ${max} colleagues.`,
+      noteTooLong: (max) => `Keep the text short: at most ${max} characters.`,
     },
   },
   colleague: {

@@ -114,11 +114,27 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
  * Errors inside an adapter callback would go to onTurnError instead of the caller, so each callback
  * catches and the error is rethrown here, where the use case can count it.
  */
+const MAX_FINAL_MESSAGES = 10_000;
+
 export class TeamsMessenger implements Messenger {
   private readonly limiter: TeamsRateLimiter;
   private readonly retryPolicy: RetryPolicy;
   private readonly env: RetryEnvironment;
   private readonly afterInstallDelaysMs: readonly number[];
+  /**
+   * Messages that got their final (neutral) card: ids only, nothing of a case. Bounded, oldest
+   * first out; a forgotten one could at worst take one more late progress update.
+   */
+  private readonly finals = new Set<string>();
+
+  private rememberFinal(key: string): void {
+    this.finals.add(key);
+    if (this.finals.size > MAX_FINAL_MESSAGES) {
+      const oldest = this.finals.values().next().value;
+      if (oldest !== undefined) this.finals.delete(oldest);
+    }
+  }
+
   /** Per message: the update being sent, and the newest one waiting for it. */
   private readonly updates = new Map<
     string,
@@ -156,8 +172,14 @@ export class TeamsMessenger implements Messenger {
    * before it is replaced by a newer one: thirty acknowledgements in a minute cost a few PUTs of
    * the coordinator's card, not thirty, and the last state always lands.
    */
-  updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
+  updateCard(
+    message: PostedMessage,
+    card: AdaptiveCardJson,
+    options: { final?: boolean } = {},
+  ): Promise<void> {
     const key = `${message.conversationId}\u0000${message.activityId}`;
+    if (this.finals.has(key)) return Promise.resolve();
+    if (options.final) this.rememberFinal(key);
     const slot = this.updates.get(key) ?? {};
     this.updates.set(key, slot);
     if (slot.waiting) {

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { acknowledge } from '../../src/app/colleague-actions';
-import { claim } from '../../src/app/coordinator-actions';
+import { acknowledge, colleagueView } from '../../src/app/colleague-actions';
+import { claim, closeCase } from '../../src/app/coordinator-actions';
+import { recordParents } from '../../src/app/parents-step';
+import { HwcError } from '../../src/domain/errors';
+import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
 import type { Messenger, PostedMessage, RecipientContext, Services } from '../../src/app/ports';
 import { receiveSignal } from '../../src/app/receive-signal';
 import { recordTalk } from '../../src/app/talk-with-pupil';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import { createLogger } from '../../src/logging/logger';
 import {
+  assertNoPupilData,
   coordinatorA,
   coordinatorB,
   deputy,
@@ -18,16 +22,31 @@ import {
 } from '../support/fixtures';
 import { testServices } from '../support/services';
 
-/** Records every card it is asked to post, per addressee. */
+/** Records every card it is asked to post, per addressee; sends to one person can be held. */
 class RecordingMessenger implements Messenger {
   readonly sent: { staffId: string; card: AdaptiveCardJson }[] = [];
   readonly updates: { message: PostedMessage; card: AdaptiveCardJson }[] = [];
   private next = 1;
+  private readonly gates = new Map<string, Promise<void>>();
+
+  /** Holds sends to this person until the returned function is called (with an error: they fail). */
+  hold(staffId: string): (error?: Error) => void {
+    let open!: (error?: Error) => void;
+    this.gates.set(
+      staffId,
+      new Promise<void>((resolve, reject) => {
+        open = (error) => (error ? reject(error) : resolve());
+      }),
+    );
+    return open;
+  }
 
   async sendCard(
     to: { staffId: string },
     card: (r: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage> {
+    const gate = this.gates.get(to.staffId);
+    if (gate) await gate;
     this.sent.push({ staffId: to.staffId, card: card({ locale: 'nl-NL' }) });
     return {
       conversationId: `a:${to.staffId}`,
@@ -60,7 +79,12 @@ describe('follow-ups on the clock (fake timers)', () => {
     messenger = new RecordingMessenger();
     services = testServices([testSchool], { messenger, clock: () => new Date() });
   });
-  afterEach(() => clock.restore());
+  afterEach(() => {
+    clock.restore();
+    for (const { card } of [...messenger.sent, ...messenger.updates]) {
+      assertNoPupilData(JSON.stringify(card), 'a card posted or updated');
+    }
+  });
 
   async function newCase(): Promise<string> {
     await receiveSignal(services, signal, { kind: 'api-key', id: 'key#1' }, ctx);
@@ -130,5 +154,69 @@ describe('follow-ups on the clock (fake timers)', () => {
     assert.equal(messenger.to(groupTeacher.id).length, 1, 'who read it gets no reminder');
     await clock.tickAsync(3 * 3_600_000);
     assert.equal(messenger.to(gymTeacher.id).length, 2, 'one automatic reminder, not more');
+  });
+
+  describe('closing while cards are still on their way', () => {
+    const actor = { staffId: coordinatorA.id, locale: 'nl-NL' };
+    const talk = {
+      support: [],
+      note: '',
+      suggested: [],
+      others: [groupTeacher.id, gymTeacher.id],
+      nobody: false,
+    };
+
+    async function until(test: () => Promise<boolean>): Promise<void> {
+      for (let i = 0; i < 1000 && !(await test()); i++) await clock.tickAsync(10);
+      assert.ok(await test(), 'the condition came true');
+    }
+
+    it('when the last colleague turns out unreachable after the parents step, the case closes then', async () => {
+      const caseId = await newCase();
+      await claim(services, caseId, actor, ctx);
+      const failGymTeacher = messenger.hold(gymTeacher.id);
+      const recording = recordTalk(services, caseId, talk, actor, ctx);
+      await until(async () => (await services.store.get(caseId))?.colleagues[0]?.delivery === 'sent');
+      await acknowledge(services, caseId, { staffId: groupTeacher.id, locale: 'nl-NL' }, ctx);
+      await recordParents(services, caseId, 'by-me', actor, ctx);
+      assert.equal(
+        (await services.store.get(caseId))?.state,
+        'informing',
+        'still waiting for the other card',
+      );
+      failGymTeacher(new HwcError('delivery.unreachable', 'app not installed'));
+      await clock.tickAsync(10);
+      await recording;
+      assert.equal(await services.store.size(), 0, 'closed and deleted');
+      assert.equal((services.scheduler as TimerScheduler).size, 0, 'no follow-up left behind');
+    });
+
+    it('a colleague whose card is still being recorded can already open it', async () => {
+      const caseId = await newCase();
+      await claim(services, caseId, actor, ctx);
+      const release = messenger.hold(gymTeacher.id);
+      const recording = recordTalk(services, caseId, talk, actor, ctx);
+      await clock.tickAsync(10);
+      const view = JSON.stringify(
+        await colleagueView(services, caseId, { staffId: gymTeacher.id, locale: 'nl-NL' }),
+      );
+      assert.match(view, /Vertel dit aan niemand door/);
+      release();
+      await clock.tickAsync(10);
+      await recording;
+    });
+
+    it('after a close nothing is scheduled any more, and every card ends neutral', async () => {
+      const caseId = await newCase();
+      await claim(services, caseId, actor, ctx);
+      await recordTalk(services, caseId, talk, actor, ctx);
+      assert.equal((services.scheduler as TimerScheduler).size, 1, 'the automatic reminder');
+      await closeCase(services, caseId, actor, ctx);
+      assert.equal((services.scheduler as TimerScheduler).size, 0);
+      const lastPerMessage = new Map<string, string>();
+      for (const u of messenger.updates) lastPerMessage.set(u.message.activityId, JSON.stringify(u.card));
+      assert.equal(lastPerMessage.size, messenger.sent.length, 'every card posted was updated');
+      for (const card of lastPerMessage.values()) assert.match(card, /afgerond/);
+    });
   });
 });

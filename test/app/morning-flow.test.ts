@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { RecordedActivity } from '../support/fake-bot-connector';
 import { caseIdOf, startTestApp, TENANT_ID, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
@@ -196,6 +197,12 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const caseId = await claimed();
     assert.match(await talked(caseId, { support: 'quiet-spot' }), /Kies wie het mag weten/);
     assert.match(await talked(caseId, { others: groupTeacher.id, nobody: 'true' }), /niet allebei/);
+    assert.match(
+      await talked(caseId, { others: groupTeacher.id, note: 'x'.repeat(300) }),
+      /hoogstens 280 tekens/,
+    );
+    const many = Array.from({ length: 41 }, () => randomUUID()).join(',');
+    assert.match(await talked(caseId, { others: many }), /hoogstens 40 collega/);
     assert.equal(chatWith(t, groupTeacher.id).length, 0);
   });
 

@@ -5,6 +5,7 @@ import { GraphEducationDirectory } from '../../src/directory/graph-education-dir
 import { HwcError } from '../../src/domain/errors';
 import type { School } from '../../src/domain/school';
 import { GraphClient } from '../../src/graph/graph-client';
+import { errorSummary } from '../../src/logging/error-summary';
 import { createLogger } from '../../src/logging/logger';
 import { FakeGraph, StaticTokenCredential } from '../support/fake-graph';
 
@@ -188,6 +189,32 @@ describe('Microsoft Graph education directory', () => {
         return true;
       },
     );
+  });
+
+  it('when the pupil’s classes cannot be read, names neither the pupil nor their Graph id', async () => {
+    const dir = directory();
+    graph.failNext({ route: 'userClasses', status: 503, times: 4 });
+    await assert.rejects(
+      dir.findPupil(SCHOOL, { name: 'Lotte van Beusekom', birthDate: '2016-04-12' }),
+      (error: unknown) => {
+        assert.ok(error instanceof HwcError);
+        assert.equal(error.code, 'directory.unavailable');
+        assert.equal(error.message, `Microsoft Graph directory of school ${SCHOOL}: HTTP 503`);
+        assert.ok(!error.message.includes(ids.lotte!), 'no Graph id of the pupil');
+        assert.doesNotMatch(error.message, PUPIL_WORDS);
+        // The app logs the error with errorSummary(): its fields must be as clean.
+        const logged = JSON.stringify(errorSummary(error));
+        assert.ok(!logged.includes(ids.lotte!), logged);
+        assert.doesNotMatch(logged, PUPIL_WORDS);
+        return true;
+      },
+    );
+    assert.equal(graph.requestsTo('userClasses').length, 4, 'every retry was used');
+    assert.ok(logs.lines.length > 0);
+    for (const line of logs.lines) {
+      assert.ok(!line.includes(ids.lotte!), line);
+      assert.doesNotMatch(line, PUPIL_WORDS, line);
+    }
   });
 
   it('logs no pupil’s name or date of birth', async () => {

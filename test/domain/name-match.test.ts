@@ -87,6 +87,47 @@ describe('name matching', () => {
       assert.equal(nameMatches('', record), false);
     });
 
+    it('takes a hyphenated double surname as one surname: all of it, and a first name', () => {
+      const record = 'Maria Berg-Jansen';
+      assert.ok(nameMatches('Maria Berg-Jansen', record));
+      assert.ok(nameMatches('Berg-Jansen, Maria', record));
+      assert.ok(nameMatches('maria berg – jansen', record));
+      // A combined surname registered since 2024 has no hyphen (the BRP), the school's may have one.
+      assert.ok(nameMatches('Maria Berg Jansen', record));
+      assert.ok(nameMatches('Maria Berg-Jansen', 'Berg Jansen, Maria'));
+      assert.equal(nameMatches('Berg-Jansen', record), false, 'a surname alone');
+      assert.equal(nameMatches('Berg Jansen', record), false, 'a surname alone, without the hyphen');
+      assert.equal(nameMatches('Maria Jansen', record), false, 'half the surname');
+      assert.equal(nameMatches('Maria Berg', record), false, 'the other half');
+      assert.equal(nameMatches('Jansen, Maria', record), false);
+      assert.equal(nameMatches('Jansen', record), false);
+    });
+
+    it('takes a double surname with a particle in it as one surname too', () => {
+      const record = 'Maria Berg-van Dijk';
+      assert.ok(nameMatches('Maria Berg van Dijk', record));
+      assert.ok(nameMatches('Berg-van Dijk, Maria', record));
+      assert.equal(nameMatches('Maria van Dijk', record), false);
+      assert.equal(nameMatches('Berg-van Dijk', record), false);
+      assert.ok(nameMatches('Maria van den Berg-Jansen', 'Berg-Jansen, Maria van den'));
+      assert.equal(nameMatches('Maria Jansen', 'Maria van den Berg-Jansen'), false);
+    });
+
+    it('takes a hyphenated double surname in split columns as one surname', () => {
+      const record = { roepnaam: 'Maria', voornamen: 'Maria Louise', achternaam: 'Berg-Jansen' };
+      assert.ok(nameMatches('Maria Louise Berg-Jansen', record));
+      assert.ok(nameMatches('Louise Berg Jansen', record));
+      assert.equal(nameMatches('Maria Jansen', record), false);
+      assert.equal(nameMatches('Berg-Jansen', record), false);
+    });
+
+    it('still reads a hyphenated first name as first names', () => {
+      assert.ok(nameMatches('Jan-Willem Hoekstra', 'Jan-Willem Hoekstra'));
+      assert.ok(nameMatches('Jan Hoekstra', 'Jan-Willem Hoekstra'));
+      assert.ok(nameMatches('Jan-Willem de Vries', 'Vries, Jan Willem de'));
+      assert.equal(nameMatches('Jan-Willem', 'Jan-Willem Hoekstra'), false);
+    });
+
     it('does not expand initials', () => {
       assert.equal(
         nameMatches('J. de Vries', { roepnaam: 'Jan', achternaam: 'Vries', tussenvoegsel: 'de' }),
@@ -166,6 +207,19 @@ describe('name matching', () => {
 
     it('gives no answer when nobody matches', () => {
       assert.equal(findUniqueMatch(roster, { name: 'Fenna Dijkhuis', birthDate: '2016-04-12' }), undefined);
+    });
+
+    it('does not take the pupil with a double surname for another with half of it, or the other way round', () => {
+      const records = [
+        pupil('maria', '2016-05-05', 'Maria Berg-Jansen'),
+        pupil('cousin', '2016-05-05', 'Maria Jansen'),
+      ];
+      assert.equal(findUniqueMatch(records, { name: 'Maria Jansen', birthDate: '2016-05-05' })?.id, 'cousin');
+      assert.equal(
+        findUniqueMatch(records, { name: 'Maria Berg-Jansen', birthDate: '2016-05-05' })?.id,
+        'maria',
+      );
+      assert.equal(findUniqueMatch(records, { name: 'Berg-Jansen', birthDate: '2016-05-05' }), undefined);
     });
 
     it('matches a record that has several ways of writing the name, once', () => {

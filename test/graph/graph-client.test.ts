@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { GraphClient, GraphError, retryAfterMs, type GraphClientOptions } from '../../src/graph/graph-client';
+import {
+  GraphClient,
+  GraphError,
+  retryAfterMs,
+  routeShape,
+  type GraphClientOptions,
+} from '../../src/graph/graph-client';
 import { FAKE_GRAPH_TOKEN, FakeGraph, StaticTokenCredential } from '../support/fake-graph';
 
 // Every name here is invented.
@@ -104,7 +110,7 @@ describe('Microsoft Graph client', () => {
       assert.ok(error instanceof GraphError);
       assert.equal(error.status, 403);
       assert.equal(error.graphCode, 'Forbidden');
-      assert.match(error.message, /GET \/v1\.0\/education\/schools\/school-1\/users: HTTP 403 \(Forbidden\)/);
+      assert.equal(error.message, 'GET /education/schools/{id}/users: HTTP 403 (Forbidden)');
       assert.doesNotMatch(error.message, /Scripted failure/);
       return true;
     });
@@ -118,6 +124,57 @@ describe('Microsoft Graph client', () => {
       client().get('/appCatalogs/teamsApps', { $filter: "externalId eq 'secret-value'" }),
       (error: unknown) => error instanceof GraphError && !error.message.includes('secret-value'),
     );
+  });
+
+  it('puts no id from the path in error messages, only the shape of the route', async () => {
+    const pupilId = '3f2b8c1d-9e4a-4b7f-a6d5-0c1e2f3a4b5c';
+    graph.failNext({ route: 'userClasses', status: 503, times: 4 });
+    await assert.rejects(
+      client().getAll(`/education/users/${pupilId}/classes`, { $select: 'id,displayName' }),
+      (error: unknown) => {
+        assert.ok(error instanceof GraphError);
+        assert.equal(error.message, 'GET /education/users/{id}/classes: HTTP 503 (ServiceNotAvailable)');
+        assert.ok(!error.message.includes(pupilId));
+        assert.ok(!error.message.includes('$select'));
+        return true;
+      },
+    );
+  });
+
+  it('keeps the route words and replaces every other segment, also of a POST', async () => {
+    const userId = '606b1fa8-6aac-4788-8e4d-137257c00206';
+    graph.failNext({ route: 'installApp', status: 403 });
+    await assert.rejects(
+      client().post(`/users/${userId}/teamwork/installedApps`, { 'teamsApp@odata.bind': 'x' }),
+      (error: unknown) =>
+        error instanceof GraphError &&
+        error.message === 'POST /users/{id}/teamwork/installedApps: HTTP 403 (Forbidden)',
+    );
+    assert.equal(
+      routeShape('/v1.0/education/classes/class-12/teachers?$select=id', '/v1.0'),
+      '/education/classes/{id}/teachers',
+    );
+    assert.equal(
+      routeShape('https://graph.microsoft.com/v1.0/users/jan%40school.example', '/v1.0'),
+      '/users/{id}',
+    );
+    assert.equal(routeShape("/v1.0/users('abc')/classes", '/v1.0'), '/{id}/classes');
+    assert.equal(
+      routeShape('/beta/appCatalogs/teamsApps/catalog-1', '/v1.0'),
+      '/beta/appCatalogs/teamsApps/{id}',
+    );
+  });
+
+  it('does not quote an answer that is not JSON', async () => {
+    const garbled: typeof fetch = async () =>
+      new Response('Fenna Dijkhuis 2014-01-05', { status: 200, headers: { 'content-type': 'text/plain' } });
+    await assert.rejects(client({ fetch: garbled }).get('/education/users/u-1/classes'), (error: unknown) => {
+      assert.ok(error instanceof GraphError);
+      assert.equal(error.kind, 'invalid-response');
+      assert.equal(error.message, 'GET /education/users/{id}/classes: the answer is not JSON');
+      assert.equal(error.cause, undefined);
+      return true;
+    });
   });
 
   it('retries a network error, then reports it', async () => {

@@ -241,6 +241,20 @@ describe('TeamsMessenger within Teams’ limits', function () {
       );
     });
 
+    it('after the final (neutral) update of a card, a late progress update is dropped', async function () {
+      h = await harness();
+      const colleague = h.colleague();
+      const posted = await h.messenger.sendCard({ staffId: colleague }, () => card('v0'));
+
+      const progress = h.messenger.updateCard(posted, card('1 van 2'));
+      const neutral = h.messenger.updateCard(posted, card('afgerond'), { final: true });
+      await Promise.all([progress, neutral, h.messenger.updateCard(posted, card('2 van 2'))]);
+
+      const landed = h.connector.activities.filter((a) => a.kind === 'update').map((a) => cardText(a.body));
+      assert.equal(landed.at(-1), 'afgerond');
+      assert.ok(!landed.includes('2 van 2'));
+    });
+
     it('an update still waiting for the one before it is replaced by a newer one', async function () {
       h = await harness();
       const colleague = h.colleague();

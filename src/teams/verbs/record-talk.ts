@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { Services } from '../../app/ports';
 import { recordTalk } from '../../app/talk-with-pupil';
+import { SUPPORT_OPTION_ID } from '../../domain/school';
 import { caseIdSchema, commaList, defineVerb, staffIdSchema } from './verb-handler';
 
 const recordTalkSchema = z.strictObject({
   caseId: caseIdSchema,
-  support: commaList(z.string().regex(/^[\w-]{1,64}$/)),
+  support: commaList(z.string().regex(SUPPORT_OPTION_ID)),
   // The card limits the note; a longer one comes back to the form with a message, not a refusal.
-  note: z.string().max(2000).optional().default(''),
+  note: z.string().max(20_000).optional().default(''),
   suggested: commaList(staffIdSchema),
   others: commaList(staffIdSchema),
   nobody: z.enum(['true', 'false']).optional().default('false'),

@@ -41,7 +41,7 @@ export const staffIdSchema = z
 export function commaList<T>(item: z.ZodType<T, string>) {
   return z
     .string()
-    .max(4000)
+    .max(20_000)
     .optional()
     .transform((text) =>
       (text ?? '')
