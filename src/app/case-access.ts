@@ -72,3 +72,13 @@ export async function orClosed(
     throw error;
   }
 }
+
+/** For follow-ups: a case that was closed and deleted in the meantime leaves nothing to do. */
+export async function unlessGone<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isHwcError(error, 'case.not-found')) return undefined;
+    throw error;
+  }
+}

@@ -1,9 +1,9 @@
 import { escalate, type HwcCase } from '../domain/case';
 import type { School } from '../domain/school';
-import { isHwcError } from '../domain/errors';
 import { mutateCase } from '../store/case-store';
 import { formatTime, stringsFor } from '../i18n/strings';
 import { shellCard } from './case-cards';
+import { unlessGone } from './case-access';
 import type { RequestContext, Services } from './ports';
 import { markIfTakenMeanwhile, postShell, settleAll } from './shells';
 
@@ -30,13 +30,7 @@ export async function escalateIfUnclaimed(
   const current = await services.store.get(caseId);
   const school = current && services.schools.get(current.schoolId);
   if (!current || !school) return;
-  const result = await mutateCase(services.store, caseId, (c) => escalate(c, services.clock())).catch(
-    (error: unknown) => {
-      // Closed in the meantime: nothing to escalate.
-      if (isHwcError(error, 'case.not-found')) return undefined;
-      throw error;
-    },
-  );
+  const result = await unlessGone(mutateCase(services.store, caseId, (c) => escalate(c, services.clock())));
   if (!result?.changed) return;
   const c = result.case;
   const lessons = formatTime(c.supportDay.lessonStart, school.timeZone);

@@ -7,15 +7,13 @@ import {
   waitingColleagues,
   type HwcCase,
   type InformedColleague,
-  type Transition,
 } from '../domain/case';
-import { isHwcError } from '../domain/errors';
 import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
 import { stringsFor } from '../i18n/strings';
 import { coordinatorViewCard, shellCard } from './case-cards';
-import { asCoordinator, type Actor } from './case-access';
+import { asCoordinator, unlessGone, type Actor } from './case-access';
 import type { RequestContext, Services } from './ports';
 import { finishCase } from './end-case';
 import { postShell, settleAll, updateCoordinatorShells } from './shells';
@@ -23,12 +21,14 @@ import { postShell, settleAll, updateCoordinatorShells } from './shells';
 /**
  * Sends every chosen colleague a private shell. A colleague Teams cannot reach (the app is not
  * installed and cannot be) is marked so, and the coordinator's view tells them to go in person.
- * The automatic reminder is scheduled once the cards are out.
+ * The automatic reminder is scheduled once the cards are out, and the coordinator's card shows
+ * the progress since `beforeTalk`.
  */
 export async function informColleagues(
   services: Services,
   school: School,
   c: HwcCase,
+  beforeTalk: HwcCase,
   ctx: RequestContext,
 ): Promise<void> {
   const pending = c.colleagues.filter((p) => p.delivery === 'sending');
@@ -37,11 +37,13 @@ export async function informColleagues(
   ctx.log.info({ caseId: c.id, colleagues: pending.length, unreachable }, 'colleagues informed');
   const after = await services.store.get(c.id);
   if (!after || after.state === 'closed') return;
-  const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
-  services.scheduler.schedule(`${c.id}:remind`, remindAt, () =>
-    remindAutomaticallyNow(services, c.id, services.newContext()),
-  );
-  await updateCoordinatorShells(services, school, c, ctx);
+  if (pending.length > 0) {
+    const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
+    services.scheduler.schedule(`${c.id}:remind`, remindAt, () =>
+      remindAutomaticallyNow(services, c.id, services.newContext()),
+    );
+  }
+  await updateCoordinatorShells(services, school, beforeTalk, ctx);
 }
 
 async function informOne(
@@ -67,17 +69,14 @@ async function informOne(
     return posted.case ? 'sent' : 'gone';
   } catch (error) {
     ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not reach a colleague');
-    let result: Transition;
-    try {
-      // The last colleague the case was waiting for may be this one: then it is done.
-      result = await mutateCase(services.store, caseId, (current) => {
+    // The last colleague the case was waiting for may be this one: then it is done.
+    const result = await unlessGone(
+      mutateCase(services.store, caseId, (current) => {
         const marked = recordDelivery(current, staffId, 'unreachable');
         return completeIfDone(marked.case, services.clock(), marked.changed);
-      });
-    } catch (recordError) {
-      if (!isHwcError(recordError, 'case.not-found')) throw recordError;
-      return 'gone';
-    }
+      }),
+    );
+    if (!result) return 'gone';
     if (result.changed && result.case.state === 'closed') await finishCase(services, result.case, ctx);
     return 'unreachable';
   }
@@ -134,13 +133,9 @@ export async function remindAutomaticallyNow(
   caseId: string,
   ctx: RequestContext,
 ): Promise<void> {
-  const result = await mutateCase(services.store, caseId, (c) =>
-    remindAutomatically(c, services.clock()),
-  ).catch((error: unknown) => {
-    // Closed in the meantime: nobody to remind.
-    if (isHwcError(error, 'case.not-found')) return undefined;
-    throw error;
-  });
+  const result = await unlessGone(
+    mutateCase(services.store, caseId, (c) => remindAutomatically(c, services.clock())),
+  );
   if (!result?.changed) return;
   const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
   ctx.log.info({ caseId, reminded }, 'colleagues reminded automatically');

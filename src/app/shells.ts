@@ -139,18 +139,10 @@ export async function updateCoordinatorShells(
     const text = (c: HwcCase) => JSON.stringify(coordinatorShellCard(school, c, shell));
     return text(before) !== text(after);
   });
-  const results = await Promise.allSettled(
+  await settleAll(
     changed.map((shell) => services.messenger.updateCard(shell, coordinatorShellCard(school, after, shell))),
+    ctx,
+    'could not update every coordinator card',
+    { caseId: after.id },
   );
-  const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length > 0) {
-    ctx.log.warn(
-      {
-        caseId: after.id,
-        failed: failed.length,
-        ...errorSummary((failed[0] as PromiseRejectedResult).reason),
-      },
-      'could not update every coordinator card',
-    );
-  }
 }

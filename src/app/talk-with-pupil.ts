@@ -159,12 +159,10 @@ export async function recordTalk(
       { caseId, colleagues: result.case.colleagues.length, supportOptions: form.support.length },
       'talk with the pupil recorded',
     );
-    const informing = informColleagues(services, school, result.case, ctx).catch((error: unknown) =>
+    // Also with nobody to inform: it brings the coordinator's card up to date.
+    const informing = informColleagues(services, school, result.case, before, ctx).catch((error: unknown) =>
       ctx.log.error({ caseId, ...errorSummary(error) }, 'informing colleagues failed'),
     );
-    if (result.case.colleagues.length === 0) {
-      await updateCoordinatorShells(services, school, before, ctx);
-    }
     await settledWithin(informing, INFORM_WAIT_MS);
   }
   const current = (await services.store.get(caseId)) ?? result.case;
