@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
+import { cardText, posting, stopAfterPrivacyCheck } from '../support/flow-checks';
 import {
   assertNoPupilData,
   coordinatorA,
@@ -12,25 +13,6 @@ import {
   signal,
   stranger,
 } from '../support/fixtures';
-
-// A card goes out with createConversation, or as a send or reply in the chat, as botbuilder chooses.
-const posting = new Set(['create', 'send', 'reply']);
-
-function cardText(card: unknown): string {
-  return JSON.stringify(card ?? null);
-}
-
-/** Whatever a test did: nothing of the pupil in any posted or updated activity, or any log line. */
-async function stopAfterPrivacyCheck(t: TestApp): Promise<void> {
-  try {
-    for (const activity of t.connector.activities) {
-      assertNoPupilData(JSON.stringify(activity.body), `a ${activity.kind} activity`);
-    }
-    assertNoPupilData(t.logs.text(), 'the log');
-  } finally {
-    await t.stop();
-  }
-}
 
 describe('a signal reaches the coordinators (over HTTP, against a fake Bot Connector)', () => {
   let t: TestApp;
