@@ -4,12 +4,14 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
 import { schoolRegistry, type Messenger, type RequestContext, type Services } from './app/ports';
+import { CardCleanup } from './app/card-cleanup';
 import { expireCase } from './app/end-case';
 import { receiveSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
 import { preloadCardTemplates } from './cards/render-card';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { latestLocalDate } from './domain/calendar';
+import { caseFigures } from './domain/case-figures';
 import { isHwcError } from './domain/errors';
 import { createDirectories } from './directory/create-directory';
 import { createGraphServices } from './graph/create-graph';
@@ -19,6 +21,8 @@ import { registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes'
 import { createLogger, newCorrelationId, type Logger, type LoggerOptions } from './logging/logger';
 import { InMemoryCaseStore } from './store/in-memory-case-store';
 import { TimerScheduler } from './scheduling/timer-scheduler';
+import { MonthlyStats } from './stats/monthly-stats';
+import { registerStatsRoutes } from './stats/stats-routes';
 import { createBotAdapter } from './teams/adapter';
 import { registerBotRoute } from './teams/bot-route';
 import { ConversationReferences } from './teams/conversation-references';
@@ -61,6 +65,11 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     log: logger,
   });
   const apiKeys = parseApiKeys(env.INTAKE_API_KEYS);
+  // The anonymous counts; with STATS_FILE they survive a restart (a corrupt file stops the start).
+  const monthlyStats = new MonthlyStats({
+    ...(config.stats.file ? { file: config.stats.file } : {}),
+    logger,
+  });
 
   const clock = options.clock ?? (() => new Date());
   const newContext = (): RequestContext => {
@@ -73,6 +82,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       logger.error({ task: key.split(':').pop(), ...errorSummary(error) }, 'a scheduled task failed'),
   );
   const store = new InMemoryCaseStore({
+    scheduler,
     now: () => clock().getTime(),
     onExpired: (expired) => {
       const ctx = newContext();
@@ -102,10 +112,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
     ...options.messenger,
   });
+  const cleanup = new CardCleanup({ messenger, scheduler, clock, newContext });
   const services: Services = {
     schools: schoolRegistry(config.schools),
     store,
     messenger,
+    cleanup,
+    stats: { caseEnded: (c, school) => monthlyStats.add(caseFigures(c, school.timeZone)) },
     directory,
     scheduler,
     clock,
@@ -145,6 +158,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       }),
   });
 
+  registerStatsRoutes(server, {
+    logger,
+    now: clock,
+    stats: monthlyStats,
+    auth: { apiKeys: config.stats.apiKeys, ...(config.stats.entra ? { entra: config.stats.entra } : {}) },
+    knownSchools: config.schools.map((s) => s.id),
+  });
+
   const url = await listen(server, env.PORT, env.HOST);
   logger.info(
     {
@@ -153,12 +174,18 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       schools: config.schools.length,
       schoolsFile: config.schoolsFile,
       intake: { apiKeys: apiKeys.length, entra: config.entraIntake !== undefined },
+      stats: { apiKeys: config.stats.apiKeys.length, file: config.stats.file !== undefined },
     },
     'Handle with Care bot started',
   );
   if (apiKeys.length === 0 && !config.entraIntake) {
     logger.warn(
       'no intake credential configured: /api/signals refuses every request; signals can only be typed in Teams',
+    );
+  }
+  if (env.NODE_ENV === 'production' && config.stats.apiKeys.length > 0) {
+    logger.warn(
+      'STATS_API_KEYS is set in production: prefer Microsoft Entra tokens with the Stats.Read role',
     );
   }
   if (env.NODE_ENV === 'production' && apiKeys.length > 0) {
@@ -178,10 +205,15 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         server.server.closeIdleConnections?.();
       });
       const open = await store.size();
+      const cardsToNeutralize = cleanup.size;
       store.close();
+      cleanup.close();
       scheduler.close();
+      await monthlyStats
+        .flush()
+        .catch((error: unknown) => logger.error(errorSummary(error), 'the statistics file was not written'));
       // Forgetting open cases on shutdown is the design: the senders' signals are with them.
-      logger.info({ openCases: open }, 'stopped; open cases are forgotten by design');
+      logger.info({ openCases: open, cardsToNeutralize }, 'stopped; open cases are forgotten by design');
     })());
   return { url, config, services, server, logger, stop };
 }

@@ -60,7 +60,7 @@ export async function asCoordinator(
   }
 }
 
-/** A second click after the first closed and deleted the case: it is done, so say so. */
+/** A click after the case was closed (or expired) and deleted: it is done, so say so. */
 export async function orClosed(
   run: () => Promise<AdaptiveCardJson>,
   actor: Actor,
@@ -68,7 +68,7 @@ export async function orClosed(
   try {
     return await run();
   } catch (error) {
-    if (isHwcError(error, 'case.not-found')) return noticeCard('closed', actor.locale);
+    if (isHwcError(error, 'case.not-found')) return noticeCard('deleted', actor.locale);
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import {
   type InformedColleague,
   type PostedShell,
 } from '../domain/case';
+import type { Leftovers } from '../domain/case-leftovers';
 import type { School, StaffMember } from '../domain/school';
 import {
   formatBirthDate,
@@ -73,7 +74,8 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
   return '';
 }
 
-export type NoticeKind = 'closed' | 'notAvailable' | 'completed' | 'pupilAbsent' | 'acknowledgedAndClosed';
+export type NoticeKind =
+  'closed' | 'deleted' | 'notAvailable' | 'completed' | 'pupilAbsent' | 'acknowledgedAndClosed';
 
 export function noticeCard(
   kind: NoticeKind,
@@ -83,6 +85,7 @@ export function noticeCard(
   const t = stringsFor(locale);
   const text = {
     closed: t.closed,
+    deleted: t.deleted,
     notAvailable: t.notAvailable,
     completed: t.ended.completed,
     pupilAbsent: t.ended.pupilAbsent,
@@ -92,6 +95,29 @@ export function noticeCard(
   return renderCard('notice', {
     title: text.title,
     body: unreachable > 0 ? `${text.body} ${t.ended.unreachable(unreachable)}` : text.body,
+  });
+}
+
+/** The notice to a coordinator that a case expired with something left undone. */
+export function expiryNoticeCard(
+  school: School,
+  supportDayStart: Date,
+  leftovers: Leftovers,
+  locale: string | undefined,
+): AdaptiveCardJson {
+  const t = stringsFor(locale).expired;
+  const items = [
+    ...(leftovers.notClaimed ? [t.notClaimed] : []),
+    ...(leftovers.talkNotRecorded ? [t.talkNotRecorded] : []),
+    ...(leftovers.notAcknowledged > 0 ? [t.notAcknowledged(leftovers.notAcknowledged)] : []),
+    ...(leftovers.unreachable > 0 ? [t.unreachable(leftovers.unreachable)] : []),
+    ...(leftovers.parentsNotRecorded ? [t.parentsNotRecorded] : []),
+  ];
+  return renderCard('expiry-notice', {
+    title: t.title,
+    intro: t.intro(formatDay(supportDayStart, school.timeZone, locale)),
+    items,
+    advice: t.advice,
   });
 }
 

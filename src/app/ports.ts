@@ -1,4 +1,5 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
+import type { HwcCase, PostedShell } from '../domain/case';
 import type { School, StaffMember } from '../domain/school';
 import type { Pupil } from '../domain/signal';
 import type { CaseStore } from '../store/case-store';
@@ -44,7 +45,15 @@ export interface Messenger {
    * the last: later updates of that message are dropped, so late progress cannot undo it.
    */
   updateCard(message: PostedMessage, card: AdaptiveCardJson, options?: { final?: boolean }): Promise<void>;
+  /**
+   * Deletes a posted card, after its final update. 'gone' when the message no longer exists (404),
+   * 'not-supported' when the channel does not delete (501, as the Agents Playground answers): the
+   * neutral card then stays. Rejects with 'delivery.failed' when Teams did not take it after retries.
+   */
+  deleteCard(message: PostedMessage): Promise<DeleteOutcome>;
 }
+
+export type DeleteOutcome = 'deleted' | 'gone' | 'not-supported';
 
 /** Installs the Teams app for a user (Microsoft Graph), so the bot may open a chat with them. */
 export interface TeamsAppInstaller {
@@ -97,12 +106,35 @@ export function schoolRegistry(schools: readonly School[]): SchoolRegistry {
 /**
  * Runs follow-ups of a case at a time of day (escalation, the automatic reminder). A task only
  * carries the case id and re-reads the case when it runs, so a stale task does no harm.
+ *
+ * Keys are `${group}:${name}`, a case's id being its group (`${caseId}:escalate`), so that all of a
+ * case's tasks can be cancelled at once without looking at anyone else's.
  */
 export interface Scheduler {
-  /** Runs `task` at `when` (at once if that has passed); the same key replaces an earlier task. */
+  /**
+   * Runs `task` at `when` by the wall clock, soon after if that has passed but never within this
+   * call; the same key replaces an earlier task. A task may run late (the process slept, the clock
+   * was set forward), never early.
+   */
   schedule(key: string, when: Date, task: () => Promise<void>): void;
-  /** Cancels every task whose key starts with `prefix`. */
+  /**
+   * Cancels every task whose key starts with `prefix`: `${caseId}:` for all of a case's tasks, a
+   * whole key for one, '' for all. Mind that a key also cancels the keys it is a prefix of:
+   * 'cleanup:1' takes 'cleanup:10' with it.
+   */
   cancel(prefix: string): void;
+}
+
+/** Takes the posted cards of an ended case out of Teams: a neutral card, then a delete. */
+export interface CardCleanupPort {
+  /** Starts the work and returns at once; it keeps only the message ids, until each card is done. */
+  forget(shells: readonly PostedShell[], ctx: RequestContext): void;
+}
+
+/** The anonymous counts that outlive a case. */
+export interface StatsRecorder {
+  /** Counts a case that ended (closed or expired). */
+  caseEnded(c: HwcCase, school: School): void;
 }
 
 /** Everything a use case needs; wired once in src/index.ts, faked in tests. */
@@ -110,6 +142,8 @@ export interface Services {
   schools: SchoolRegistry;
   store: CaseStore;
   messenger: Messenger;
+  cleanup: CardCleanupPort;
+  stats: StatsRecorder;
   directory: Directory;
   scheduler: Scheduler;
   clock: () => Date;

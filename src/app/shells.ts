@@ -10,7 +10,7 @@ import { isHwcError } from '../domain/errors';
 import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
-import { coordinatorShellCard, noticeCard } from './case-cards';
+import { coordinatorShellCard } from './case-cards';
 import type { RecipientContext, RequestContext, Services } from './ports';
 
 export interface PostedFor {
@@ -23,7 +23,7 @@ export interface PostedFor {
 /**
  * Posts a shell to one person and records it on the case at once, so closing the case finds it.
  * `alsoRecord` changes the case in the same step (a colleague's delivery, say). If the case ended
- * while the card was on its way, the card is blanked straight away.
+ * while the card was on its way, the card is taken out again straight away.
  */
 export async function postShell(
   services: Services,
@@ -53,12 +53,12 @@ export async function postShell(
       )
     ).case;
   } catch (error) {
-    await neutralizeShells(services, [shell], ctx);
+    services.cleanup.forget([shell], ctx);
     if (isHwcError(error, 'case.not-found')) return { shell, recipient, case: undefined };
     throw error;
   }
   if (current.state === 'closed') {
-    await neutralizeShells(services, [shell], ctx);
+    services.cleanup.forget([shell], ctx);
     return { shell, recipient, case: undefined };
   }
   return { shell, recipient, case: current };
@@ -83,21 +83,6 @@ export async function settleAll(
     );
   }
   return results.length - failures.length;
-}
-
-/** Turns cards posted for a case into a neutral 'completed' card, each in its addressee's language. */
-export async function neutralizeShells(
-  services: Services,
-  shells: readonly PostedShell[],
-  ctx: RequestContext,
-): Promise<void> {
-  await settleAll(
-    shells.map((shell) =>
-      services.messenger.updateCard(shell, noticeCard('closed', shell.locale), { final: true }),
-    ),
-    ctx,
-    'could not neutralize every card',
-  );
 }
 
 /**

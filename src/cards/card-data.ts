@@ -96,6 +96,14 @@ export interface NoticeCardData {
   body: string;
 }
 
+/** Sent when a case expired unfinished: what was left, as counts; never about whom. */
+export interface ExpiryNoticeCardData {
+  title: string;
+  intro: string;
+  items: string[];
+  advice: string;
+}
+
 export interface IntakeFormCardData {
   formId: string;
   schools: { title: string; value: string }[];
@@ -116,6 +124,7 @@ export interface CardDataByTemplate {
   'talk-form': TalkFormCardData;
   'colleague-view': ColleagueViewCardData;
   notice: NoticeCardData;
+  'expiry-notice': ExpiryNoticeCardData;
   'intake-form': IntakeFormCardData;
 }
 

@@ -9,6 +9,7 @@ export const cardTemplateNames: readonly CardTemplateName[] = [
   'talk-form',
   'colleague-view',
   'notice',
+  'expiry-notice',
   'intake-form',
 ];
 
@@ -24,16 +25,18 @@ function findCardsDirectory(): string {
   }
 }
 
-const templates = new Map<CardTemplateName, Template>();
+// The parsed JSON is cached, not the Template: a Template keeps the data of its last expansion
+// (`_context`), which for a view is the pupil's name, for as long as the Template lives.
+const templates = new Map<CardTemplateName, unknown>();
 
-function templateFor(name: CardTemplateName): Template {
-  let template = templates.get(name);
-  if (!template) {
-    const json: unknown = JSON.parse(readFileSync(path.join(findCardsDirectory(), `${name}.json`), 'utf8'));
-    template = new Template(json);
-    templates.set(name, template);
+function templateJson(name: CardTemplateName): unknown {
+  let json = templates.get(name);
+  if (json === undefined) {
+    json = JSON.parse(readFileSync(path.join(findCardsDirectory(), `${name}.json`), 'utf8'));
+    new Template(json); // parses now, so a broken template fails at start-up
+    templates.set(name, json);
   }
-  return template;
+  return json;
 }
 
 /** Expands a template with its typed data. The result is a fresh object the caller may change. */
@@ -41,12 +44,12 @@ export function renderCard<N extends CardTemplateName>(
   name: N,
   data: CardDataByTemplate[N],
 ): AdaptiveCardJson {
-  const card = templateFor(name).expand({ $root: data }) as AdaptiveCardJson;
+  const card = new Template(templateJson(name)).expand({ $root: data }) as AdaptiveCardJson;
   delete card.$schema;
   return card;
 }
 
 /** Loads every template once at start-up, so a broken template stops the bot before it is needed. */
 export function preloadCardTemplates(): void {
-  for (const name of cardTemplateNames) templateFor(name);
+  for (const name of cardTemplateNames) templateJson(name);
 }

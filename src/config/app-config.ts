@@ -6,7 +6,7 @@ import { HwcError } from '../domain/errors';
 import { schoolsFileSchema, type School } from '../domain/school';
 import type { GraphSettings } from '../graph/create-graph';
 import { GRAPH_BASE_URL } from '../graph/graph-client';
-import type { EntraAuthOptions } from '../intake/intake-auth';
+import { parseApiKeys, type ApiKey, type EntraAuthOptions } from '../intake/intake-auth';
 
 const optionalText = z
   .string()
@@ -33,6 +33,25 @@ const optionalUrl = z
   .transform((v) => (v === '' ? undefined : v))
   .pipe(z.url({ message: 'expected an absolute URL' }).optional());
 
+/** Validates a setting with the syntax of INTAKE_API_KEYS; the message names the entry, never the key. */
+function apiKeysSetting(setting: string) {
+  return optionalText.superRefine((value, ctx) => {
+    try {
+      parseApiKeys(value, setting);
+    } catch (error) {
+      const message = error instanceof HwcError ? error.message : 'is not valid';
+      ctx.addIssue({ code: 'custom', message: message.replace(`${setting}: `, '') });
+    }
+  });
+}
+
+/** The value of an app role in Entra ID: printable ASCII without spaces. */
+const appRole = z
+  .string()
+  .trim()
+  .min(1)
+  .regex(/^[\x21-\x7e]+$/, 'expected an app role value (printable ASCII, no spaces)');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -55,6 +74,12 @@ const envSchema = z.object({
   INTAKE_ENTRA_ISSUER: optionalText,
   INTAKE_ENTRA_JWKS_URL: optionalUrl,
   INTAKE_ENTRA_ROLE: z.string().trim().min(1).default('Signals.Send'),
+  /** Keys for GET /api/stats, same syntax as INTAKE_API_KEYS; never the same keys. */
+  STATS_API_KEYS: apiKeysSetting('STATS_API_KEYS'),
+  /** The app role an Entra token needs for GET /api/stats (with the INTAKE_ENTRA_* settings). */
+  STATS_ENTRA_ROLE: appRole.default('Stats.Read'),
+  /** Where the anonymous monthly counts are kept between restarts; in memory only when empty. */
+  STATS_FILE: optionalText,
   SCHOOLS_FILE: z
     .string({ message: 'is required: the path of the schools file (JSON or YAML)' })
     .trim()
@@ -92,6 +117,18 @@ export interface AppConfig {
   entraIntake?: EntraAuthOptions;
   /** Microsoft Graph; undefined without any app id (local mode), so nothing is read or installed. */
   graph?: GraphSettings;
+  /** GET /api/stats and the file the anonymous counts are kept in. */
+  stats: StatsSettings;
+}
+
+/** The credentials that may read GET /api/stats, and where the counts are kept. */
+export interface StatsSettings {
+  /** From STATS_API_KEYS; none of them is an intake key. */
+  apiKeys: ApiKey[];
+  /** Entra tokens with the STATS_ENTRA_ROLE app role; on when intake tokens are (INTAKE_ENTRA_AUDIENCE). */
+  entra?: EntraAuthOptions;
+  /** STATS_FILE, resolved against the working directory; undefined: in memory only. */
+  file?: string;
 }
 
 function configError(problems: string[]): HwcError {
@@ -155,6 +192,29 @@ export function graphSettingsFrom(
   return { ...base, credential: { kind: 'client-secret', tenantId, clientId, clientSecret: secret } };
 }
 
+/** A stats credential must not send signals, nor a sender's credential read the statistics. */
+function statsProblems(options: z.infer<typeof envSchema>, problems: string[]): void {
+  if (options.STATS_ENTRA_ROLE === options.INTAKE_ENTRA_ROLE) {
+    problems.push(
+      `STATS_ENTRA_ROLE: must differ from INTAKE_ENTRA_ROLE (${options.INTAKE_ENTRA_ROLE}): a sender system must not read the statistics`,
+    );
+  }
+  let intakeKeys: ApiKey[];
+  try {
+    intakeKeys = parseApiKeys(options.INTAKE_API_KEYS);
+  } catch {
+    return; // reported when the intake starts
+  }
+  for (const statsKey of parseApiKeys(options.STATS_API_KEYS, 'STATS_API_KEYS')) {
+    const twin = intakeKeys.find((k) => k.key === statsKey.key);
+    if (twin) {
+      problems.push(
+        `STATS_API_KEYS: ${statsKey.label} is also ${twin.label} of INTAKE_API_KEYS; give reading the statistics a key of its own`,
+      );
+    }
+  }
+}
+
 /** Reads the settings once, from the environment; every problem is reported at once, by name. */
 export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const parsed = envSchema.safeParse(env);
@@ -183,6 +243,7 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
     );
   }
   graphSettingsFrom(options, problems);
+  statsProblems(options, problems);
   if (!options.MicrosoftAppId && options.HOST && !isLoopback(options.HOST)) {
     problems.push(
       `HOST: local mode (no MicrosoftAppId) accepts unauthenticated requests, so it listens on this machine only (127.0.0.1, ::1 or localhost), not on ${options.HOST}`,
@@ -237,6 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           ...(options.INTAKE_ENTRA_JWKS_URL ? { jwksUrl: options.INTAKE_ENTRA_JWKS_URL } : {}),
         }
       : undefined;
+  const stats: StatsSettings = {
+    apiKeys: parseApiKeys(options.STATS_API_KEYS, 'STATS_API_KEYS'),
+    ...(entraIntake ? { entra: { ...entraIntake, requiredRole: options.STATS_ENTRA_ROLE } } : {}),
+    ...(options.STATS_FILE ? { file: path.resolve(process.cwd(), options.STATS_FILE) } : {}),
+  };
   return {
     env: options,
     localMode: !options.MicrosoftAppId,
@@ -244,5 +310,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     schoolsFile,
     ...(entraIntake ? { entraIntake } : {}),
     ...(graph ? { graph } : {}),
+    stats,
   };
 }

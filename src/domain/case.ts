@@ -68,6 +68,12 @@ export interface HwcCase {
   supportDay: SupportDay;
   state: CaseState;
   claim?: { by: StaffMember; at: Date; handedOverBy?: StaffMember };
+  /**
+   * Whether the first claim came before lessons on the support day of that moment. Set once, by
+   * the first claim; a hand-over or a move to the next school day leaves it as it is. An anonymous
+   * count (DESIGN.md §4.5), so it survives in the monthly statistics.
+   */
+  claimedBeforeLessons?: boolean;
   /** The pupil's group, as the directory knows it: shown to colleagues. */
   group?: string;
   talk?: Talk;
@@ -157,7 +163,11 @@ export function claimCase(school: School, c: HwcCase, actor: StaffMember, now: D
     if (c.claim.by.id === actor.id) return unchanged(c);
     throw new HwcError('case.already-claimed', `case ${c.id} was claimed by someone else`);
   }
-  return next(c, { state: 'claimed', claim: { by: actor, at: now } });
+  return next(c, {
+    state: 'claimed',
+    claim: { by: actor, at: now },
+    claimedBeforeLessons: c.claimedBeforeLessons ?? now.getTime() < c.supportDay.lessonStart.getTime(),
+  });
 }
 
 /**

@@ -103,7 +103,19 @@ export interface Strings {
   };
   sources: Record<SignalSource, string>;
   closed: { title: string; body: string };
+  /** The view of a case that ended: it is completed and its data deleted. */
+  deleted: { title: string; body: string };
   notAvailable: { title: string; body: string };
+  expired: {
+    title: string;
+    intro: (day: string) => string;
+    notClaimed: string;
+    talkNotRecorded: string;
+    notAcknowledged: (count: number) => string;
+    unreachable: (count: number) => string;
+    parentsNotRecorded: string;
+    advice: string;
+  };
   intake: {
     title: string;
     hint: string;
@@ -251,6 +263,28 @@ const nl: Strings = {
   closed: {
     title: 'Afgerond',
     body: 'Deze Handle with Care-taak is afgerond. De gegevens zijn verwijderd.',
+  },
+  deleted: {
+    title: 'Afgerond en verwijderd',
+    body: 'Dit Handle with Care-signaal is afgerond. Alle gegevens ervan zijn verwijderd; er is niets meer te zien.',
+  },
+  expired: {
+    title: 'Signaal verlopen en verwijderd',
+    intro: (day) =>
+      `Een Handle with Care-signaal voor ${day} is aan het eind van die dag verlopen. Alle gegevens ervan zijn verwijderd. Nog niet alles was gedaan:`,
+    notClaimed: 'Niemand had het signaal opgepakt.',
+    talkNotRecorded: 'Het gesprek met de leerling was niet vastgelegd.',
+    notAcknowledged: (count) =>
+      count === 1
+        ? '1 collega had de mededeling niet gelezen.'
+        : `${count} collega’s hadden de mededeling niet gelezen.`,
+    unreachable: (count) =>
+      count === 1
+        ? '1 collega was niet via Teams te bereiken.'
+        : `${count} collega’s waren niet via Teams te bereiken.`,
+    parentsNotRecorded: 'De stap naar de ouders was niet vastgelegd.',
+    advice:
+      'Ga na of er nog iets nodig is en regel dat persoonlijk. Deze melding noemt met opzet geen leerling; de bot weet er niets meer van.',
   },
   notAvailable: {
     title: 'Niet beschikbaar',
@@ -411,6 +445,26 @@ const en: Strings = {
     'veilig-thuis': 'Veilig Thuis',
   },
   closed: { title: 'Completed', body: 'This Handle with Care task is completed. Its data has been deleted.' },
+  deleted: {
+    title: 'Completed and deleted',
+    body: 'This Handle with Care signal is completed. All its data has been deleted; there is nothing left to see.',
+  },
+  expired: {
+    title: 'Signal expired and deleted',
+    intro: (day) =>
+      `A Handle with Care signal for ${day} expired at the end of that day. All its data has been deleted. Not everything was done:`,
+    notClaimed: 'Nobody had taken the signal on.',
+    talkNotRecorded: 'The talk with the pupil had not been recorded.',
+    notAcknowledged: (count) =>
+      count === 1 ? '1 colleague had not read the message.' : `${count} colleagues had not read the message.`,
+    unreachable: (count) =>
+      count === 1
+        ? '1 colleague could not be reached in Teams.'
+        : `${count} colleagues could not be reached in Teams.`,
+    parentsNotRecorded: 'The parents step had not been recorded.',
+    advice:
+      'Check whether anything is still needed and arrange it in person. This notice names no pupil on purpose; the bot no longer knows anything of it.',
+  },
   notAvailable: {
     title: 'Not available',
     body: 'This task is not (or no longer) available to you. Completed tasks are deleted at once.',

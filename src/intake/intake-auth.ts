@@ -35,13 +35,15 @@ export interface EntraAuthOptions {
 export interface IntakeAuthOptions {
   apiKeys: ApiKey[];
   entra?: EntraAuthOptions;
+  /** The realm in WWW-Authenticate challenges. Default 'handle-with-care-intake'. */
+  realm?: string;
 }
 
 export const API_KEY_HEADER = 'x-api-key';
 export const MIN_API_KEY_LENGTH = 16;
 export const DEFAULT_REQUIRED_ROLE = 'Signals.Send';
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 60;
-const REALM = 'handle-with-care-intake';
+export const DEFAULT_REALM = 'handle-with-care-intake';
 
 export function defaultEntraIssuer(tenantId: string): string {
   return `https://login.microsoftonline.com/${tenantId}/v2.0`;
@@ -55,11 +57,11 @@ const SCHOOL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const PRINTABLE_NO_SPACE = /^[\x21-\x7e]+$/;
 
 /**
- * Parses INTAKE_API_KEYS: comma-separated entries, each `key` (every school) or
- * `key:school-a|school-b` (only those schools). Labels are positional: 'key#1', 'key#2', ...
- * Errors name the label, never the key.
+ * Parses INTAKE_API_KEYS (or another setting of the same syntax, named in errors): comma-separated
+ * entries, each `key` (every school) or `key:school-a|school-b` (only those schools). Labels are
+ * positional: 'key#1', 'key#2', ... Errors name the setting and the label, never the key.
  */
-export function parseApiKeys(raw: string | undefined): ApiKey[] {
+export function parseApiKeys(raw: string | undefined, setting = 'INTAKE_API_KEYS'): ApiKey[] {
   if (raw === undefined || raw.trim() === '') return [];
   const keys: ApiKey[] = [];
   raw.split(',').forEach((entry, index) => {
@@ -68,7 +70,7 @@ export function parseApiKeys(raw: string | undefined): ApiKey[] {
     const fail = (problem: string): never => {
       throw new HwcError(
         'config.invalid',
-        `INTAKE_API_KEYS: ${label} ${problem} (expected 'key' or 'key:school-a|school-b', comma-separated)`,
+        `${setting}: ${label} ${problem} (expected 'key' or 'key:school-a|school-b', comma-separated)`,
       );
     };
     if (text === '') fail('is empty');
@@ -187,6 +189,12 @@ export function createIntakeAuthenticator(
     return { label: k.label, digest: sha256(k.key), schools: k.schools === 'all' ? 'all' : [...k.schools] };
   });
 
+  const realm = options.realm ?? DEFAULT_REALM;
+  if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(realm))
+    throw new HwcError(
+      'config.invalid',
+      'an authentication realm is printable ASCII without quotes or spaces',
+    );
   const entra = options.entra;
   let verifyToken: ((token: string) => Promise<AuthResult>) | undefined;
   if (entra) {
@@ -207,7 +215,7 @@ export function createIntakeAuthenticator(
       kind: 'unauthenticated',
       reason,
       detail,
-      challenges: [`Bearer realm="${REALM}", error="invalid_token"`],
+      challenges: [`Bearer realm="${realm}", error="invalid_token"`],
     });
 
     verifyToken = async (token) => {
@@ -258,9 +266,9 @@ export function createIntakeAuthenticator(
   }
 
   const challenges: string[] = [];
-  if (entra) challenges.push(`Bearer realm="${REALM}"`);
-  if (stored.length > 0) challenges.push(`ApiKey realm="${REALM}", header="X-API-Key"`);
-  if (challenges.length === 0) challenges.push(`Bearer realm="${REALM}"`);
+  if (entra) challenges.push(`Bearer realm="${realm}"`);
+  if (stored.length > 0) challenges.push(`ApiKey realm="${realm}", header="X-API-Key"`);
+  if (challenges.length === 0) challenges.push(`Bearer realm="${realm}"`);
 
   const unauthenticated = (reason: string, detail: string, challenge = challenges): AuthResult => ({
     ok: false,
@@ -281,7 +289,7 @@ export function createIntakeAuthenticator(
     const key = stored[match];
     if (!key)
       return unauthenticated('api-key.mismatch', 'The API key is not valid.', [
-        `ApiKey realm="${REALM}", header="X-API-Key"`,
+        `ApiKey realm="${realm}", header="X-API-Key"`,
       ]);
     return { ok: true, sender: { kind: 'api-key', id: key.label }, schools: key.schools };
   }

@@ -1,7 +1,11 @@
+import type { Scheduler } from '../app/ports';
 import type { HwcCase } from '../domain/case';
+import { TimerScheduler } from '../scheduling/timer-scheduler';
 import type { CaseStore } from './case-store';
 
 export interface InMemoryCaseStoreOptions {
+  /** The app's one scheduler, which runs each case's expiry; default a scheduler of its own. */
+  scheduler?: Scheduler;
   now?: () => number;
   /** Told about every case that expired, after it left the store, so its cards can be blanked. */
   onExpired?: (expired: HwcCase) => void;
@@ -12,86 +16,96 @@ interface Entry {
   expiresAt: number;
 }
 
-// setTimeout fires at once for delays above 2^31-1 ms; longer waits are re-armed in steps.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The scheduler key of a case's expiry; closing a case cancels every key of the case. */
+export function expiryKey(caseId: string): string {
+  return `${caseId}:expire`;
+}
 
 /**
- * The store of a single instance. An entry is gone at its expiry even if no timer fired (a
- * sleeping process, a clock jump): every read checks the time, and one timer, armed for the
- * earliest expiry, sweeps the rest.
+ * The store of a single instance: a process that restarts has forgotten every case. Each case
+ * expires from the scheduler at the end of its support day, at a cost that depends only on the
+ * cases that expire. A read also checks the expiry of the case it reads, so a case is never
+ * handed out after its time, even when the process slept through the scheduled moment.
  */
 export class InMemoryCaseStore implements CaseStore {
   private readonly entries = new Map<string, Entry>();
-  private timer: NodeJS.Timeout | undefined;
-  private armedFor = Infinity;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
+  private readonly ownScheduler: TimerScheduler | undefined;
 
   constructor(private readonly options: InMemoryCaseStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    if (options.scheduler) {
+      this.scheduler = options.scheduler;
+    } else {
+      this.ownScheduler = new TimerScheduler(this.now);
+      this.scheduler = this.ownScheduler;
+    }
   }
 
   async create(c: HwcCase, expiresAt: Date): Promise<void> {
     if (this.entries.has(c.id)) throw new Error(`case id collision: ${c.id}`);
     this.entries.set(c.id, { value: c, expiresAt: expiresAt.getTime() });
-    this.arm();
+    this.scheduleExpiry(c.id, expiresAt);
   }
 
   async get(id: string): Promise<HwcCase | undefined> {
-    this.sweep();
-    return this.entries.get(id)?.value;
+    return this.live(id)?.value;
   }
 
   async replace(expectedVersion: number, next: HwcCase, expiresAt?: Date): Promise<boolean> {
-    this.sweep();
-    const entry = this.entries.get(next.id);
+    const entry = this.live(next.id);
     if (!entry || entry.value.version !== expectedVersion) return false;
     entry.value = next;
     if (expiresAt) {
       entry.expiresAt = expiresAt.getTime();
-      this.arm();
+      this.scheduleExpiry(next.id, expiresAt);
     }
     return true;
   }
 
   async delete(id: string): Promise<void> {
     this.entries.delete(id);
+    this.scheduler.cancel(expiryKey(id));
   }
 
+  /** Open cases; one whose time has come but whose expiry has not run yet is not counted. */
   async size(): Promise<number> {
-    this.sweep();
-    return this.entries.size;
-  }
-
-  /** Stops the timer; entries are dropped, as everything in this store is at shutdown. */
-  close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.entries.clear();
-  }
-
-  private sweep(): void {
     const now = this.now();
-    for (const [id, entry] of this.entries) {
-      if (entry.expiresAt <= now) {
-        this.entries.delete(id);
-        this.options.onExpired?.(entry.value);
-      }
-    }
+    let open = 0;
+    for (const entry of this.entries.values()) if (entry.expiresAt > now) open++;
+    return open;
   }
 
-  private arm(): void {
-    let earliest = Infinity;
-    for (const entry of this.entries.values()) earliest = Math.min(earliest, entry.expiresAt);
-    if (earliest === Infinity || earliest >= this.armedFor) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.armedFor = earliest;
-    const delay = Math.min(Math.max(earliest - this.now(), 0), MAX_TIMER_MS);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.armedFor = Infinity;
-      this.sweep();
-      this.arm();
-    }, delay);
-    this.timer.unref();
+  /** Drops every case, as a shutdown does. */
+  close(): void {
+    for (const id of this.entries.keys()) this.scheduler.cancel(expiryKey(id));
+    this.entries.clear();
+    this.ownScheduler?.close();
+  }
+
+  private live(id: string): Entry | undefined {
+    const entry = this.entries.get(id);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.expire(id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private scheduleExpiry(id: string, expiresAt: Date): void {
+    this.scheduler.schedule(expiryKey(id), expiresAt, async () => {
+      const entry = this.entries.get(id);
+      // Moved meanwhile (the pupil was absent) and the new time has not come: the new task runs then.
+      if (entry && entry.expiresAt <= this.now()) this.expire(id);
+    });
+  }
+
+  private expire(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    this.scheduler.cancel(expiryKey(id));
+    this.options.onExpired?.(entry.value);
   }
 }

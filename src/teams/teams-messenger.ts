@@ -10,6 +10,7 @@ import {
 } from 'botbuilder';
 import type { AdaptiveCardJson } from '../cards/card-data';
 import type {
+  DeleteOutcome,
   Messenger,
   PostedMessage,
   RecipientContext,
@@ -72,7 +73,7 @@ export const DEFAULT_AFTER_INSTALL_DELAYS_MS: readonly number[] = [2000, 4000, 8
 /** A getMember only adds the Teams id and name: not worth holding a card up for long. */
 const MEMBER_LOOKUP_ATTEMPTS = 2;
 
-type Operation = 'createConversation' | 'sendActivity' | 'updateActivity' | 'getMember';
+type Operation = 'createConversation' | 'sendActivity' | 'updateActivity' | 'deleteActivity' | 'getMember';
 
 /** A call to Teams that failed for good: which, how often it was tried, and the last error (`cause`). */
 class ConnectorCallFailed extends Error {
@@ -114,7 +115,11 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
  * Errors inside an adapter callback would go to onTurnError instead of the caller, so each callback
  * catches and the error is rethrown here, where the use case can count it.
  */
-const MAX_FINAL_MESSAGES = 10_000;
+/**
+ * How long a message that got its final card is remembered, so a progress update still on its way
+ * cannot overwrite the neutral card. Updates are in flight for seconds, not minutes.
+ */
+const FINAL_MEMORY_MS = 10 * 60_000;
 
 export class TeamsMessenger implements Messenger {
   private readonly limiter: TeamsRateLimiter;
@@ -122,17 +127,24 @@ export class TeamsMessenger implements Messenger {
   private readonly env: RetryEnvironment;
   private readonly afterInstallDelaysMs: readonly number[];
   /**
-   * Messages that got their final (neutral) card: ids only, nothing of a case. Bounded, oldest
-   * first out; a forgotten one could at worst take one more late progress update.
+   * Messages that got their final (neutral) card, with when to forget them: ids only, nothing of a
+   * case, and only for FINAL_MEMORY_MS. Insertion order is expiry order, so pruning stops at the
+   * first entry that is still fresh.
    */
-  private readonly finals = new Set<string>();
+  private readonly finals = new Map<string, number>();
+
+  private isFinal(key: string): boolean {
+    const now = Date.now();
+    for (const [oldest, until] of this.finals) {
+      if (until > now) break;
+      this.finals.delete(oldest);
+    }
+    return this.finals.has(key);
+  }
 
   private rememberFinal(key: string): void {
-    this.finals.add(key);
-    if (this.finals.size > MAX_FINAL_MESSAGES) {
-      const oldest = this.finals.values().next().value;
-      if (oldest !== undefined) this.finals.delete(oldest);
-    }
+    this.finals.delete(key);
+    this.finals.set(key, Date.now() + FINAL_MEMORY_MS);
   }
 
   /** Per message: the update being sent, and the newest one waiting for it. */
@@ -178,7 +190,7 @@ export class TeamsMessenger implements Messenger {
     options: { final?: boolean } = {},
   ): Promise<void> {
     const key = `${message.conversationId}\u0000${message.activityId}`;
-    if (this.finals.has(key)) return Promise.resolve();
+    if (this.isFinal(key)) return Promise.resolve();
     if (options.final) this.rememberFinal(key);
     const slot = this.updates.get(key) ?? {};
     this.updates.set(key, slot);
@@ -204,10 +216,36 @@ export class TeamsMessenger implements Messenger {
         }
       })
       .catch((error: unknown) => {
+        // A final card for a message that no longer exists has nothing left to neutralize.
+        if (options.final && statusOfFailure(error) === 404) return;
         throw deliveryError(error);
       });
     slot.waiting = waiting;
     return waiting.done;
+  }
+
+  async deleteCard(message: PostedMessage): Promise<DeleteOutcome> {
+    try {
+      await this.run(this.referenceTo(message), async (context) => {
+        await this.call('deleteActivity', conversationSlot(message.conversationId), () =>
+          context.deleteActivity(message.activityId),
+        );
+      });
+      return 'deleted';
+    } catch (error) {
+      const status = statusOfFailure(error);
+      if (status === 404) return 'gone';
+      if (status === 501 || status === 405) return 'not-supported';
+      throw deliveryError(error);
+    }
+  }
+
+  private referenceTo(message: PostedMessage): Partial<ConversationReference> {
+    return {
+      conversation: { id: message.conversationId },
+      serviceUrl: message.serviceUrl,
+      channelId: 'msteams',
+    } as Partial<ConversationReference>;
   }
 
   private async deliver(
@@ -234,12 +272,7 @@ export class TeamsMessenger implements Messenger {
   }
 
   private async update(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
-    const reference = {
-      conversation: { id: message.conversationId },
-      serviceUrl: message.serviceUrl,
-      channelId: 'msteams',
-    };
-    await this.run(reference as Partial<ConversationReference>, async (context) => {
+    await this.run(this.referenceTo(message), async (context) => {
       await this.call('updateActivity', conversationSlot(message.conversationId), () =>
         context.updateActivity({ ...cardActivity(card), id: message.activityId }),
       );
@@ -470,10 +503,19 @@ function causeOf(error: unknown): unknown {
   return error instanceof ConnectorCallFailed ? error.cause : error;
 }
 
+function statusOfFailure(error: unknown): number | undefined {
+  return error instanceof ConnectorCallFailed ? error.statusCode : httpStatusOf(error);
+}
+
 /** What the use cases see: 'delivery.unreachable' as it was, anything else as 'delivery.failed'. */
 function deliveryError(error: unknown): HwcError {
   if (error instanceof HwcError) return error;
   if (error instanceof ConnectorCallFailed) {
+    if (error.statusCode === 403) {
+      return new HwcError('delivery.unreachable', `Teams refused the ${error.operation} (HTTP 403)`, {
+        cause: error.cause,
+      });
+    }
     const code = (error.cause as { code?: unknown } | null)?.code;
     const what =
       error.statusCode !== undefined

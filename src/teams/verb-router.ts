@@ -40,8 +40,8 @@ export function verbHandlers(services: Services): VerbHandler[] {
 
 /**
  * Routes a card action to its handler. Whatever is wrong with an action (an unknown verb,
- * data that does not fit, a case that is gone, someone who may not see it) gets the same
- * neutral 'not available' card: the answer tells nothing about whether a case exists.
+ * data that does not fit, someone who may not see it) gets the same neutral 'not available'
+ * card. A case that is gone answers 'completed and deleted': it ended, and nothing of it is left.
  */
 export class VerbRouter {
   private readonly handlers: Map<string, VerbHandler>;
@@ -70,7 +70,7 @@ export class VerbRouter {
     } catch (error) {
       if (isHwcError(error, 'case.not-found') || isHwcError(error, 'case.closed')) {
         log.info({ code: error.code, verb }, 'card action on a case that is gone');
-        return { card: noticeCard('notAvailable', invocation.locale) };
+        return { card: noticeCard('deleted', invocation.locale) };
       }
       if (isHwcError(error, 'action.invalid')) {
         log.warn({ code: error.code, verb }, 'card action refused: does not fit the case');

@@ -5,7 +5,13 @@ import { claim, closeCase } from '../../src/app/coordinator-actions';
 import { recordParents } from '../../src/app/parents-step';
 import { HwcError } from '../../src/domain/errors';
 import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
-import type { Messenger, PostedMessage, RecipientContext, Services } from '../../src/app/ports';
+import type {
+  DeleteOutcome,
+  Messenger,
+  PostedMessage,
+  RecipientContext,
+  Services,
+} from '../../src/app/ports';
 import { receiveSignal } from '../../src/app/receive-signal';
 import { recordTalk } from '../../src/app/talk-with-pupil';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
@@ -57,6 +63,13 @@ class RecordingMessenger implements Messenger {
 
   async updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
     this.updates.push({ message, card });
+  }
+
+  readonly deleted: PostedMessage[] = [];
+
+  async deleteCard(message: PostedMessage): Promise<DeleteOutcome> {
+    this.deleted.push(message);
+    return 'deleted';
   }
 
   to(staffId: string): string[] {
@@ -210,7 +223,7 @@ describe('follow-ups on the clock (fake timers)', () => {
       const caseId = await newCase();
       await claim(services, caseId, actor, ctx);
       await recordTalk(services, caseId, talk, actor, ctx);
-      assert.equal((services.scheduler as TimerScheduler).size, 1, 'the automatic reminder');
+      assert.equal((services.scheduler as TimerScheduler).size, 2, 'the expiry and the automatic reminder');
       await closeCase(services, caseId, actor, ctx);
       assert.equal((services.scheduler as TimerScheduler).size, 0);
       const lastPerMessage = new Map<string, string>();

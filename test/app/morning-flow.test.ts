@@ -134,12 +134,15 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const done = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
     assert.match(text(done.card), /Afgerond/);
     assert.equal(await t.app.services.store.size(), 0);
-    // Every card posted for the case, in every chat, now says it is completed.
+    // Every card posted for the case, in every chat, was made neutral and then deleted.
+    await t.settled();
     for (const staffId of [coordinatorA.id, coordinatorB.id, groupTeacher.id, gymTeacher.id]) {
       const chat = chatWith(t, staffId);
       for (const posted of chat.filter((a) => posting.has(a.kind))) {
-        const last = chat.filter((a) => a.activityId === posted.activityId).at(-1)!;
-        assert.match(cardIn(last), /afgerond/i, `the card for ${staffId} is neutral`);
+        const history = chat.filter((a) => a.activityId === posted.activityId);
+        assert.equal(history.at(-1)?.kind, 'delete', `the card for ${staffId} is deleted`);
+        const lastUpdate = history.filter((a) => a.kind === 'update').at(-1)!;
+        assert.match(cardIn(lastUpdate), /afgerond/i, `the card for ${staffId} was neutral first`);
       }
     }
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { claim } from '../../src/app/coordinator-actions';
-import { type Messenger, type PostedMessage, type Services } from '../../src/app/ports';
+import { type DeleteOutcome, type Messenger, type PostedMessage, type Services } from '../../src/app/ports';
 import { receiveSignal } from '../../src/app/receive-signal';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import { createLogger } from '../../src/logging/logger';
@@ -31,6 +31,13 @@ class GatedMessenger implements Messenger {
 
   async updateCard(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
     this.updates.push({ message, card });
+  }
+
+  readonly deleted: PostedMessage[] = [];
+
+  async deleteCard(message: PostedMessage): Promise<DeleteOutcome> {
+    this.deleted.push(message);
+    return 'deleted';
   }
 
   open(): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
 import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
 import { cardText, posting, stopAfterPrivacyCheck } from '../support/flow-checks';
@@ -89,16 +90,23 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.match(JSON.stringify(update?.body), /"userIds":\["29:/, 'the update keeps the automatic refresh');
   });
 
-  it("closes and blanks every card on 'Niet onze leerling', after which views say 'not available'", async () => {
+  it("closes, blanks and deletes every card on 'Niet onze leerling', after which views say 'completed and deleted'", async () => {
     const caseId = await deliver();
     const closed = await t.invoke(coordinatorB.id, 'case.not-our-pupil', { caseId });
     assert.match(cardText(closed.card), /afgerond/);
     assert.equal(await t.app.services.store.size(), 0);
+    await t.settled();
     const updates = t.connector.activities.filter((x) => x.kind === 'update');
     assert.equal(updates.length, 2);
     for (const u of updates) assert.match(JSON.stringify(u.body), /De gegevens zijn verwijderd/);
+    const deletes = t.connector.activities.filter((x) => x.kind === 'delete');
+    assert.deepEqual(
+      deletes.map((d) => d.activityId).sort(),
+      updates.map((u) => u.activityId).sort(),
+      'each card is deleted after its neutral update',
+    );
     const stale = await t.invoke(coordinatorA.id, 'case.view', { caseId });
-    assert.match(cardText(stale.card), /Niet beschikbaar/);
+    assert.match(cardText(stale.card), /Afgerond en verwijderd/);
     assert.ok(!cardText(stale.card).includes(pupil.name));
   });
 
@@ -123,12 +131,11 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.match(t.logs.text(), /card action refused: not authorized/);
   });
 
-  it("gives the same 'not available' card for a missing, tampered or unknown case id and an unknown verb", async () => {
+  it("gives the same 'not available' card for a missing or tampered case id and an unknown verb", async () => {
     await deliver();
     const attempts = [
       await t.invoke(coordinatorA.id, 'case.view', {}),
       await t.invoke(coordinatorA.id, 'case.view', { caseId: '../../etc/passwd' }),
-      await t.invoke(coordinatorA.id, 'case.view', { caseId: '00000000-0000-4000-8000-000000000000' }),
       await t.invoke(coordinatorA.id, 'case.view', {
         caseId: '00000000-0000-4000-8000-000000000000',
         extra: 1,
@@ -139,6 +146,15 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
       assert.equal(attempt.status, 200);
       assert.match(cardText(attempt.card), /Niet beschikbaar/);
     }
+  });
+
+  it("answers 'completed and deleted' for a case id it does not hold: ended and never-existed look the same", async () => {
+    await deliver();
+    const unknown = await t.invoke(coordinatorA.id, 'case.view', {
+      caseId: '00000000-0000-4000-8000-000000000000',
+    });
+    assert.equal(unknown.status, 200);
+    assert.match(cardText(unknown.card), /Afgerond en verwijderd/);
   });
 
   it('refuses a user from another tenant', async () => {
@@ -200,11 +216,67 @@ describe('a case at the end of its support day', () => {
       assert.equal(await t.app.services.store.size(), 1);
       now = new Date('2026-11-23T14:00:01Z'); // 15:00:01, after the school day
       assert.equal(await t.app.services.store.size(), 0);
+      // The scheduler's next wake-up (at most a minute away) runs the expiry; here, at once.
+      (t.app.services.scheduler as TimerScheduler).runDue();
       await waitFor(() => t.connector.activities.filter((a) => a.kind === 'update').length === 2);
       for (const update of t.connector.activities.filter((a) => a.kind === 'update')) {
         assert.match(JSON.stringify(update.body), /De gegevens zijn verwijderd/);
       }
       assertNoPupilData(t.logs.text(), 'the log');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('a case that expires unfinished', () => {
+  const expiryNotices = (t: TestApp) =>
+    t.connector.activities.filter(
+      (a) => posting.has(a.kind) && JSON.stringify(a.body).includes('Signaal verlopen en verwijderd'),
+    );
+
+  it('tells every coordinator that nobody took it on, without naming the pupil', async () => {
+    let now = new Date('2026-11-23T06:00:00Z');
+    const t = await startTestApp({ start: { clock: () => now } });
+    try {
+      assert.equal((await t.postSignal(signal)).status, 201);
+      now = new Date('2026-11-23T14:00:01Z');
+      (t.app.services.scheduler as TimerScheduler).runDue();
+      await waitFor(() => expiryNotices(t).length === 2);
+      for (const notice of expiryNotices(t)) {
+        const body = JSON.stringify(notice.body);
+        assert.match(body, /Niemand had het signaal opgepakt/);
+        assert.match(body, /maandag 23 november/);
+        assert.ok(!body.includes('caseId'), 'the notice leads nowhere');
+      }
+      assert.equal(
+        new Set(expiryNotices(t).map((n) => n.conversationId)).size,
+        2,
+        'one notice in each coordinator’s chat',
+      );
+      assertNoPupilData(t.logs.text(), 'the log');
+      for (const a of t.connector.activities)
+        assertNoPupilData(JSON.stringify(a.body), `a ${a.kind} activity`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('expires at the first look after its time, even before the scheduler woke up', async () => {
+    let now = new Date('2026-11-23T06:00:00Z');
+    const t = await startTestApp({ start: { clock: () => now } });
+    try {
+      assert.equal((await t.postSignal(signal)).status, 201);
+      const caseId = caseIdOf(t.connector.activities.find((a) => posting.has(a.kind))!.body);
+      await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+      now = new Date('2026-11-23T14:00:01Z'); // the process 'slept' through 15:00
+      const view = await t.invoke(coordinatorA.id, 'case.view', { caseId });
+      assert.match(cardText(view.card), /Afgerond en verwijderd/);
+      await waitFor(() => expiryNotices(t).length === 1);
+      assert.match(JSON.stringify(expiryNotices(t)[0]!.body), /gesprek met de leerling was niet vastgelegd/);
+      assert.equal(expiryNotices(t)[0]!.conversationId, `a:personal-${coordinatorA.id}`, 'only the owner');
+      await waitFor(() => t.connector.activities.filter((a) => a.kind === 'delete').length === 2);
+      assert.equal((t.app.services.scheduler as TimerScheduler).size, 0, 'nothing of the case is scheduled');
     } finally {
       await t.stop();
     }

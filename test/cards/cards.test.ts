@@ -4,6 +4,7 @@ import {
   coordinatorShellCard,
   coordinatorViewCard,
   noticeCard,
+  expiryNoticeCard,
   shellCard,
   talkFormCard,
 } from '../../src/app/case-cards';
@@ -47,8 +48,20 @@ const unclaimed = openCase({
 });
 const claimed = claimCase(testSchool, unclaimed, coordinatorA, new Date('2026-11-23T06:50:00Z')).case;
 
+const everythingLeft = {
+  notClaimed: true,
+  talkNotRecorded: true,
+  notAcknowledged: 2,
+  unreachable: 1,
+  parentsNotRecorded: true,
+};
+
 const services = testServices([testSchool, otherSchool], {
-  messenger: { sendCard: () => Promise.reject(new Error('unused')), updateCard: () => Promise.resolve() },
+  messenger: {
+    sendCard: () => Promise.reject(new Error('unused')),
+    updateCard: () => Promise.resolve(),
+    deleteCard: () => Promise.resolve('deleted'),
+  },
   clock: () => new Date('2026-11-22T20:00:00Z'),
 });
 
@@ -174,6 +187,11 @@ function everyCard(): [string, AdaptiveCardJson][] {
       [`acknowledged and closed notice (${locale})`, noticeCard('acknowledgedAndClosed', locale)],
       [`closed notice (${locale})`, noticeCard('closed', locale)],
       [`not available notice (${locale})`, noticeCard('notAvailable', locale)],
+      [`completed and deleted view (${locale})`, noticeCard('deleted', locale)],
+      [
+        `expiry notice (${locale})`,
+        expiryNoticeCard(testSchool, claimed.supportDay.lessonStart, everythingLeft, locale),
+      ],
       [
         `intake form, one school (${locale})`,
         intakeFormCard(services, [testSchool], locale, services.newId()),
@@ -242,6 +260,30 @@ describe('the cards', () => {
       assertNoPupilData(JSON.stringify(card), name);
       assert.ok(!JSON.stringify(card).includes('gang'), `${name} shows what was agreed`);
     }
+  });
+
+  it('the expiry notice names no pupil and lists what was left as counts', () => {
+    const text = JSON.stringify(
+      expiryNoticeCard(testSchool, claimed.supportDay.lessonStart, everythingLeft, 'nl-NL'),
+    );
+    assertNoPupilData(text, 'the expiry notice');
+    for (const expected of [
+      'Niemand had het signaal opgepakt.',
+      '2 collega’s hadden de mededeling niet gelezen.',
+      '1 collega was niet via Teams te bereiken.',
+      'De stap naar de ouders was niet vastgelegd.',
+    ])
+      assert.ok(text.includes(expected), expected);
+    assert.ok(!text.includes('caseId') && !text.includes(claimed.id), 'no case id, no action');
+    const none = JSON.stringify(
+      expiryNoticeCard(
+        testSchool,
+        claimed.supportDay.lessonStart,
+        { ...everythingLeft, notClaimed: false, notAcknowledged: 0 },
+        'en',
+      ),
+    );
+    assert.ok(!none.includes('taken the signal on') && !none.includes('not read'));
   });
 
   it("the owner's shell shows progress as neutral counts", () => {

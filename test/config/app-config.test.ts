@@ -326,4 +326,89 @@ describe('configuration', () => {
       assert.equal(loadConfig({ ...bot, SCHOOLS_FILE: file }).graph?.credential.kind, 'client-secret');
     });
   });
+
+  describe('statistics (GET /api/stats)', () => {
+    const demo = { SCHOOLS_FILE: 'config/demo-schools.yaml' };
+    const statsKey = 'local-stats-key-0123456789';
+    const intakeKey = 'local-intake-key-0123456789';
+
+    it('reads no stats credential and no file by default: the counts live in memory only', () => {
+      const { stats } = loadConfig(demo);
+      assert.deepEqual(stats, { apiKeys: [] });
+      assert.equal(readEnvOptions(demo).STATS_ENTRA_ROLE, 'Stats.Read');
+    });
+
+    it('reads STATS_API_KEYS with the syntax of INTAKE_API_KEYS, scoped keys included', () => {
+      const { stats } = loadConfig({
+        ...demo,
+        STATS_API_KEYS: `${statsKey}, other-stats-key-0123456789:demo-school`,
+      });
+      assert.deepEqual(stats.apiKeys, [
+        { label: 'key#1', key: statsKey, schools: 'all' },
+        { label: 'key#2', key: 'other-stats-key-0123456789', schools: ['demo-school'] },
+      ]);
+    });
+
+    it('names STATS_API_KEYS and the entry, never the key, when an entry is wrong', () => {
+      const message = messageOf(() => readEnvOptions({ ...demo, STATS_API_KEYS: `${statsKey},short-stats` }));
+      assert.match(message, /STATS_API_KEYS: key#2 is shorter than 16 characters/);
+      assert.doesNotMatch(message, /INTAKE_API_KEYS/);
+      assert.ok(!message.includes('short-stats') && !message.includes(statsKey));
+    });
+
+    it('refuses a key that is an intake key too: a stats key must not send signals', () => {
+      const message = messageOf(() =>
+        readEnvOptions({ ...demo, INTAKE_API_KEYS: intakeKey, STATS_API_KEYS: `${statsKey},${intakeKey}` }),
+      );
+      assert.match(message, /STATS_API_KEYS: key#2 is also key#1 of INTAKE_API_KEYS/);
+      assert.ok(!message.includes(intakeKey));
+    });
+
+    it("refuses the senders' app role as STATS_ENTRA_ROLE, and a role that is not an app role value", () => {
+      assert.match(
+        messageOf(() => readEnvOptions({ ...demo, STATS_ENTRA_ROLE: 'Signals.Send' })),
+        /STATS_ENTRA_ROLE: must differ from INTAKE_ENTRA_ROLE/,
+      );
+      assert.match(
+        messageOf(() => readEnvOptions({ ...demo, STATS_ENTRA_ROLE: 'Stats Read' })),
+        /STATS_ENTRA_ROLE: expected an app role value/,
+      );
+    });
+
+    it('accepts Entra tokens with STATS_ENTRA_ROLE on the intake’s audience, tenant, issuer and keys', () => {
+      const config = loadConfig({
+        ...demo,
+        INTAKE_ENTRA_AUDIENCE: 'api://hwc-test',
+        INTAKE_ENTRA_TENANT_ID: tenant,
+        INTAKE_ENTRA_JWKS_URL: 'https://keys.example/jwks',
+        STATS_ENTRA_ROLE: 'Statistics.Read',
+      });
+      assert.deepEqual(config.stats.entra, {
+        tenantId: tenant,
+        audience: 'api://hwc-test',
+        requiredRole: 'Statistics.Read',
+        jwksUrl: 'https://keys.example/jwks',
+      });
+      assert.equal(config.entraIntake?.requiredRole, 'Signals.Send');
+      assert.equal(loadConfig(demo).stats.entra, undefined);
+    });
+
+    it('resolves STATS_FILE against the working directory', () => {
+      assert.equal(
+        loadConfig({ ...demo, STATS_FILE: 'data/hwc-stats.json' }).stats.file,
+        path.resolve(process.cwd(), 'data/hwc-stats.json'),
+      );
+      assert.equal(
+        loadConfig({ ...demo, STATS_FILE: path.join(dir, 's.json') }).stats.file,
+        path.join(dir, 's.json'),
+      );
+      assert.equal(loadConfig({ ...demo, STATS_FILE: ' ' }).stats.file, undefined);
+    });
+
+    it('.env.sample documents every stats setting', () => {
+      const env = parseEnv(readFileSync('.env.sample', 'utf8'));
+      for (const name of ['STATS_API_KEYS', 'STATS_ENTRA_ROLE', 'STATS_FILE']) assert.ok(name in env, name);
+      assert.equal(loadConfig(env).stats.apiKeys.length, 0);
+    });
+  });
 });

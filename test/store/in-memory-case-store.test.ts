@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { claimCase, openCase, type HwcCase } from '../../src/domain/case';
 import { HwcError } from '../../src/domain/errors';
 import { mutateCase } from '../../src/store/case-store';
+import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
 import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
 import { coordinatorA, coordinatorB, pupil, testSchool } from '../support/fixtures';
 
@@ -45,6 +46,45 @@ describe('the in-memory case store', () => {
     await store.create(makeCase('a'), new Date(1_000));
     now = 10_000; // the wall clock jumped; the timer has not run
     assert.equal(await store.get('a'), undefined);
+    store.close();
+  });
+
+  it('tells of a case that expired on a read too, once, and leaves nothing scheduled', async () => {
+    let now = 0;
+    const expired: string[] = [];
+    const scheduler = new TimerScheduler(() => now);
+    const store = new InMemoryCaseStore({ scheduler, now: () => now, onExpired: (c) => expired.push(c.id) });
+    await store.create(makeCase('a'), new Date(1_000));
+    assert.equal(scheduler.size, 1);
+    now = 10_000;
+    assert.equal(await store.get('a'), undefined);
+    scheduler.runDue();
+    await clock.tickAsync(0);
+    assert.deepEqual(expired, ['a']);
+    assert.equal(scheduler.size, 0);
+    store.close();
+  });
+
+  it('a case moved to another day expires then, not at its first time', async () => {
+    const expired: string[] = [];
+    const store = new InMemoryCaseStore({ onExpired: (c) => expired.push(c.id) });
+    const c = makeCase('a');
+    await store.create(c, new Date(5_000));
+    assert.equal(await store.replace(1, { ...c, version: 2 }, new Date(90_000)), true);
+    await clock.tickAsync(60_000);
+    assert.deepEqual(expired, []);
+    assert.ok(await store.get('a'));
+    await clock.tickAsync(30_000);
+    assert.deepEqual(expired, ['a']);
+    store.close();
+  });
+
+  it('a deleted case leaves no expiry behind', async () => {
+    const scheduler = new TimerScheduler();
+    const store = new InMemoryCaseStore({ scheduler });
+    await store.create(makeCase('a'), new Date(5_000));
+    await store.delete('a');
+    assert.equal(scheduler.size, 0);
     store.close();
   });
 

@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { CardCleanup } from '../../src/app/card-cleanup';
 import { startApp, type RunningApp, type StartOptions } from '../../src/index';
 import type { School } from '../../src/domain/school';
 import { FakeBotConnector, type FakeBotConnectorOptions } from './fake-bot-connector';
 import { colleagues, testSchool, otherSchool } from './fixtures';
 
 export const TEST_API_KEY = 'test-intake-key-0123456789abcdef';
+export const TEST_STATS_KEY = 'test-stats-key-0123456789abcdef';
 export const TENANT_ID = '7a1e5c3b-9d2f-4e8a-b6c4-0f1e2d3c4b5a';
 
 /** Captures every log line the app writes, so tests can read them. */
@@ -26,8 +28,15 @@ export interface TestApp {
   app: RunningApp;
   connector: FakeBotConnector;
   logs: LogCapture;
-  /** Every HTTP response body the tests read, for the privacy checks. */
+  /**
+   * Every HTTP response body the tests read except the card views (invoke responses), for the
+   * privacy checks. Views are not kept: they may show the pupil, and the test must not hold on to them.
+   */
   responses: string[];
+  /** Waits until the cards of ended cases are made neutral and deleted (the cleanup runs after the answer). */
+  settled(): Promise<void>;
+  /** GET on the app (e.g. /api/stats with the test's stats key). */
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   postSignal(
     body: unknown,
     headers?: Record<string, string>,
@@ -81,6 +90,7 @@ export async function startTestApp(
       LOG_LEVEL: 'debug',
       SCHOOLS_FILE: schoolsFile,
       INTAKE_API_KEYS: TEST_API_KEY,
+      STATS_API_KEYS: TEST_STATS_KEY,
       TEAMS_SERVICE_URL: connector.url,
       SHUTDOWN_GRACE_MS: '500',
       ...options.env,
@@ -97,7 +107,7 @@ export async function startTestApp(
       body: JSON.stringify(activity),
     });
     const text = await res.text();
-    responses.push(text);
+    if (activity.type !== 'invoke') responses.push(text);
     return { status: res.status, text };
   };
 
@@ -126,6 +136,13 @@ export async function startTestApp(
       const text = await res.text();
       responses.push(text);
       return { status: res.status, body: text, headers: res.headers };
+    },
+    settled: () => (app.services.cleanup as CardCleanup).idle(),
+    async get(route, headers = { 'X-API-Key': TEST_STATS_KEY }) {
+      const res = await fetch(`${app.url}${route}`, { headers });
+      const body = await res.text();
+      responses.push(body);
+      return { status: res.status, body };
     },
     async invoke(userId, verb, data, extra = {}) {
       const { status, text } = await postActivity({

@@ -309,6 +309,65 @@ describe('TeamsMessenger within Teams’ limits', function () {
     });
   });
 
+  describe('taking a card out of a chat', function () {
+    let h: Harness;
+    afterEach(async function () {
+      await h.stop();
+    });
+
+    it('deletes a posted card', async function () {
+      h = await harness();
+      const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
+
+      assert.equal(await h.messenger.deleteCard(posted), 'deleted');
+      assert.deepEqual(statuses(h.connector, 'deleteActivity'), [200]);
+    });
+
+    it('a channel that cannot delete (501) or a message already gone (404) is not an error', async function () {
+      h = await harness();
+      const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
+      h.connector.failNext({ route: 'deleteActivity', status: 501 });
+      h.connector.failNext({ route: 'deleteActivity', status: 404 });
+
+      assert.equal(await h.messenger.deleteCard(posted), 'not-supported');
+      assert.equal(await h.messenger.deleteCard(posted), 'gone');
+      assert.deepEqual(statuses(h.connector, 'deleteActivity'), [501, 404], 'neither is retried');
+    });
+
+    it('retries a delete Teams throttles, and fails a delete Teams keeps refusing', async function () {
+      h = await harness({ messenger: { retry: { maxAttempts: 2 } } });
+      const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
+      h.connector.failNext({ route: 'deleteActivity', status: 429, retryAfterSeconds: 0 });
+      assert.equal(await h.messenger.deleteCard(posted), 'deleted');
+
+      h.connector.failNext({ route: 'deleteActivity', status: 503, times: Infinity });
+      const error = await rejection(h.messenger.deleteCard(posted));
+      assert.equal(error.code, 'delivery.failed');
+    });
+
+    it('a final card for a message that no longer exists (404) has nothing left to neutralize', async function () {
+      h = await harness();
+      const message: PostedMessage = {
+        conversationId: 'a:gone',
+        activityId: '1',
+        serviceUrl: h.connector.url,
+      };
+      h.connector.failNext({ route: 'updateActivity', status: 404 });
+
+      await h.messenger.updateCard(message, card('afgerond'), { final: true });
+      assert.deepEqual(statuses(h.connector, 'updateActivity'), [404]);
+    });
+
+    it('an update Teams refuses with 403 (the app was removed) is delivery.unreachable', async function () {
+      h = await harness();
+      const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
+      h.connector.failNext({ route: 'updateActivity', status: 403 });
+
+      const error = await rejection(h.messenger.updateCard(posted, card('afgerond'), { final: true }));
+      assert.equal(error.code, 'delivery.unreachable');
+    });
+  });
+
   describe('when Teams answers 403: installing the app', function () {
     let h: Harness;
     afterEach(async function () {

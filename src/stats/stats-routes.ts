@@ -1,0 +1,247 @@
+import type { IncomingMessage } from 'node:http';
+import type * as restify from 'restify';
+import { HwcError } from '../domain/errors';
+import { onRouteError } from '../http/http-server';
+import {
+  createIntakeAuthenticator,
+  DEFAULT_REQUIRED_ROLE,
+  type IntakeAuthOptions,
+  type SenderIdentity,
+} from '../intake/intake-auth';
+import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
+import { RateLimiter } from '../intake/rate-limiter';
+import { errorSummary } from '../logging/error-summary';
+import { newCorrelationId, type Logger } from '../logging/logger';
+import type { MonthlyStats } from './monthly-stats';
+
+export const STATS_PATH = '/api/stats';
+export const STATS_REALM = 'handle-with-care-stats';
+export const DEFAULT_STATS_ROLE = 'Stats.Read';
+
+/**
+ * Who may read the statistics: API keys from STATS_API_KEYS (a scoped key sees only its schools)
+ * and Entra app tokens with the stats role (every school). Never the intake's credentials.
+ */
+export interface StatsAuthOptions {
+  apiKeys: IntakeAuthOptions['apiKeys'];
+  /** `requiredRole` defaults to 'Stats.Read' here, not to the intake's 'Signals.Send'. */
+  entra?: IntakeAuthOptions['entra'];
+}
+
+export interface StatsRouteOptions {
+  logger: Logger;
+  stats: MonthlyStats;
+  auth: StatsAuthOptions;
+  /**
+   * The configured school ids: such a school is reported (with no months) before its first case.
+   * Without it, the schools that have figures.
+   */
+  knownSchools?: readonly string[];
+  now?: () => Date;
+  /** Failed authentications per client IP per minute before 429 instead of 401. Default 20. */
+  failedAuthPerMinute?: number;
+  /** Retry-After when the tenant's signing keys cannot be fetched. Default 60 seconds. */
+  retryAfterSeconds?: number;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[]>;
+  problem?: ProblemKind;
+  sender?: SenderIdentity;
+  /** For the log only: a code, never anything the caller sent. */
+  reason?: string;
+}
+
+function problemReply(
+  kind: ProblemKind,
+  detail: string,
+  correlationId: string,
+  extra: Pick<Reply, 'sender' | 'reason'> & { headers?: Reply['headers'] } = {},
+): Reply {
+  const problem = makeProblem(kind, detail, correlationId);
+  return {
+    status: problem.status,
+    body: JSON.stringify(problem),
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...extra.headers },
+    problem: kind,
+    ...(extra.sender ? { sender: extra.sender } : {}),
+    ...(extra.reason ? { reason: extra.reason } : {}),
+  };
+}
+
+const NOT_FOUND_DETAIL = 'There are no statistics for this school that these credentials may read.';
+
+/**
+ * Registers GET /api/stats: the anonymous counts per school and month (DESIGN.md §4.5), as JSON,
+ * for an API key of STATS_API_KEYS or an Entra app token with the stats role. `?school=<id>`
+ * narrows the report to one school; a school outside the caller's scope and an unknown one both
+ * answer 404, alike. Errors are application/problem+json, as on the intake.
+ */
+export function registerStatsRoutes(server: restify.Server, options: StatsRouteOptions): void {
+  const log = options.logger.child({ component: 'stats' });
+  const now = options.now ?? (() => new Date());
+  const failedAuthPerMinute = options.failedAuthPerMinute ?? 20;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 60;
+  for (const [name, value] of Object.entries({ failedAuthPerMinute, retryAfterSeconds })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new HwcError('config.invalid', `stats limit ${name} must be a positive whole number`);
+  }
+  const { apiKeys, entra } = options.auth;
+  if (entra?.requiredRole === DEFAULT_REQUIRED_ROLE)
+    throw new HwcError(
+      'config.invalid',
+      `the stats app role must not be the senders' role ${DEFAULT_REQUIRED_ROLE}`,
+    );
+  const authenticator = createIntakeAuthenticator(
+    {
+      apiKeys,
+      realm: STATS_REALM,
+      ...(entra ? { entra: { ...entra, requiredRole: entra.requiredRole ?? DEFAULT_STATS_ROLE } } : {}),
+    },
+    now,
+  );
+  const failedAuthLimiter = new RateLimiter(failedAuthPerMinute, () => now().getTime());
+  if (apiKeys.length === 0 && !entra) {
+    log.warn(
+      'no stats credential configured (STATS_API_KEYS, or INTAKE_ENTRA_AUDIENCE with STATS_ENTRA_ROLE): /api/stats refuses every request',
+    );
+  }
+
+  /** The schools a caller may see and that exist: configured, or with figures. */
+  function visibleSchools(scope: readonly string[] | 'all'): string[] {
+    const existing = new Set([...(options.knownSchools ?? []), ...options.stats.schoolIds()]);
+    return [...existing].filter((id) => scope === 'all' || scope.includes(id));
+  }
+
+  async function handle(req: IncomingMessage, correlationId: string): Promise<Reply> {
+    const auth = await authenticator.authenticate(req.headers);
+    if (!auth.ok) {
+      if (auth.kind === 'unavailable') {
+        log.error({ correlationId, reason: auth.reason }, 'stats: cannot check bearer tokens');
+        return problemReply('auth-unavailable', auth.detail, correlationId, {
+          headers: { 'Retry-After': String(retryAfterSeconds) },
+          reason: auth.reason,
+        });
+      }
+      const budget = failedAuthLimiter.take(`ip:${req.socket.remoteAddress ?? 'unknown'}`);
+      if (!budget.ok) {
+        return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
+          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+          reason: auth.reason,
+        });
+      }
+      return problemReply('unauthorized', auth.detail, correlationId, {
+        headers: { 'WWW-Authenticate': auth.challenges },
+        reason: auth.reason,
+      });
+    }
+    const sender = auth.sender;
+
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const names = [...new Set(query.keys())];
+    const schoolParams = query.getAll('school');
+    if (names.some((name) => name !== 'school') || schoolParams.length > 1) {
+      return problemReply('bad-request', 'The only query parameter is school, at most once.', correlationId, {
+        sender,
+        reason: 'query',
+      });
+    }
+
+    const visible = visibleSchools(auth.schools);
+    const school = schoolParams[0];
+    if (school !== undefined && !visible.includes(school)) {
+      return problemReply('not-found', NOT_FOUND_DETAIL, correlationId, { sender, reason: 'school' });
+    }
+    const report = options.stats.report(school !== undefined ? [school] : visible);
+    return {
+      status: 200,
+      body: JSON.stringify(report),
+      headers: { 'Content-Type': 'application/json' },
+      sender,
+    };
+  }
+
+  function send(res: restify.Response, correlationId: string, reply: Reply): void {
+    const body = Buffer.from(reply.body, 'utf8');
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Correlation-Id', correlationId);
+    res.setHeader('Content-Length', String(body.length));
+    res.sendRaw(reply.status, body);
+  }
+
+  function record(correlationId: string, reply: Reply): void {
+    const line = {
+      correlationId,
+      senderKind: reply.sender?.kind,
+      senderId: reply.sender?.id,
+      status: reply.status,
+      problem: reply.problem,
+      reason: reply.reason,
+    };
+    if (reply.status >= 500) log.error(line, 'stats: request failed');
+    else if (reply.status === 200) log.info(line, 'stats: report read');
+    else log.warn(line, 'stats: request refused');
+  }
+
+  server.get(STATS_PATH, (req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const correlationId = newCorrelationId();
+    handle(req, correlationId)
+      .catch((error: unknown): Reply => {
+        log.error({ correlationId, ...errorSummary(error) }, 'stats: unexpected failure');
+        return problemReply(
+          'internal-error',
+          'Something went wrong on our side. Quote the correlationId.',
+          correlationId,
+        );
+      })
+      .then((reply) => {
+        send(res, correlationId, reply);
+        record(correlationId, reply);
+      })
+      .catch((error: unknown) => {
+        log.error({ correlationId, ...errorSummary(error) }, 'stats: could not send the answer');
+        if (!res.headersSent) res.sendRaw(500, '');
+      })
+      .finally(() => next());
+  });
+
+  const notAllowed = (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const correlationId = newCorrelationId();
+    const reply = problemReply('method-not-allowed', 'Only GET is supported here.', correlationId, {
+      headers: { Allow: 'GET' },
+    });
+    send(res, correlationId, reply);
+    record(correlationId, reply);
+    next();
+  };
+  server.post(STATS_PATH, notAllowed);
+  server.put(STATS_PATH, notAllowed);
+  server.patch(STATS_PATH, notAllowed);
+  server.del(STATS_PATH, notAllowed);
+
+  // As on the intake: should a server-wide plugin fail a request to this path, answer with a
+  // problem rather than restify's own error body.
+  onRouteError(server, (req: restify.Request, res: restify.Response, err: unknown) => {
+    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
+    if (path !== STATS_PATH || res.headersSent) return;
+    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
+    const kind = problemKindForStatus(
+      Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
+    );
+    const correlationId = newCorrelationId();
+    const reply = problemReply(
+      kind,
+      'The request was refused before it reached the statistics.',
+      correlationId,
+      {
+        reason: `restify.${kind}`,
+        ...(kind === 'method-not-allowed' ? { headers: { Allow: 'GET' } } : {}),
+      },
+    );
+    send(res, correlationId, reply);
+    record(correlationId, reply);
+  });
+}

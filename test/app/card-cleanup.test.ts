@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { CardCleanup } from '../../src/app/card-cleanup';
+import type { DeleteOutcome, Messenger, PostedMessage } from '../../src/app/ports';
+import type { AdaptiveCardJson } from '../../src/cards/card-data';
+import type { PostedShell } from '../../src/domain/case';
+import { HwcError } from '../../src/domain/errors';
+import { createLogger } from '../../src/logging/logger';
+import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+
+/** A messenger whose updates and deletes answer as the test scripts them. */
+class ScriptedMessenger implements Messenger {
+  readonly calls: string[] = [];
+  updateFailures: HwcError[] = [];
+  deleteOutcome: DeleteOutcome | HwcError = 'deleted';
+
+  async sendCard(): Promise<PostedMessage> {
+    throw new Error('not used');
+  }
+
+  async updateCard(message: PostedMessage, card: AdaptiveCardJson, options?: { final?: boolean }) {
+    this.calls.push(`update ${message.activityId}${options?.final ? ' final' : ''}`);
+    const failure = this.updateFailures.shift();
+    if (failure) throw failure;
+    assert.match(JSON.stringify(card), /Afgerond/);
+  }
+
+  async deleteCard(message: PostedMessage): Promise<DeleteOutcome> {
+    this.calls.push(`delete ${message.activityId}`);
+    if (this.deleteOutcome instanceof HwcError) throw this.deleteOutcome;
+    return this.deleteOutcome;
+  }
+}
+
+const shell = (activityId: string): PostedShell => ({
+  staffId: 'staff-1',
+  role: 'colleague',
+  conversationId: 'a:chat',
+  activityId,
+  serviceUrl: 'http://127.0.0.1:1/',
+  locale: 'nl-NL',
+});
+
+describe('taking the cards of an ended case out of Teams', () => {
+  let now: number;
+  let scheduler: TimerScheduler;
+  let messenger: ScriptedMessenger;
+  let cleanup: CardCleanup;
+  const ctx = { correlationId: 'test', log: createLogger({ level: 'silent' }) };
+
+  beforeEach(() => {
+    now = Date.parse('2026-11-23T14:00:00Z');
+    scheduler = new TimerScheduler(() => now);
+    messenger = new ScriptedMessenger();
+    cleanup = new CardCleanup({
+      messenger,
+      scheduler,
+      clock: () => new Date(now),
+      newContext: () => ctx,
+      retryDelaysMs: [60_000, 300_000],
+    });
+  });
+  afterEach(() => scheduler.close());
+
+  it('makes each card neutral first and then deletes it, keeping nothing', async () => {
+    await cleanup.forget([shell('1'), shell('2')], ctx);
+    assert.deepEqual(messenger.calls, ['update 1 final', 'update 2 final', 'delete 1', 'delete 2']);
+    assert.equal(cleanup.size, 0);
+    assert.equal(scheduler.size, 0);
+  });
+
+  it('leaves the neutral card where the channel does not delete (501), and keeps nothing', async () => {
+    messenger.deleteOutcome = 'not-supported';
+    await cleanup.forget([shell('1')], ctx);
+    assert.deepEqual(messenger.calls, ['update 1 final', 'delete 1']);
+    assert.equal(cleanup.size, 0);
+  });
+
+  it('when Teams does not take the neutral card, keeps only its id and tries again later', async () => {
+    messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503 after 5 attempts')];
+    await cleanup.forget([shell('1')], ctx);
+    assert.equal(cleanup.size, 1, 'the id waits for the next try');
+    assert.equal(scheduler.size, 1);
+
+    now += 59_000;
+    scheduler.runDue();
+    assert.deepEqual(messenger.calls, ['update 1 final'], 'not before the wait');
+
+    now += 1_000;
+    scheduler.runDue();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(messenger.calls, ['update 1 final', 'update 1 final', 'delete 1']);
+    assert.equal(cleanup.size, 0);
+  });
+
+  it('gives up after the last retry, and at once when Teams refuses for good (403)', async () => {
+    messenger.updateFailures = [
+      new HwcError('delivery.failed', 'HTTP 503'),
+      new HwcError('delivery.failed', 'HTTP 503'),
+      new HwcError('delivery.failed', 'HTTP 503'),
+      new HwcError('delivery.unreachable', 'HTTP 403'),
+    ];
+    await cleanup.forget([shell('1')], ctx);
+    for (const wait of [60_000, 300_000]) {
+      now += wait;
+      scheduler.runDue();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(messenger.calls.length, 3, 'the first try and two retries');
+    assert.equal(cleanup.size, 0, 'given up: nothing kept');
+    assert.equal(scheduler.size, 0);
+
+    await cleanup.forget([shell('2')], ctx);
+    assert.equal(messenger.calls.at(-1), 'update 2 final');
+    assert.equal(cleanup.size, 0, 'a 403 is not retried');
+  });
+
+  it('a delete that fails leaves the neutral card and keeps nothing', async () => {
+    messenger.deleteOutcome = new HwcError('delivery.failed', 'HTTP 500');
+    await cleanup.forget([shell('1')], ctx);
+    assert.equal(cleanup.size, 0);
+    assert.equal(scheduler.size, 0);
+  });
+
+  it('forgets the waiting ids at shutdown', async () => {
+    messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503')];
+    await cleanup.forget([shell('1')], ctx);
+    cleanup.close();
+    assert.equal(cleanup.size, 0);
+    assert.equal(scheduler.size, 0);
+  });
+});
