@@ -267,7 +267,7 @@ async function wholeFlow(watcher: CardWatcher): Promise<void> {
   expect(done, /Afgerond/, 'the case closed');
   const after = await invoke(coordinator, shell, 'case.view', { caseId });
   step('the card afterwards', after);
-  expect(after, /niet \(meer\) beschikbaar/, 'nothing left');
+  expect(after, /Afgerond en verwijderd/, 'completed and deleted');
   console.log('\nThe whole flow works: the case is closed and deleted.');
 }
 

@@ -1,6 +1,7 @@
 import type { HwcCase } from '../domain/case';
 import { expiryNoticeRecipients, leftoversOf, type Leftovers } from '../domain/case-leftovers';
 import type { School } from '../domain/school';
+import { errorSummary } from '../logging/error-summary';
 import { expiryNoticeCard } from './case-cards';
 import type { RequestContext, Services } from './ports';
 import { settleAll } from './shells';
@@ -40,12 +41,19 @@ export function expireCase(services: Services, c: HwcCase, ctx: RequestContext):
   return sendExpiryNotice(services, school, notice, ctx);
 }
 
-/** The anonymous counts are all that outlives the case; its timers go with it, its cards to the cleanup. */
+/**
+ * Its timers and cards go first, so a failure in counting cannot leave them behind; the anonymous
+ * counts are all that outlives the case.
+ */
 function letGo(services: Services, c: HwcCase, ctx: RequestContext): void {
   services.scheduler.cancel(`${c.id}:`);
-  const school = services.schools.get(c.schoolId);
-  if (school) services.stats.caseEnded(c, school);
   services.cleanup.forget(c.shells, ctx);
+  const school = services.schools.get(c.schoolId);
+  try {
+    if (school) services.stats.caseEnded(c, school);
+  } catch (error) {
+    ctx.log.error({ caseId: c.id, ...errorSummary(error) }, 'could not count an ended case');
+  }
 }
 
 async function sendExpiryNotice(

@@ -13,8 +13,13 @@ export function escalationTime(school: School, c: HwcCase): Date {
 }
 
 export function scheduleEscalation(services: Services, school: School, c: HwcCase): void {
-  services.scheduler.schedule(`${c.id}:escalate`, escalationTime(school, c), () =>
-    escalateIfUnclaimed(services, c.id, services.newContext()),
+  escalateAt(services, c.id, escalationTime(school, c));
+}
+
+/** The task holds the id only, never the case (a closure keeps its whole scope): it reads the case when it runs. */
+function escalateAt(services: Services, caseId: string, when: Date): void {
+  services.scheduler.schedule(`${caseId}:escalate`, when, () =>
+    escalateIfUnclaimed(services, caseId, services.newContext()),
   );
 }
 

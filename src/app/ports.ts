@@ -47,7 +47,7 @@ export interface Messenger {
   updateCard(message: PostedMessage, card: AdaptiveCardJson, options?: { final?: boolean }): Promise<void>;
   /**
    * Deletes a posted card, after its final update. 'gone' when the message no longer exists (404),
-   * 'not-supported' when the channel does not delete (501, as the Agents Playground answers): the
+   * 'not-supported' when the channel does not delete (501, as the Agents Playground answers, or 405): the
    * neutral card then stays. Rejects with 'delivery.failed' when Teams did not take it after retries.
    */
   deleteCard(message: PostedMessage): Promise<DeleteOutcome>;

@@ -16,10 +16,13 @@ interface Entry {
   readonly key: string;
   /** 'abc:' for 'abc:escalate'; undefined for a key without ':', which belongs to no group. */
   readonly group: string | undefined;
-  readonly task: () => Promise<void>;
+  /** Replaced by a no-op once cancelled: a cancelled task may linger in the heap, its closure must not. */
+  task: () => Promise<void>;
   /** False once the task ran, was cancelled or was replaced: its place in the heap is then garbage. */
   waiting: boolean;
 }
+
+const noTask = async (): Promise<void> => undefined;
 
 // A heap this small is not worth compacting: its garbage leaves as it comes to the top.
 const MIN_COMPACT = 64;
@@ -133,9 +136,10 @@ export class TimerScheduler implements Scheduler {
       for (let entry = this.top(); entry; entry = this.top()) {
         if (this.whens[0]! > now || this.seqs[0]! >= fence) break;
         this.pop();
+        const task = entry.task;
         this.forget(entry);
         started++;
-        this.start(entry);
+        this.start(entry.key, task);
       }
     } finally {
       this.running = false;
@@ -154,8 +158,7 @@ export class TimerScheduler implements Scheduler {
     this.clear();
   }
 
-  private start(entry: Entry): void {
-    const { key, task } = entry;
+  private start(key: string, task: () => Promise<void>): void {
     try {
       void Promise.resolve(task()).then(undefined, (error: unknown) => this.report(key, error));
     } catch (error) {
@@ -208,6 +211,8 @@ export class TimerScheduler implements Scheduler {
   /** Takes a task out of the map and its group. */
   private forget(entry: Entry): void {
     entry.waiting = false;
+    // What the task refers to (a case, say) must not outlive the task's turn.
+    entry.task = noTask;
     this.entries.delete(entry.key);
     if (entry.group === undefined) this.loose.delete(entry);
     else {

@@ -314,6 +314,8 @@ export class MonthlyStats {
     const tmp = `${file}.tmp`;
     const handle = await open(tmp, 'w', 0o600);
     try {
+      // The mode of open() applies only to a new file; a leftover <file>.tmp keeps its own.
+      await handle.chmod(0o600);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {

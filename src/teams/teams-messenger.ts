@@ -103,9 +103,15 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
 }
 
 /**
- * Posts and updates cards in personal chats through Bot Framework.
+ * How long a message that got its final card is remembered, so a progress update still on its way
+ * cannot overwrite the neutral card. Updates are in flight for seconds, not minutes.
+ */
+const FINAL_MEMORY_MS = 10 * 60_000;
+
+/**
+ * Posts, updates and deletes cards in personal chats through Bot Framework.
  *
- * Every call to Teams (createConversation, send, update, getMember) waits for the rate limiter
+ * Every call to Teams (createConversation, send, update, delete, getMember) waits for the rate limiter
  * (per tenant always, per conversation where known) and is retried here on 412, 429, 502, 503, 504
  * and connection errors, honouring Retry-After up to a cap; botbuilder's own HTTP retries are off
  * for these calls (createBotAdapter), so nothing is retried twice. A 429 also pauses the whole
@@ -115,12 +121,6 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
  * Errors inside an adapter callback would go to onTurnError instead of the caller, so each callback
  * catches and the error is rethrown here, where the use case can count it.
  */
-/**
- * How long a message that got its final card is remembered, so a progress update still on its way
- * cannot overwrite the neutral card. Updates are in flight for seconds, not minutes.
- */
-const FINAL_MEMORY_MS = 10 * 60_000;
-
 export class TeamsMessenger implements Messenger {
   private readonly limiter: TeamsRateLimiter;
   private readonly retryPolicy: RetryPolicy;
@@ -189,8 +189,9 @@ export class TeamsMessenger implements Messenger {
     card: AdaptiveCardJson,
     options: { final?: boolean } = {},
   ): Promise<void> {
-    const key = `${message.conversationId}\u0000${message.activityId}`;
-    if (this.isFinal(key)) return Promise.resolve();
+    const key = messageKey(message);
+    // Progress after the final card is dropped; the final card itself may be tried again after a failure.
+    if (this.isFinal(key) && !options.final) return Promise.resolve();
     if (options.final) this.rememberFinal(key);
     const slot = this.updates.get(key) ?? {};
     this.updates.set(key, slot);
@@ -231,10 +232,14 @@ export class TeamsMessenger implements Messenger {
           context.deleteActivity(message.activityId),
         );
       });
+      this.finals.delete(messageKey(message));
       return 'deleted';
     } catch (error) {
       const status = statusOfFailure(error);
-      if (status === 404) return 'gone';
+      if (status === 404) {
+        this.finals.delete(messageKey(message));
+        return 'gone';
+      }
       if (status === 501 || status === 405) return 'not-supported';
       throw deliveryError(error);
     }
@@ -501,6 +506,10 @@ export class TeamsMessenger implements Messenger {
 /** The error a failed call ends with: the last one Teams (or the network) gave. */
 function causeOf(error: unknown): unknown {
   return error instanceof ConnectorCallFailed ? error.cause : error;
+}
+
+function messageKey(message: PostedMessage): string {
+  return `${message.conversationId}\u0000${message.activityId}`;
 }
 
 function statusOfFailure(error: unknown): number | undefined {

@@ -42,6 +42,8 @@ export function verbHandlers(services: Services): VerbHandler[] {
  * Routes a card action to its handler. Whatever is wrong with an action (an unknown verb,
  * data that does not fit, someone who may not see it) gets the same neutral 'not available'
  * card. A case that is gone answers 'completed and deleted': it ended, and nothing of it is left.
+ * (Someone holding a case id may so tell an open case from an ended one; the id is a random UUID
+ * that only the case's own cards carry, and an ended case tells nothing more.)
  */
 export class VerbRouter {
   private readonly handlers: Map<string, VerbHandler>;

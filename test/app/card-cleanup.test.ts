@@ -62,7 +62,8 @@ describe('taking the cards of an ended case out of Teams', () => {
   afterEach(() => scheduler.close());
 
   it('makes each card neutral first and then deletes it, keeping nothing', async () => {
-    await cleanup.forget([shell('1'), shell('2')], ctx);
+    cleanup.forget([shell('1'), shell('2')], ctx);
+    await cleanup.idle();
     assert.deepEqual(messenger.calls, ['update 1 final', 'update 2 final', 'delete 1', 'delete 2']);
     assert.equal(cleanup.size, 0);
     assert.equal(scheduler.size, 0);
@@ -70,14 +71,16 @@ describe('taking the cards of an ended case out of Teams', () => {
 
   it('leaves the neutral card where the channel does not delete (501), and keeps nothing', async () => {
     messenger.deleteOutcome = 'not-supported';
-    await cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], ctx);
+    await cleanup.idle();
     assert.deepEqual(messenger.calls, ['update 1 final', 'delete 1']);
     assert.equal(cleanup.size, 0);
   });
 
   it('when Teams does not take the neutral card, keeps only its id and tries again later', async () => {
     messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503 after 5 attempts')];
-    await cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], ctx);
+    await cleanup.idle();
     assert.equal(cleanup.size, 1, 'the id waits for the next try');
     assert.equal(scheduler.size, 1);
 
@@ -87,7 +90,7 @@ describe('taking the cards of an ended case out of Teams', () => {
 
     now += 1_000;
     scheduler.runDue();
-    await new Promise((resolve) => setImmediate(resolve));
+    await cleanup.idle();
     assert.deepEqual(messenger.calls, ['update 1 final', 'update 1 final', 'delete 1']);
     assert.equal(cleanup.size, 0);
   });
@@ -99,31 +102,35 @@ describe('taking the cards of an ended case out of Teams', () => {
       new HwcError('delivery.failed', 'HTTP 503'),
       new HwcError('delivery.unreachable', 'HTTP 403'),
     ];
-    await cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], ctx);
+    await cleanup.idle();
     for (const wait of [60_000, 300_000]) {
       now += wait;
       scheduler.runDue();
-      await new Promise((resolve) => setImmediate(resolve));
+      await cleanup.idle();
     }
     assert.equal(messenger.calls.length, 3, 'the first try and two retries');
     assert.equal(cleanup.size, 0, 'given up: nothing kept');
     assert.equal(scheduler.size, 0);
 
-    await cleanup.forget([shell('2')], ctx);
+    cleanup.forget([shell('2')], ctx);
+    await cleanup.idle();
     assert.equal(messenger.calls.at(-1), 'update 2 final');
     assert.equal(cleanup.size, 0, 'a 403 is not retried');
   });
 
   it('a delete that fails leaves the neutral card and keeps nothing', async () => {
     messenger.deleteOutcome = new HwcError('delivery.failed', 'HTTP 500');
-    await cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], ctx);
+    await cleanup.idle();
     assert.equal(cleanup.size, 0);
     assert.equal(scheduler.size, 0);
   });
 
   it('forgets the waiting ids at shutdown', async () => {
     messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503')];
-    await cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], ctx);
+    await cleanup.idle();
     cleanup.close();
     assert.equal(cleanup.size, 0);
     assert.equal(scheduler.size, 0);

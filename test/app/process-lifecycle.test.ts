@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../support/flow-checks';
 
 const demoSchools = path.resolve('config/demo-schools.yaml');
 
@@ -23,14 +24,6 @@ function runBot(env: Record<string, string>): {
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { exit, output: () => output, kill: (s) => child.kill(s) };
-}
-
-async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the bot process', function () {

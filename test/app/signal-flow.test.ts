@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
 import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
-import { cardText, posting, stopAfterPrivacyCheck } from '../support/flow-checks';
+import { cardText, posting, stopAfterPrivacyCheck, waitFor } from '../support/flow-checks';
 import {
   assertNoPupilData,
   coordinatorA,
@@ -282,14 +282,6 @@ describe('a case that expires unfinished', () => {
     }
   });
 });
-
-async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('a coordinator types in a signal in Teams', () => {
   let t: TestApp;

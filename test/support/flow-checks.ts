@@ -32,3 +32,12 @@ export async function stopAfterPrivacyCheck(t: TestApp, alsoAbsent: readonly str
     await t.stop();
   }
 }
+
+/** Polls until `predicate` holds, for things the app finishes after its answer (cards, notices). */
+export async function waitFor(predicate: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -358,6 +358,20 @@ describe('TeamsMessenger within Teams’ limits', function () {
       assert.deepEqual(statuses(h.connector, 'updateActivity'), [404]);
     });
 
+    it('a final card Teams did not take can be tried again later; progress stays blocked meanwhile', async function () {
+      h = await harness({ messenger: { retry: { maxAttempts: 2 } } });
+      const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
+      h.connector.failNext({ route: 'updateActivity', status: 503, times: 2 });
+
+      await rejection(h.messenger.updateCard(posted, card('afgerond'), { final: true }));
+      await h.messenger.updateCard(posted, card('1 van 2'));
+      await h.messenger.updateCard(posted, card('afgerond'), { final: true });
+
+      assert.deepEqual(statuses(h.connector, 'updateActivity'), [503, 503, 200]);
+      const landed = h.connector.activities.filter((a) => a.kind === 'update').map((a) => cardText(a.body));
+      assert.deepEqual(landed, ['afgerond']);
+    });
+
     it('an update Teams refuses with 403 (the app was removed) is delivery.unreachable', async function () {
       h = await harness();
       const posted = await h.messenger.sendCard({ staffId: h.colleague() }, () => card('v0'));
