@@ -1,20 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
-import {
-  EXTRA_FIELDS_MESSAGE,
-  parseSignal,
-  type SignalInput,
-  type SignalRules,
-  type SignalViolation,
-} from '../domain/signal';
-import { onRouteError } from '../http/http-server';
+import { EXTRA_FIELDS_MESSAGE, parseSignal, type SignalInput, type SignalRules } from '../domain/signal';
+import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
 import { IdempotencyStore, parseIdempotencyKey, type StoredResponse } from './idempotency';
 import { createIntakeAuthenticator, type IntakeAuthOptions, type SenderIdentity } from './intake-auth';
-import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from './problem';
+import { makeProblem, PROBLEM_CONTENT_TYPE } from './problem';
 import { RateLimiter } from './rate-limiter';
 
 export type { SenderIdentity, IntakeAuthOptions } from './intake-auth';
@@ -50,39 +44,9 @@ export interface IntakeDeps {
   limits?: IntakeLimits;
 }
 
-interface Reply {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[]>;
-  problem?: ProblemKind;
-  fields?: string[];
-  sender?: SenderIdentity;
-  replayed?: boolean;
-  /** For the log only: a code, never a message that could carry data. */
-  reason?: string;
-  /** Close the connection after answering (the request body was not fully read). */
-  close?: boolean;
-}
+type Reply = ApiReply;
 
 const JSON_CONTENT_TYPE = 'application/json';
-
-function problemReply(
-  kind: ProblemKind,
-  detail: string,
-  correlationId: string,
-  extra: Omit<Partial<Reply>, 'status' | 'body' | 'problem' | 'fields'> & { errors?: SignalViolation[] } = {},
-): Reply {
-  const { errors, headers, ...rest } = extra;
-  const problem = makeProblem(kind, detail, correlationId, errors);
-  return {
-    ...rest,
-    status: problem.status,
-    body: JSON.stringify(problem),
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers },
-    problem: kind,
-    fields: errors?.map((e) => e.field),
-  };
-}
 
 /** `application/json`, optionally with `charset=utf-8`; nothing else. */
 function isJsonContentType(value: string | undefined): boolean {
@@ -342,17 +306,6 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
   }
 
-  function send(res: restify.Response, correlationId: string, reply: Reply): void {
-    const body = Buffer.from(reply.body, 'utf8');
-    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Correlation-Id', correlationId);
-    res.setHeader('Content-Length', String(body.length));
-    if (reply.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    if (reply.close) res.setHeader('Connection', 'close');
-    res.sendRaw(reply.status, body);
-  }
-
   function record(correlationId: string, reply: Reply, startedAt: number): void {
     const line = {
       correlationId,
@@ -383,7 +336,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         );
       })
       .then((reply) => {
-        send(res, correlationId, reply);
+        sendReply(res, correlationId, reply);
         record(correlationId, reply, startedAt);
       })
       .catch((error: unknown) => {
@@ -393,45 +346,18 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       .finally(() => next());
   });
 
-  // Other methods get a problem too, rather than restify's own error body.
-  const notAllowed = (_req: restify.Request, res: restify.Response, next: restify.Next) => {
-    const correlationId = newCorrelationId();
-    const reply = problemReply('method-not-allowed', 'Only POST is supported here.', correlationId, {
-      headers: { Allow: 'POST' },
-    });
-    send(res, correlationId, reply);
-    record(correlationId, reply, Date.now());
-    next();
-  };
-  server.get(SIGNALS_PATH, notAllowed);
-  server.put(SIGNALS_PATH, notAllowed);
-  server.patch(SIGNALS_PATH, notAllowed);
-  server.del(SIGNALS_PATH, notAllowed);
-
-  // A safety net: should a server-wide plugin (a body parser, a throttle) fail a request to this
-  // path, restify would answer with its own error, whose message can quote the body (JSON.parse
-  // errors do). Answer with a problem instead; nothing of the error's message is used.
-  onRouteError(server, (req: restify.Request, res: restify.Response, err: unknown) => {
-    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
-    if (path !== SIGNALS_PATH || res.headersSent) return;
-    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
-    const kind = problemKindForStatus(
-      Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
-    );
-    const correlationId = newCorrelationId();
-    const retryAfter = res.getHeader('Retry-After');
-    const reply = problemReply(
-      kind,
-      'The request was refused before it reached the signal intake.',
-      correlationId,
-      {
-        headers: retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
-        reason: `restify.${kind}`,
-      },
-    );
-    send(res, correlationId, reply);
-    record(correlationId, reply, Date.now());
-  });
+  refuseOutsideTheHandler(
+    server,
+    {
+      path: SIGNALS_PATH,
+      method: 'POST',
+      refusedDetail: 'The request was refused before it reached the signal intake.',
+    },
+    (res, correlationId, reply) => {
+      sendReply(res, correlationId, reply);
+      record(correlationId, reply, Date.now());
+    },
+  );
 }
 
 function stringHeaders(headers: Record<string, string | string[]>): Record<string, string> {

@@ -1,14 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError } from '../domain/errors';
-import { onRouteError } from '../http/http-server';
+import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
 import {
   createIntakeAuthenticator,
   DEFAULT_REQUIRED_ROLE,
   type IntakeAuthOptions,
-  type SenderIdentity,
 } from '../intake/intake-auth';
-import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
 import { RateLimiter } from '../intake/rate-limiter';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
@@ -44,32 +42,7 @@ export interface StatsRouteOptions {
   retryAfterSeconds?: number;
 }
 
-interface Reply {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[]>;
-  problem?: ProblemKind;
-  sender?: SenderIdentity;
-  /** For the log only: a code, never anything the caller sent. */
-  reason?: string;
-}
-
-function problemReply(
-  kind: ProblemKind,
-  detail: string,
-  correlationId: string,
-  extra: Pick<Reply, 'sender' | 'reason'> & { headers?: Reply['headers'] } = {},
-): Reply {
-  const problem = makeProblem(kind, detail, correlationId);
-  return {
-    status: problem.status,
-    body: JSON.stringify(problem),
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...extra.headers },
-    problem: kind,
-    ...(extra.sender ? { sender: extra.sender } : {}),
-    ...(extra.reason ? { reason: extra.reason } : {}),
-  };
-}
+type Reply = ApiReply;
 
 const NOT_FOUND_DETAIL = 'There are no statistics for this school that these credentials may read.';
 
@@ -163,15 +136,6 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
     };
   }
 
-  function send(res: restify.Response, correlationId: string, reply: Reply): void {
-    const body = Buffer.from(reply.body, 'utf8');
-    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Correlation-Id', correlationId);
-    res.setHeader('Content-Length', String(body.length));
-    res.sendRaw(reply.status, body);
-  }
-
   function record(correlationId: string, reply: Reply): void {
     const line = {
       correlationId,
@@ -198,7 +162,7 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
         );
       })
       .then((reply) => {
-        send(res, correlationId, reply);
+        sendReply(res, correlationId, reply);
         record(correlationId, reply);
       })
       .catch((error: unknown) => {
@@ -208,40 +172,16 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
       .finally(() => next());
   });
 
-  const notAllowed = (_req: restify.Request, res: restify.Response, next: restify.Next) => {
-    const correlationId = newCorrelationId();
-    const reply = problemReply('method-not-allowed', 'Only GET is supported here.', correlationId, {
-      headers: { Allow: 'GET' },
-    });
-    send(res, correlationId, reply);
-    record(correlationId, reply);
-    next();
-  };
-  server.post(STATS_PATH, notAllowed);
-  server.put(STATS_PATH, notAllowed);
-  server.patch(STATS_PATH, notAllowed);
-  server.del(STATS_PATH, notAllowed);
-
-  // As on the intake: should a server-wide plugin fail a request to this path, answer with a
-  // problem rather than restify's own error body.
-  onRouteError(server, (req: restify.Request, res: restify.Response, err: unknown) => {
-    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
-    if (path !== STATS_PATH || res.headersSent) return;
-    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
-    const kind = problemKindForStatus(
-      Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
-    );
-    const correlationId = newCorrelationId();
-    const reply = problemReply(
-      kind,
-      'The request was refused before it reached the statistics.',
-      correlationId,
-      {
-        reason: `restify.${kind}`,
-        ...(kind === 'method-not-allowed' ? { headers: { Allow: 'GET' } } : {}),
-      },
-    );
-    send(res, correlationId, reply);
-    record(correlationId, reply);
-  });
+  refuseOutsideTheHandler(
+    server,
+    {
+      path: STATS_PATH,
+      method: 'GET',
+      refusedDetail: 'The request was refused before it reached the statistics.',
+    },
+    (res, correlationId, reply) => {
+      sendReply(res, correlationId, reply);
+      record(correlationId, reply);
+    },
+  );
 }

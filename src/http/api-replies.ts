@@ -1,0 +1,100 @@
+import type * as restify from 'restify';
+import type { SignalViolation } from '../domain/signal';
+import type { SenderIdentity } from '../intake/intake-auth';
+import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
+import { newCorrelationId } from '../logging/logger';
+import { onRouteError } from './http-server';
+
+/** The answer of an API route (the intake, the statistics), and what its log line needs. */
+export interface ApiReply {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[]>;
+  problem?: ProblemKind;
+  fields?: string[];
+  sender?: SenderIdentity;
+  replayed?: boolean;
+  /** For the log only: a code, never a message that could carry data. */
+  reason?: string;
+  /** Close the connection after answering (the request body was not fully read). */
+  close?: boolean;
+}
+
+/** An application/problem+json answer (RFC 9457) that never repeats what the caller sent. */
+export function problemReply(
+  kind: ProblemKind,
+  detail: string,
+  correlationId: string,
+  extra: Omit<Partial<ApiReply>, 'status' | 'body' | 'problem' | 'fields'> & {
+    errors?: SignalViolation[];
+  } = {},
+): ApiReply {
+  const { errors, headers, ...rest } = extra;
+  const problem = makeProblem(kind, detail, correlationId, errors);
+  return {
+    ...rest,
+    status: problem.status,
+    body: JSON.stringify(problem),
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers },
+    problem: kind,
+    ...(errors ? { fields: errors.map((e) => e.field) } : {}),
+  };
+}
+
+/** Writes the answer; nothing of an API answer may be cached on the way. */
+export function sendReply(res: restify.Response, correlationId: string, reply: ApiReply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Correlation-Id', correlationId);
+  res.setHeader('Content-Length', String(body.length));
+  if (reply.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (reply.close) res.setHeader('Connection', 'close');
+  res.sendRaw(reply.status, body);
+}
+
+/**
+ * The answers an API path gives outside its own handler, as problems rather than restify's own
+ * bodies: 405 for every other method, and for a request a server-wide plugin (a body parser, a
+ * throttle) failed, whose restify error message could quote the body (JSON.parse errors do).
+ * Nothing of such an error's message is used. `answer` sends and logs the reply.
+ */
+export function refuseOutsideTheHandler(
+  server: restify.Server,
+  route: { path: string; method: 'GET' | 'POST'; refusedDetail: string },
+  answer: (res: restify.Response, correlationId: string, reply: ApiReply) => void,
+): void {
+  const { path, method } = route;
+  const notAllowed = (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const correlationId = newCorrelationId();
+    const reply = problemReply('method-not-allowed', `Only ${method} is supported here.`, correlationId, {
+      headers: { Allow: method },
+    });
+    answer(res, correlationId, reply);
+    next();
+  };
+  if (method !== 'GET') server.get(path, notAllowed);
+  if (method !== 'POST') server.post(path, notAllowed);
+  server.put(path, notAllowed);
+  server.patch(path, notAllowed);
+  server.del(path, notAllowed);
+
+  onRouteError(server, (req: restify.Request, res: restify.Response, err: unknown) => {
+    const requested = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
+    if (requested !== path || res.headersSent) return;
+    const status = Number((err as { statusCode?: unknown } | null)?.statusCode);
+    const kind = problemKindForStatus(
+      Number.isInteger(status) && status >= 400 && status < 600 ? status : 500,
+    );
+    const correlationId = newCorrelationId();
+    const retryAfter = res.getHeader('Retry-After');
+    const reply = problemReply(kind, route.refusedDetail, correlationId, {
+      headers: {
+        ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
+        ...(kind === 'method-not-allowed' ? { Allow: method } : {}),
+      },
+      reason: `restify.${kind}`,
+    });
+    answer(res, correlationId, reply);
+  });
+}
