@@ -1,6 +1,8 @@
 import type * as restify from 'restify';
 import type { SignalViolation } from '../domain/signal';
-import type { SenderIdentity } from '../intake/intake-auth';
+import type { AuthResult, SenderIdentity } from '../intake/intake-auth';
+import type { RateLimiter } from '../intake/rate-limiter';
+import type { Logger } from '../logging/logger';
 import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
 import { newCorrelationId } from '../logging/logger';
 import { onRouteError } from './http-server';
@@ -39,6 +41,36 @@ export function problemReply(
     problem: kind,
     ...(errors ? { fields: errors.map((e) => e.field) } : {}),
   };
+}
+
+/**
+ * The answer to a request whose credentials did not pass: 503 when the tenant's signing keys
+ * cannot be fetched (try again later), 429 for an address that keeps failing, 401 otherwise.
+ */
+export function refuseUnauthenticated(
+  auth: Extract<AuthResult, { ok: false }>,
+  remoteAddress: string | undefined,
+  correlationId: string,
+  deps: { failedAuth: RateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
+): ApiReply {
+  if (auth.kind === 'unavailable') {
+    deps.log.error({ correlationId, reason: auth.reason }, `${deps.logPrefix}: cannot check bearer tokens`);
+    return problemReply('auth-unavailable', auth.detail, correlationId, {
+      headers: { 'Retry-After': String(deps.retryAfterSeconds) },
+      reason: auth.reason,
+    });
+  }
+  const budget = deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
+  if (!budget.ok) {
+    return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
+      headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+      reason: auth.reason,
+    });
+  }
+  return problemReply('unauthorized', auth.detail, correlationId, {
+    headers: { 'WWW-Authenticate': auth.challenges },
+    reason: auth.reason,
+  });
 }
 
 /** Writes the answer; nothing of an API answer may be cached on the way. */

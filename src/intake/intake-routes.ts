@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
 import { EXTRA_FIELDS_MESSAGE, parseSignal, type SignalInput, type SignalRules } from '../domain/signal';
-import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
+import {
+  problemReply,
+  refuseOutsideTheHandler,
+  refuseUnauthenticated,
+  sendReply,
+  type ApiReply,
+} from '../http/api-replies';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
@@ -142,23 +148,11 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     // 1. Who is it? (401; 429 per client IP when failing repeatedly; 503 when keys cannot be fetched)
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      if (auth.kind === 'unavailable') {
-        log.error({ correlationId, reason: auth.reason }, 'intake: cannot check bearer tokens');
-        return problemReply('auth-unavailable', auth.detail, correlationId, {
-          headers: { 'Retry-After': String(limits.retryAfterSeconds) },
-          reason: auth.reason,
-        });
-      }
-      const budget = failedAuthLimiter.take(`ip:${req.socket.remoteAddress ?? 'unknown'}`);
-      if (!budget.ok) {
-        return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
-          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-          reason: auth.reason,
-        });
-      }
-      return problemReply('unauthorized', auth.detail, correlationId, {
-        headers: { 'WWW-Authenticate': auth.challenges },
-        reason: auth.reason,
+      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+        failedAuth: failedAuthLimiter,
+        retryAfterSeconds: limits.retryAfterSeconds,
+        log,
+        logPrefix: 'intake',
       });
     }
     const sender = auth.sender;

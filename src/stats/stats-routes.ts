@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError } from '../domain/errors';
-import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
+import {
+  problemReply,
+  refuseOutsideTheHandler,
+  refuseUnauthenticated,
+  sendReply,
+  type ApiReply,
+} from '../http/api-replies';
 import {
   createIntakeAuthenticator,
   DEFAULT_REQUIRED_ROLE,
@@ -91,23 +97,11 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
   async function handle(req: IncomingMessage, correlationId: string): Promise<Reply> {
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      if (auth.kind === 'unavailable') {
-        log.error({ correlationId, reason: auth.reason }, 'stats: cannot check bearer tokens');
-        return problemReply('auth-unavailable', auth.detail, correlationId, {
-          headers: { 'Retry-After': String(retryAfterSeconds) },
-          reason: auth.reason,
-        });
-      }
-      const budget = failedAuthLimiter.take(`ip:${req.socket.remoteAddress ?? 'unknown'}`);
-      if (!budget.ok) {
-        return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
-          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-          reason: auth.reason,
-        });
-      }
-      return problemReply('unauthorized', auth.detail, correlationId, {
-        headers: { 'WWW-Authenticate': auth.challenges },
-        reason: auth.reason,
+      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+        failedAuth: failedAuthLimiter,
+        retryAfterSeconds,
+        log,
+        logPrefix: 'stats',
       });
     }
     const sender = auth.sender;
