@@ -13,7 +13,9 @@
  * and this script exits with the first one's exit code.
  *
  * BOT_COMMAND: whitespace-separated command line (no shell quoting), resolved against
- * node_modules/.bin first. Only node built-ins are used here. See docs/playground-notes.md.
+ * node_modules/.bin first. PLAYGROUND_BOT_PORT and PLAYGROUND_PORT replace 3978 and 56150 (the
+ * end-to-end suite runs beside a developer's own Playground). Only node built-ins are used here.
+ * See docs/playground-notes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,8 +26,19 @@ import { constants as osConstants, tmpdir } from 'node:os';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
-const BOT_PORT = 3978;
-const PLAYGROUND_PORT = 56150;
+/** A port from the environment (for the end-to-end suite, which must not take a developer's ports). */
+function portSetting(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`[playground] ${name} must be a port number (1-65535), not '${raw}'.`);
+    process.exit(1);
+  }
+  return port;
+}
+const BOT_PORT = portSetting('PLAYGROUND_BOT_PORT', 3978);
+const PLAYGROUND_PORT = portSetting('PLAYGROUND_PORT', 56150);
 const HEALTH_URL = `http://127.0.0.1:${BOT_PORT}/healthz`;
 const CONNECTOR_URL = `http://localhost:${PLAYGROUND_PORT}/_connector`;
 const PLAYGROUND_CONFIG = path.join(ROOT, '.m365agentsplayground.yml');

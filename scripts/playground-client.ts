@@ -1,0 +1,331 @@
+/**
+ * Acting in a running Agents Playground at API level, as any of its mock users: what
+ * `npm run playground:walkthrough` and the end-to-end suite (`npm run test:e2e`) share.
+ *
+ * It listens to the Playground's log stream (every connector call the bot makes, in every chat,
+ * also the colleagues' chats that the page does not show) and acts as a mock user through
+ * POST /_conversation/v1/invoke. See docs/playground-notes.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { parse as parseYaml } from 'yaml';
+
+const WAIT_MS = 20_000;
+
+export interface PlaygroundUser {
+  id: string;
+  name: string;
+}
+export interface PlaygroundConfig {
+  currentUser: PlaygroundUser;
+  users: PlaygroundUser[];
+  personalChat: { id: string };
+}
+
+/** A card the bot posted, as the Playground's log stream shows it (the latest version of it). */
+export interface PostedCard {
+  conversationId: string;
+  messageId: string;
+  card: string;
+}
+
+export interface Pupil {
+  name: string;
+  birthDate: string;
+}
+
+/** The invented demo pupil of config/demo-pupils.csv, whose group teachers the talk form suggests. */
+export const DEMO_PUPIL: Pupil = { name: 'Lotte van Beusekom', birthDate: '2016-04-12' };
+
+export function readPlaygroundConfig(
+  file = path.resolve(__dirname, '..', '.m365agentsplayground.yml'),
+): PlaygroundConfig {
+  return parseYaml(readFileSync(file, 'utf8')) as PlaygroundConfig;
+}
+
+/** Collects every card the bot posts, in any chat, from the Playground's log stream. */
+export class CardWatcher {
+  readonly cards: PostedCard[] = [];
+  /** Every entry of the log stream as it came, for a report when something fails. */
+  readonly entries: string[] = [];
+  /** Who each chat the bot opened is with, from its createConversation call. */
+  readonly chatWith = new Map<string, string>();
+  private readonly socket: WebSocket;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly playgroundUrl: string) {
+    this.socket = new WebSocket(`${playgroundUrl.replace(/^http/, 'ws')}/_ws/log/stream`);
+    this.socket.on('message', (data: WebSocket.RawData) => this.onLog(String(data)));
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('open', () => resolve());
+      this.socket.once('error', (error) =>
+        reject(
+          new Error(
+            `cannot reach the Playground at ${this.playgroundUrl}; is 'npm run playground' running? (${error.message})`,
+          ),
+        ),
+      );
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  /** The next card (from now on, or already seen when `from` is given) that passes the test. */
+  async next(
+    test: (card: PostedCard) => boolean,
+    what: string,
+    from = this.cards.length,
+    waitMs = WAIT_MS,
+  ): Promise<PostedCard> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const found = this.cards.slice(from).find(test);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`waited ${waitMs / 1000} s for ${what}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 500);
+      });
+    }
+  }
+
+  private onLog(text: string): void {
+    this.entries.push(text);
+    let entry: {
+      log?: {
+        conversationId?: string;
+        messageId?: string;
+        request?: { body?: unknown };
+        response?: { body?: unknown };
+      };
+    };
+    try {
+      entry = JSON.parse(text) as typeof entry;
+    } catch {
+      return;
+    }
+    const log = entry.log;
+    const opened = log?.request?.body as { members?: { id?: string }[] } | undefined;
+    const openedId = (log?.response?.body as { id?: string } | undefined)?.id;
+    const member = opened?.members?.[0]?.id;
+    if (member && openedId) this.chatWith.set(openedId, member);
+    const body = log?.request?.body as { type?: string; attachments?: unknown[] } | undefined;
+    if (!log?.conversationId || body?.type !== 'message' || !body.attachments?.length) return;
+    const response = log.response?.body as { id?: string } | undefined;
+    const messageId = log.messageId ?? response?.id;
+    if (!messageId) return;
+    // An update (PUT) of a card already seen replaces it; a new message is added.
+    const known = this.cards.find(
+      (c) => c.conversationId === log.conversationId && c.messageId === messageId,
+    );
+    const card = JSON.stringify(body.attachments);
+    if (known) known.card = card;
+    else this.cards.push({ conversationId: log.conversationId, messageId, card });
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/** The lines a person reads on a card. */
+export function readable(json: string): string {
+  const lines: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.type === 'TextBlock' && typeof o.text === 'string') lines.push(o.text);
+      if (typeof o.title === 'string' && typeof o.value === 'string') lines.push(`${o.title}: ${o.value}`);
+      if (typeof o.title === 'string' && typeof o.verb === 'string') lines.push(`[${o.title}]`);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(JSON.parse(json));
+  return lines.map((l) => `    ${l}`).join('\n');
+}
+
+export const caseIdIn = (card: string) => /"caseId":"([0-9a-f-]{36})"/.exec(card)?.[1];
+
+/** One step of a flow: what happened, and the card a person would then see. */
+export type StepReport = (title: string, card?: string) => void;
+
+export interface FlowOptions {
+  pupil?: Pupil;
+  apiKey: string;
+  report?: StepReport;
+}
+
+/** A mock Teams user acting on the bot's cards through the Playground. */
+export class PlaygroundClient {
+  readonly config: PlaygroundConfig;
+  readonly watcher: CardWatcher;
+
+  constructor(
+    readonly playgroundUrl: string,
+    readonly botUrl: string,
+    config = readPlaygroundConfig(),
+  ) {
+    this.config = config;
+    this.watcher = new CardWatcher(playgroundUrl);
+  }
+
+  async open(): Promise<void> {
+    await this.watcher.opened();
+  }
+
+  close(): void {
+    this.watcher.close();
+  }
+
+  nameOf(id: string): string {
+    return [this.config.currentUser, ...this.config.users].find((u) => u.id === id)?.name ?? id;
+  }
+
+  isColleagueCard(card: PostedCard): boolean {
+    return card.conversationId !== this.config.personalChat.id && card.card.includes('colleague.view');
+  }
+
+  /** A signal through the intake API, as a sender's system posts it. */
+  async postSignal(apiKey: string, pupil: Pupil = DEMO_PUPIL): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.botUrl}/api/signals`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey, 'Idempotency-Key': randomUUID() },
+      body: JSON.stringify({ schoolId: 'demo-school', pupil, source: 'police' }),
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
+  /** Action.Execute as `userId` on a card, as Teams sends it; the bot's answer as text. */
+  async invoke(
+    userId: string,
+    card: PostedCard,
+    verb: string,
+    data: Record<string, unknown>,
+  ): Promise<string> {
+    const res = await fetch(`${this.playgroundUrl}/_conversation/v1/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'adaptiveCard/action',
+        from: { id: userId },
+        conversation: { id: card.conversationId },
+        replyToId: card.messageId,
+        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+      }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${verb} as ${this.nameOf(userId)}: HTTP ${res.status} ${text}`);
+    return text;
+  }
+
+  /**
+   * Whose chat is whose, for chats the bot opened before the watcher listened: the Playground's
+   * connector answers createConversation for a user with that user's one chat id, every time.
+   */
+  async chatOwner(conversationId: string): Promise<string | undefined> {
+    const known = this.watcher.chatWith.get(conversationId);
+    if (known) return known;
+    for (const user of this.config.users) {
+      const res = await fetch(`${this.playgroundUrl}/_connector/v3/conversations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ isGroup: false, members: [{ id: user.id }] }),
+      });
+      const { id } = (await res.json()) as { id?: string };
+      if (id === conversationId) return user.id;
+    }
+    return undefined;
+  }
+
+  /** A colleague opens their card in their own chat, checks what it says, and presses 'Gelezen'. */
+  async acknowledgeAsColleague(card: PostedCard, report: StepReport, pupil?: Pupil): Promise<string> {
+    const caseId = caseIdIn(card.card);
+    const userId = await this.chatOwner(card.conversationId);
+    if (!userId) throw new Error(`cannot tell whose chat ${card.conversationId} is`);
+    const view = await this.invoke(userId, card, 'colleague.view', { caseId });
+    report(`${this.nameOf(userId)} opens the card in their own chat`, view);
+    if (pupil) expectCard(view, new RegExp(pupil.name), "the pupil's name on the colleague's view");
+    expectCard(view, /Vertel dit aan niemand door/, "the colleague's view asking not to pass it on");
+    expectCard(view, /"verb":"colleague.acknowledge"/, "the 'Gelezen' button");
+    const read = await this.invoke(userId, card, 'colleague.acknowledge', { caseId });
+    report(`${this.nameOf(userId)} presses 'Gelezen'`, read);
+    expectCard(read, /Gelezen om/, 'the acknowledgement');
+    return userId;
+  }
+
+  /**
+   * The whole morning at API level: a signal, claim, 'Gesprek gevoerd' with the two suggested
+   * group teachers, their views and acknowledgements, the parents step, and the card afterwards.
+   * Throws at the first step that does not show what it should. Returns the case id.
+   */
+  async wholeFlow({ pupil = DEMO_PUPIL, apiKey, report = () => undefined }: FlowOptions): Promise<string> {
+    const coordinator = this.config.currentUser.id;
+    const start = this.watcher.cards.length;
+    const signal = await this.postSignal(apiKey, pupil);
+    report(`signal posted: HTTP ${signal.status} ${signal.body}`);
+    if (signal.status !== 201) throw new Error(`the intake answered ${signal.status}: ${signal.body}`);
+    const shell = await this.watcher.next(
+      (c) => c.conversationId === this.config.personalChat.id && c.card.includes('case.view'),
+      "the coordinator's card",
+      start,
+    );
+    const caseId = caseIdIn(shell.card);
+    report("the coordinator's chat shows a neutral card", shell.card);
+    if (shell.card.includes(pupil.name)) throw new Error("the coordinator's chat card names the pupil");
+
+    const view = await this.invoke(coordinator, shell, 'case.view', { caseId });
+    report('Bekijk', view);
+    expectCard(view, new RegExp(pupil.name), "the pupil's name in the coordinator's view");
+    const claimed = await this.invoke(coordinator, shell, 'case.claim', { caseId });
+    report('Oppakken', claimed);
+    expectCard(claimed, /opgepakt/, 'the claim');
+
+    const form = await this.invoke(coordinator, shell, 'case.talk-form', { caseId });
+    report("'Gesprek gevoerd': the form", form);
+    const suggested = /"id":"suggested".*?"choices":\[(.*?)\]/.exec(form)?.[1] ?? '';
+    const picked = [...suggested.matchAll(/"value":"([0-9a-f-]{36})"/g)].map((m) => m[1] ?? '');
+    if (picked.length !== 2) throw new Error(`expected two suggested group teachers, got ${picked.length}`);
+    const from = this.watcher.cards.length;
+    const informed = await this.invoke(coordinator, shell, 'case.record-talk', {
+      caseId,
+      support: 'quiet-spot,test-moved',
+      note: 'Mag even naar de gang als het te veel wordt',
+      suggested: picked.join(','),
+      nobody: 'false',
+    });
+    report(`recorded, with ${picked.map((id) => this.nameOf(id)).join(' and ')} to inform`, informed);
+    expectCard(informed, /0 van 2 gelezen/, 'two colleagues not yet acknowledged');
+
+    const handled = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const card = await this.watcher.next(
+        (c) => this.isColleagueCard(c) && caseIdIn(c.card) === caseId && !handled.has(c.messageId),
+        `colleague card ${i + 1}`,
+        from,
+      );
+      if (card.card.includes(pupil.name)) throw new Error("a colleague's chat card names the pupil");
+      handled.add(card.messageId);
+      await this.acknowledgeAsColleague(card, report, pupil);
+    }
+    const progress = await this.invoke(coordinator, shell, 'case.view', { caseId });
+    report("the coordinator's view, after both read it", progress);
+    expectCard(progress, /2 van 2 gelezen/, 'both acknowledgements');
+    const done = await this.invoke(coordinator, shell, 'case.record-parents', { caseId, parents: 'by-me' });
+    report("parents step: 'Ik informeer de ouders'", done);
+    expectCard(done, /Afgerond/, 'the case closed');
+    const after = await this.invoke(coordinator, shell, 'case.view', { caseId });
+    report('the card afterwards', after);
+    expectCard(after, /Afgerond en verwijderd/, 'completed and deleted');
+    if (after.includes(pupil.name)) throw new Error('the card afterwards still names the pupil');
+    return caseId ?? '';
+  }
+}
+
+export function expectCard(card: string, pattern: RegExp, what: string): void {
+  if (!pattern.test(card)) throw new Error(`expected ${what} (${pattern}), got:\n${readable(card)}`);
+}

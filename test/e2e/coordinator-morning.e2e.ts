@@ -1,0 +1,274 @@
+/**
+ * `npm run test:e2e`: the coordinator's morning in a real browser, on the Agents Playground.
+ *
+ * Two stories against one local run of the product (`npm run playground`):
+ * - the coordinator (the Playground's current user) works the signal in the page, in headless
+ *   Debian Chromium; the colleagues, whose chats the page does not show, act through the
+ *   Playground's invoke API;
+ * - the same morning entirely at API level, through the Playground's mocked connector and
+ *   conversation API, which covers what each colleague sees.
+ * Each `it` is one step and leaves a screenshot in test-results/e2e/. A failing step prints the
+ * Playground's log and the bot's output; the steps after it in its story are skipped, never
+ * retried. The pupil is the invented demo pupil of config/demo-pupils.csv.
+ */
+import assert from 'node:assert/strict';
+import type { Locator } from 'playwright-core';
+import {
+  caseIdIn,
+  DEMO_PUPIL,
+  PlaygroundClient,
+  type PostedCard,
+  type StepReport,
+} from '../../scripts/playground-client';
+import { openBrowser, type Browser } from './support/browser';
+import { startLocalPlayground, type LocalPlayground } from './support/local-playground';
+
+const SEE_MS = 15_000;
+const pupil = DEMO_PUPIL;
+const note = 'Mag even naar de gang als het te veel wordt';
+/**
+ * A closed case, as the page shows it: the answer to the closing click, or the neutral chat card
+ * that the bot puts in its place right after. Which of the two the page ends on depends on
+ * whether the answer or the update reaches it last; neither names the pupil.
+ */
+const closed =
+  /Afgerond\s+(De collega’s hebben gelezen en de stap naar de ouders is vastgelegd\.|Deze Handle with Care-taak is afgerond\.)/;
+// How the views show the birth date, and how a sender writes it.
+const pupilTraces = [pupil.name, pupil.birthDate, '12-04-2016', '12 april 2016'];
+
+let stack: LocalPlayground;
+let browser: Browser;
+let client: PlaygroundClient;
+const steps: string[] = [];
+const report: StepReport = (title) => steps.push(title);
+
+/** The page shows `text` somewhere (polled: the page updates over its WebSocket). */
+async function see(text: string | RegExp, within = SEE_MS): Promise<void> {
+  const shows = (body: string) => (typeof text === 'string' ? body.includes(text) : text.test(body));
+  const deadline = Date.now() + within;
+  while (!shows(await pageText())) {
+    if (Date.now() > deadline)
+      throw new Error(`the page did not show ${String(text)} within ${within / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function pageText(): Promise<string> {
+  return browser.page.locator('body').innerText();
+}
+
+/** The latest card in the coordinator's chat that shows `text`. */
+function card(text: string | RegExp): Locator {
+  return browser.page.locator('.ac-adaptiveCard').filter({ hasText: text }).last();
+}
+
+/** An input whose accessible name ends in `label` (the renderer puts the set's label before it). */
+const endingIn = (label: string) => new RegExp(`(^|\\s)${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+async function press(on: Locator, button: string): Promise<void> {
+  await on.getByRole('button', { name: button, exact: true }).click({ timeout: SEE_MS });
+}
+
+/** Every card the bot posted since `from`, as it now stands in its chat, holds nothing of the pupil. */
+async function allNeutralSince(from: number): Promise<PostedCard[]> {
+  const cards = client.watcher.cards.slice(from);
+  assert.ok(cards.length > 0, 'the bot posted no card at all');
+  const deadline = Date.now() + SEE_MS;
+  // The neutral updates go out just after the closing answer.
+  while (cards.some((c) => !c.card.includes('Afgerond'))) {
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  for (const posted of cards) {
+    for (const trace of pupilTraces) {
+      assert.ok(!posted.card.includes(trace), `a card in chat ${posted.conversationId} holds the pupil`);
+    }
+    assert.match(posted.card, /Afgerond/, `a card in chat ${posted.conversationId} was not closed`);
+  }
+  return cards;
+}
+
+describe('the coordinator’s morning on the Agents Playground (end to end)', function () {
+  before(async function () {
+    this.timeout(120_000);
+    stack = await startLocalPlayground();
+    client = new PlaygroundClient(stack.pageUrl, stack.botUrl);
+    await client.open();
+    browser = await openBrowser();
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    client?.close();
+    if (browser?.blocked.length) {
+      const hosts = [...new Set(browser.blocked.map((url) => new URL(url).host))];
+      process.stdout.write(
+        `  (requests the page made beyond localhost, refused in the browser: ${hosts.join(', ')})\n`,
+      );
+    }
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  // One story per describe: a failed step skips the rest of its story, with the reason printed.
+  let broken: string | undefined;
+  beforeEach(function () {
+    if (broken) this.skip();
+  });
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (!test || test.state === 'pending' || !browser) return;
+    const shot = await browser.screenshot(`${test.parent?.title ?? ''} ${test.title}`);
+    if (test.state !== 'failed') return;
+    broken = test.title;
+    const out = (text: string) => process.stderr.write(text);
+    out(`\n---- step failed: ${test.title}\n---- screenshot: ${shot}\n`);
+    out(`---- the page's text:\n${await pageText().catch(() => '(unreadable)')}\n`);
+    if (browser.consoleErrors.length)
+      out(`---- the page's console errors:\n${browser.consoleErrors.join('\n')}\n`);
+    if (steps.length) out(`---- API steps so far:\n${steps.join('\n')}\n`);
+    const complaints = stack
+      .output()
+      .split('\n')
+      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+    if (complaints.length) out(`---- what the bot warned about or failed on:\n${complaints.join('\n')}\n`);
+    out(`---- npm run playground (the bot's log included):\n${stack.output()}\n`);
+    out(`---- the Agents Playground's log file:\n${stack.playgroundLog()}\n`);
+    out(`---- the Agents Playground's log stream (every activity and connector call):\n`);
+    out(`${client.watcher.entries.join('\n')}\n---- end of the Playground's log\n`);
+  });
+
+  describe('the coordinator in the page', function () {
+    let caseId: string | undefined;
+    let from = 0;
+    before(() => {
+      broken = undefined;
+    });
+
+    it('opens the Playground on the coordinator’s personal chat, with the bot’s welcome', async function () {
+      await browser.page.goto(stack.pageUrl);
+      await see('Welkom bij Handle with Care');
+    });
+
+    it('gets a signal through the intake API as a card that does not name the pupil', async function () {
+      from = client.watcher.cards.length;
+      const signal = await client.postSignal(stack.apiKey, pupil);
+      assert.equal(signal.status, 201, signal.body);
+      const shell = await client.watcher.next(
+        (c) => c.conversationId === client.config.personalChat.id && c.card.includes('case.view'),
+        "the coordinator's card",
+        from,
+      );
+      caseId = caseIdIn(shell.card);
+      assert.ok(caseId, 'the card carries no case id');
+      await see('Er is een Handle with Care-taak voor je');
+      const text = await pageText();
+      for (const trace of pupilTraces) assert.ok(!text.includes(trace), 'the chat card names the pupil');
+    });
+
+    it('Bekijk shows the pupil, the deadline and Oppakken', async function () {
+      await press(card('Er is een Handle with Care-taak voor je'), 'Bekijk');
+      await see(pupil.name);
+      await see('12-04-2016');
+      await see(/vóór de lessen op \S+ \d+ \S+, \d\d:\d\d/);
+      await see('Nog niet opgepakt.');
+    });
+
+    it('Oppakken makes the coordinator the owner', async function () {
+      await press(card(pupil.name), 'Oppakken');
+      await see('Jij hebt dit signaal opgepakt om');
+    });
+
+    it('Gesprek gevoerd opens the form with the two group teachers suggested', async function () {
+      await press(card(pupil.name), 'Gesprek gevoerd');
+      await see('Wat heeft de leerling vandaag nodig?');
+      await see('Groepsleerkracht van groep 5');
+      const form = card('Wie mag het weten?');
+      for (const teacher of ['Femke Oosterhuis', 'Bram Kuijpers']) {
+        assert.equal(await form.getByRole('checkbox', { name: endingIn(teacher) }).count(), 1, teacher);
+      }
+    });
+
+    it('Vastleggen en informeren records the talk and informs both teachers', async function () {
+      const form = card('Wie mag het weten?');
+      await form.getByRole('checkbox', { name: endingIn('Een rustige plek in de klas') }).check();
+      await form.getByRole('checkbox', { name: endingIn('Femke Oosterhuis') }).check();
+      await form.getByRole('checkbox', { name: endingIn('Bram Kuijpers') }).check();
+      await form.getByRole('textbox', { name: 'Verder afgesproken (kort)' }).fill(note);
+      await press(form, 'Vastleggen en informeren');
+      await see('0 van 2 gelezen.');
+      await see('Een rustige plek in de klas');
+      await see(note);
+    });
+
+    it('the two teachers open their card in their own chats and press Gelezen (invoke API)', async function () {
+      const handled = new Set<string>();
+      for (let i = 0; i < 2; i++) {
+        const colleagueCard = await client.watcher.next(
+          (c) => client.isColleagueCard(c) && caseIdIn(c.card) === caseId && !handled.has(c.messageId),
+          `colleague card ${i + 1}`,
+          from,
+        );
+        handled.add(colleagueCard.messageId);
+        const who = await client.acknowledgeAsColleague(colleagueCard, report, pupil);
+        assert.ok(['Femke Oosterhuis', 'Bram Kuijpers'].includes(client.nameOf(who)), client.nameOf(who));
+      }
+    });
+
+    it('the coordinator’s card says 2 van 2 gelezen, and Bekijk shows who read it', async function () {
+      // The bot updates the chat card; the Playground shows that in place of the open view.
+      await see('2 van 2 gelezen.');
+      await press(card('2 van 2 gelezen.'), 'Bekijk');
+      await see(pupil.name);
+      await see(/Femke Oosterhuis\s+gelezen om \d\d:\d\d/);
+      await see(/Bram Kuijpers\s+gelezen om \d\d:\d\d/);
+    });
+
+    it('the parents step closes the case: Afgerond', async function () {
+      const view = card('Ouders: wie informeert hen over de stappen op school?');
+      await view.getByRole('radio', { name: endingIn('Ik informeer de ouders') }).check();
+      await press(view, 'Ouders vastleggen');
+      await see(closed);
+    });
+
+    it('after closing, no text on the page names the pupil and every card is neutral', async function () {
+      await see(closed);
+      const cards = await allNeutralSince(from);
+      assert.equal(cards.length, 3, "the coordinator's card and two colleagues' cards");
+      const text = await pageText();
+      for (const trace of pupilTraces) assert.ok(!text.includes(trace), `the page still shows '${trace}'`);
+    });
+  });
+
+  describe('the same morning at API level, with each colleague’s side', function () {
+    let from = 0;
+    before(() => {
+      broken = undefined;
+    });
+
+    it('signal, Bekijk, Oppakken, Gesprek gevoerd, both teachers read it, parents step, Afgerond en verwijderd', async function () {
+      this.timeout(60_000);
+      from = client.watcher.cards.length;
+      await client.wholeFlow({ apiKey: stack.apiKey, pupil, report });
+    });
+
+    it('every card in every chat, the colleagues’ included, is neutral afterwards', async function () {
+      const cards = await allNeutralSince(from);
+      const chats = new Set(cards.map((c) => c.conversationId));
+      assert.equal(chats.size, 3, "the coordinator's chat and two colleagues' chats");
+      await see('Deze Handle with Care-taak is afgerond. De gegevens zijn verwijderd.');
+      const text = await pageText();
+      for (const trace of pupilTraces) assert.ok(!text.includes(trace), `the page still shows '${trace}'`);
+    });
+  });
+
+  describe('the local run stays on this machine', function () {
+    before(() => {
+      broken = undefined;
+    });
+
+    it('neither the bot nor the Playground tried to connect beyond localhost', function () {
+      assert.deepEqual(stack.outboundAttempts(), []);
+    });
+  });
+});
