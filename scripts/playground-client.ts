@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
+import { DEMO_NOTE, DEMO_PUPIL } from './demo-pupil';
 
 const WAIT_MS = 20_000;
 
@@ -36,8 +37,7 @@ export interface Pupil {
   birthDate: string;
 }
 
-/** The invented demo pupil of config/demo-pupils.csv, whose group teachers the talk form suggests. */
-export const DEMO_PUPIL: Pupil = { name: 'Lotte van Beusekom', birthDate: '2016-04-12' };
+export { DEMO_NOTE, DEMO_PUPIL };
 
 export function readPlaygroundConfig(
   file = path.resolve(__dirname, '..', '.m365agentsplayground.yml'),
@@ -275,6 +275,7 @@ export class PlaygroundClient {
       start,
     );
     const caseId = caseIdIn(shell.card);
+    if (!caseId) throw new Error("the coordinator's card carries no case id");
     report("the coordinator's chat shows a neutral card", shell.card);
     if (shell.card.includes(pupil.name)) throw new Error("the coordinator's chat card names the pupil");
 
@@ -294,7 +295,7 @@ export class PlaygroundClient {
     const informed = await this.invoke(coordinator, shell, 'case.record-talk', {
       caseId,
       support: 'quiet-spot,test-moved',
-      note: 'Mag even naar de gang als het te veel wordt',
+      note: DEMO_NOTE,
       suggested: picked.join(','),
       nobody: 'false',
     });
@@ -322,7 +323,7 @@ export class PlaygroundClient {
     report('the card afterwards', after);
     expectCard(after, /Afgerond en verwijderd/, 'completed and deleted');
     if (after.includes(pupil.name)) throw new Error('the card afterwards still names the pupil');
-    return caseId ?? '';
+    return caseId;
   }
 }
 

@@ -14,7 +14,8 @@
  *
  * BOT_COMMAND: whitespace-separated command line (no shell quoting), resolved against
  * node_modules/.bin first. PLAYGROUND_BOT_PORT and PLAYGROUND_PORT replace 3978 and 56150 (the
- * end-to-end suite runs beside a developer's own Playground). Only node built-ins are used here.
+ * end-to-end suite runs beside a developer's own Playground). Only node built-ins are used here
+ * (and scripts/demo-pupil.ts).
  * See docs/playground-notes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
+import { DEMO_PUPIL } from './demo-pupil';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -47,11 +49,7 @@ const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 12_000;
 const DEFAULT_BOT_COMMAND = 'tsx src/index.ts';
 const DEFAULT_API_KEY = 'local-demo-key-0123456789';
-const DEMO_SIGNAL = {
-  schoolId: 'demo-school',
-  pupil: { name: 'Lotte van Beusekom', birthDate: '2016-04-12' },
-  source: 'police',
-};
+const DEMO_SIGNAL = { schoolId: 'demo-school', pupil: DEMO_PUPIL, source: 'police' };
 
 type Env = Record<string, string | undefined>;
 
@@ -332,7 +330,12 @@ async function main(): Promise<void> {
         announced = true;
         const port = Number(listening[1]);
         if (port !== PLAYGROUND_PORT) {
-          console.error(`[playground] Warning: the Playground took port ${port}, not ${PLAYGROUND_PORT}.`);
+          // The bot's TEAMS_SERVICE_URL points at the port asked for, so chats it opens would fail.
+          console.error(
+            `[playground] The Playground took port ${port}, not ${PLAYGROUND_PORT}: is it in use?`,
+          );
+          finish(1);
+          return;
         }
         printReady(`http://localhost:${port}`, apiKey);
       } else {

@@ -12,20 +12,23 @@
  * retried. The pupil is the invented demo pupil of config/demo-pupils.csv.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import {
   caseIdIn,
+  DEMO_NOTE,
   DEMO_PUPIL,
   PlaygroundClient,
   type PostedCard,
   type StepReport,
 } from '../../scripts/playground-client';
-import { openBrowser, type Browser } from './support/browser';
+import { assertNoPupilData } from '../support/fixtures';
+import { chromiumPath, openBrowser, type Browser } from './support/browser';
 import { startLocalPlayground, type LocalPlayground } from './support/local-playground';
 
 const SEE_MS = 15_000;
 const pupil = DEMO_PUPIL;
-const note = 'Mag even naar de gang als het te veel wordt';
+const note = DEMO_NOTE;
 /**
  * A closed case, as the page shows it: the answer to the closing click, or the neutral chat card
  * that the bot puts in its place right after. Which of the two the page ends on depends on
@@ -33,8 +36,7 @@ const note = 'Mag even naar de gang als het te veel wordt';
  */
 const closed =
   /Afgerond\s+(De collega’s hebben gelezen en de stap naar de ouders is vastgelegd\.|Deze Handle with Care-taak is afgerond\.)/;
-// How the views show the birth date, and how a sender writes it.
-const pupilTraces = [pupil.name, pupil.birthDate, '12-04-2016', '12 april 2016'];
+const noPupilIn = (text: string, what: string) => assertNoPupilData(text, what, pupil);
 
 let stack: LocalPlayground;
 let browser: Browser;
@@ -80,34 +82,61 @@ async function allNeutralSince(from: number): Promise<PostedCard[]> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   for (const posted of cards) {
-    for (const trace of pupilTraces) {
-      assert.ok(!posted.card.includes(trace), `a card in chat ${posted.conversationId} holds the pupil`);
-    }
+    noPupilIn(posted.card, `the card in chat ${posted.conversationId}`);
     assert.match(posted.card, /Afgerond/, `a card in chat ${posted.conversationId} was not closed`);
   }
   return cards;
 }
 
+/** Everything that tells why a step failed; the Playground's log stream is what its Log Panel shows. */
+function printDiagnostics(what: string, extra: string[] = []): void {
+  const out = (text: string) => process.stderr.write(`${text}\n`);
+  out(`\n---- failed: ${what}`);
+  for (const line of extra) out(line);
+  if (browser?.consoleErrors.length)
+    out(`---- the page's console errors:\n${browser.consoleErrors.join('\n')}`);
+  if (steps.length) out(`---- API steps so far:\n${steps.join('\n')}`);
+  if (!stack) return;
+  const complaints = stack
+    .output()
+    .split('\n')
+    .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+  if (complaints.length) out(`---- what the bot warned about or failed on:\n${complaints.join('\n')}`);
+  out(`---- npm run playground (the bot's log included):\n${stack.output()}`);
+  out(`---- the Agents Playground's log file:\n${stack.playgroundLog()}`);
+  out(`---- the Agents Playground's log stream (every activity and connector call):`);
+  out(`${client?.watcher.entries.join('\n') ?? '(not connected)'}\n---- end of the Playground's log`);
+}
+
 describe('the coordinator’s morning on the Agents Playground (end to end)', function () {
   before(async function () {
     this.timeout(120_000);
-    stack = await startLocalPlayground();
-    client = new PlaygroundClient(stack.pageUrl, stack.botUrl);
-    await client.open();
-    browser = await openBrowser();
+    chromiumPath(); // Before anything starts: a missing browser is the most likely failure here.
+    try {
+      stack = await startLocalPlayground();
+      client = new PlaygroundClient(stack.pageUrl, stack.botUrl);
+      await client.open();
+      browser = await openBrowser();
+    } catch (error) {
+      printDiagnostics('starting the local run, the log stream or Chromium');
+      throw error;
+    }
   });
 
   after(async function () {
     this.timeout(30_000);
-    client?.close();
-    if (browser?.blocked.length) {
-      const hosts = [...new Set(browser.blocked.map((url) => new URL(url).host))];
-      process.stdout.write(
-        `  (requests the page made beyond localhost, refused in the browser: ${hosts.join(', ')})\n`,
-      );
+    try {
+      client?.close();
+      if (browser?.blocked.length) {
+        const hosts = [...new Set(browser.blocked.map((url) => new URL(url).host))];
+        process.stdout.write(
+          `  (the page's requests beyond localhost, refused in the browser: ${hosts.join(', ')})\n`,
+        );
+      }
+      await browser?.close();
+    } finally {
+      await stack?.stop();
     }
-    await browser?.close();
-    await stack?.stop();
   });
 
   // One story per describe: a failed step skips the rest of its story, with the reason printed.
@@ -117,25 +146,16 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
   });
   afterEach(async function () {
     const test = this.currentTest;
-    if (!test || test.state === 'pending' || !browser) return;
-    const shot = await browser.screenshot(`${test.parent?.title ?? ''} ${test.title}`);
-    if (test.state !== 'failed') return;
-    broken = test.title;
-    const out = (text: string) => process.stderr.write(text);
-    out(`\n---- step failed: ${test.title}\n---- screenshot: ${shot}\n`);
-    out(`---- the page's text:\n${await pageText().catch(() => '(unreadable)')}\n`);
-    if (browser.consoleErrors.length)
-      out(`---- the page's console errors:\n${browser.consoleErrors.join('\n')}\n`);
-    if (steps.length) out(`---- API steps so far:\n${steps.join('\n')}\n`);
-    const complaints = stack
-      .output()
-      .split('\n')
-      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
-    if (complaints.length) out(`---- what the bot warned about or failed on:\n${complaints.join('\n')}\n`);
-    out(`---- npm run playground (the bot's log included):\n${stack.output()}\n`);
-    out(`---- the Agents Playground's log file:\n${stack.playgroundLog()}\n`);
-    out(`---- the Agents Playground's log stream (every activity and connector call):\n`);
-    out(`${client.watcher.entries.join('\n')}\n---- end of the Playground's log\n`);
+    if (!test || test.state === 'pending') return;
+    const failed = test.state === 'failed';
+    if (failed) {
+      broken = test.title;
+      const text = await pageText().catch((error: Error) => `(unreadable: ${error.message})`);
+      printDiagnostics(test.title, [`---- the page's text:\n${text}`]);
+    }
+    // A screenshot of every step; a browser that is gone must not hide the failure above.
+    const shot = await browser.screenshot(`${test.parent?.title ?? ''} ${test.title}`).catch(() => undefined);
+    if (failed && shot) process.stderr.write(`---- screenshot: ${shot}\n`);
   });
 
   describe('the coordinator in the page', function () {
@@ -162,8 +182,7 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       caseId = caseIdIn(shell.card);
       assert.ok(caseId, 'the card carries no case id');
       await see('Er is een Handle with Care-taak voor je');
-      const text = await pageText();
-      for (const trace of pupilTraces) assert.ok(!text.includes(trace), 'the chat card names the pupil');
+      noPupilIn(await pageText(), 'the page with the chat card');
     });
 
     it('Bekijk shows the pupil, the deadline and Oppakken', async function () {
@@ -235,13 +254,14 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       await see(closed);
       const cards = await allNeutralSince(from);
       assert.equal(cards.length, 3, "the coordinator's card and two colleagues' cards");
-      const text = await pageText();
-      for (const trace of pupilTraces) assert.ok(!text.includes(trace), `the page still shows '${trace}'`);
+      noPupilIn(await pageText(), "the page's text");
+      noPupilIn(await browser.page.content(), "the page's HTML");
     });
   });
 
   describe('the same morning at API level, with each colleague’s side', function () {
     let from = 0;
+    let cardsInPage = 0;
     before(() => {
       broken = undefined;
     });
@@ -249,6 +269,7 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
     it('signal, Bekijk, Oppakken, Gesprek gevoerd, both teachers read it, parents step, Afgerond en verwijderd', async function () {
       this.timeout(60_000);
       from = client.watcher.cards.length;
+      cardsInPage = await browser.page.locator('.ac-adaptiveCard').count();
       await client.wholeFlow({ apiKey: stack.apiKey, pupil, report });
     });
 
@@ -256,15 +277,30 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       const cards = await allNeutralSince(from);
       const chats = new Set(cards.map((c) => c.conversationId));
       assert.equal(chats.size, 3, "the coordinator's chat and two colleagues' chats");
-      await see('Deze Handle with Care-taak is afgerond. De gegevens zijn verwijderd.');
-      const text = await pageText();
-      for (const trace of pupilTraces) assert.ok(!text.includes(trace), `the page still shows '${trace}'`);
+      // This morning's card in the page (the invoke answers went to the API, not to the page).
+      const shell = browser.page.locator('.ac-adaptiveCard').nth(cardsInPage);
+      await shell
+        .getByText('Deze Handle with Care-taak is afgerond. De gegevens zijn verwijderd.')
+        .waitFor({ timeout: SEE_MS });
+      noPupilIn(await shell.innerText(), "this morning's card in the page");
     });
   });
 
   describe('the local run stays on this machine', function () {
     before(() => {
       broken = undefined;
+    });
+
+    it('the outbound guard was loaded into the bot and the Playground', function () {
+      const programs = stack.guardedPrograms();
+      assert.ok(
+        programs.some((p) => p.endsWith(`src${path.sep}index.ts`)),
+        `the bot is not guarded: ${programs.join(', ')}`,
+      );
+      assert.ok(
+        programs.some((p) => p.includes('agentsplayground')),
+        `the Playground is not guarded: ${programs.join(', ')}`,
+      );
     });
 
     it('neither the bot nor the Playground tried to connect beyond localhost', function () {

@@ -56,12 +56,13 @@ describe('the end-to-end suite’s outbound guard', function () {
       log,
     );
     assert.deepEqual(JSON.parse(out), { local: 'local', remote: 'ECONNREFUSED', raw: 'ECONNREFUSED' });
-    const attempts = readFileSync(log, 'utf8')
+    const lines = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { host: string; port: number });
+      .map((line) => JSON.parse(line) as { guarded?: string; host?: string; port?: number });
+    assert.equal(lines.filter((line) => line.guarded !== undefined).length, 1, 'one guarded process');
     assert.deepEqual(
-      attempts.map(({ host, port: p }) => `${host}:${p}`),
+      lines.filter((line) => line.host !== undefined).map(({ host, port: p }) => `${host}:${p}`),
       ['192.0.2.10:443', '198.51.100.7:443'],
     );
   });

@@ -17,6 +17,11 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Beyond the flags above: no crash reports (Debian's wrapper keeps them outside the profile),
+  // and no host name but localhost resolves, so Chromium itself cannot reach anything else.
+  '--disable-breakpad',
+  '--disable-crash-reporter',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
 ];
 
 export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', '..', 'test-results', 'e2e');
@@ -35,7 +40,7 @@ export interface Browser {
 }
 
 export function chromiumPath(): string {
-  const executable = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executable = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (!existsSync(executable)) {
     throw new Error(
       `Chromium is not at ${executable}. Install Debian's package (sudo apt-get install chromium) ` +
@@ -47,6 +52,9 @@ export function chromiumPath(): string {
 
 export async function openBrowser(): Promise<Browser> {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'hwc-e2e-chromium-'));
+  // Also when mocha is interrupted: Playwright ends Chromium then, and the profile goes with it.
+  const removeProfile = () => rmSync(userDataDir, { recursive: true, force: true });
+  process.once('exit', removeProfile);
   let context: BrowserContext;
   try {
     // A persistent context is how Playwright takes a --user-data-dir: a fresh one per run.
@@ -58,7 +66,8 @@ export async function openBrowser(): Promise<Browser> {
       locale: 'nl-NL',
     });
   } catch (error) {
-    rmSync(userDataDir, { recursive: true, force: true });
+    process.off('exit', removeProfile);
+    removeProfile();
     throw error;
   }
   const blocked: string[] = [];
@@ -95,7 +104,8 @@ export async function openBrowser(): Promise<Browser> {
     },
     async close() {
       await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      process.off('exit', removeProfile);
+      removeProfile();
     },
   };
 }

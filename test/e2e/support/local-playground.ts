@@ -3,7 +3,7 @@
  * Playground) started for the end-to-end suite, on ports of its own so it runs beside a
  * developer's Playground, with the outbound guard preloaded into every node process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -20,41 +20,50 @@ export interface LocalPlayground {
   readonly apiKey: string;
   /** What `npm run playground` printed, the bot's own log lines included. */
   output(): string;
-  /** The Playground's log file: every activity and connector call, in full. */
+  /** The Playground's log file (in 0.2.28 mostly start-up; the activities are in its log stream). */
   playgroundLog(): string;
-  /** Connections any node process tried beyond this machine (refused by the guard). */
+  /** Connections a node process tried beyond this machine (refused by the guard). */
   outboundAttempts(): string[];
+  /** The programs the outbound guard was loaded into (argv[1] of each node process). */
+  guardedPrograms(): string[];
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** Two different free ports: both are held until both are known. */
+async function twoFreePorts(): Promise<[number, number]> {
+  const servers = [net.createServer(), net.createServer()];
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, () => resolve((server.address() as net.AddressInfo).port));
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return [ports[0] as number, ports[1] as number];
 }
 
 function readIfThere(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone (ESRCH).
+  }
 }
 
 export async function startLocalPlayground(): Promise<LocalPlayground> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hwc-e2e-'));
   const logFile = path.join(dir, 'm365agentsplayground.log');
-  const outboundFile = path.join(dir, 'outbound.jsonl');
+  const guardFile = path.join(dir, 'outbound.jsonl');
   const guard = path.join(__dirname, 'outbound-guard.cjs');
-  const [botPort, playgroundPort] = [await freePort(), await freePort()];
+  const [botPort, playgroundPort] = await twoFreePorts();
   const apiKey = `e2e-${randomBytes(12).toString('hex')}`;
 
   const env: NodeJS.ProcessEnv = {
@@ -63,7 +72,7 @@ export async function startLocalPlayground(): Promise<LocalPlayground> {
     PLAYGROUND_PORT: String(playgroundPort),
     INTAKE_API_KEYS: apiKey,
     M365_AGENTS_PLAYGROUND_LOGFILE: logFile,
-    HWC_OUTBOUND_LOG: outboundFile,
+    HWC_OUTBOUND_LOG: guardFile,
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require "${guard}"`.trim(),
     LOG_LEVEL: 'info',
   };
@@ -81,39 +90,56 @@ export async function startLocalPlayground(): Promise<LocalPlayground> {
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/playground.ts'], {
     cwd: ROOT,
     env,
+    // Its own process group: one signal reaches the script, which stops the bot and the Playground.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let spawnError: Error | undefined;
+  child.on('error', (error) => (spawnError = error));
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const gone = exited(child);
+  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const running = () => child.exitCode === null && child.signalCode === null && !spawnError;
+
+  // If mocha is interrupted or exits early, the local run and its folder go too.
+  const onExit = () => {
+    signalGroup(child.pid, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   const stop = async (): Promise<void> => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      // The script forwards the signal to the bot and the Playground, and waits for both.
-      process.kill(-child.pid, 'SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }, STOP_TIMEOUT_MS);
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (running()) {
+      // The script forwards the signal to the bot and the Playground and waits for both.
+      signalGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), STOP_TIMEOUT_MS);
       await gone;
       clearTimeout(timer);
     }
-    // The Playground's log holds every card in full: it goes with the run.
     rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   let pageUrl: string | undefined;
-  while (!pageUrl) {
+  for (;;) {
     pageUrl = /\[playground\] Agents Playground: (http:\/\/\S+)/.exec(output)?.[1];
     if (pageUrl) break;
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      const why = Date.now() > deadline ? `did not get ready in ${START_TIMEOUT_MS / 1000} s` : 'exited';
+    if (!running() || Date.now() > deadline) {
+      const why = spawnError
+        ? `could not start (${spawnError.message})`
+        : running()
+          ? `did not get ready in ${START_TIMEOUT_MS / 1000} s`
+          : 'exited';
       const log = readIfThere(logFile);
       await stop();
       throw new Error(`npm run playground ${why}. Its output:\n${output}\nThe Playground's log:\n${log}`);
@@ -121,13 +147,22 @@ export async function startLocalPlayground(): Promise<LocalPlayground> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
+  const guardLines = () =>
+    readIfThere(guardFile)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { guarded?: string });
   return {
     pageUrl,
     botUrl: `http://localhost:${botPort}`,
     apiKey,
     output: () => output,
     playgroundLog: () => readIfThere(logFile),
-    outboundAttempts: () => readIfThere(outboundFile).split('\n').filter(Boolean),
+    outboundAttempts: () =>
+      guardLines()
+        .filter((line) => line.guarded === undefined)
+        .map((line) => JSON.stringify(line)),
+    guardedPrograms: () => guardLines().flatMap((line) => (line.guarded === undefined ? [] : [line.guarded])),
     stop,
   };
 }

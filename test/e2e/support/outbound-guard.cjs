@@ -33,11 +33,13 @@ function target(args) {
 }
 
 if (file) {
+  // One line per process it guards, so the suite can tell the guard was there at all.
+  const program = process.argv[1] ?? process.argv0;
+  fs.appendFileSync(file, `${JSON.stringify({ guarded: program, pid: process.pid })}\n`);
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function guardedConnect(...args) {
     const to = target(args);
     if (!to || isLoopback(to.host)) return connect.apply(this, args);
-    const program = process.argv.slice(1, 2).join(' ');
     fs.appendFileSync(
       file,
       `${JSON.stringify({ pid: process.pid, program, host: to.host, port: to.port })}\n`,
