@@ -259,6 +259,32 @@ export class PlaygroundClient {
   }
 
   /**
+   * The first `count` colleague cards of a case posted since card `from`: each colleague checks
+   * that the chat card does not name the pupil, opens it and presses 'Gelezen'. Returns who did.
+   */
+  async acknowledgeColleagues(
+    caseId: string,
+    count: number,
+    from: number,
+    report: StepReport,
+    pupil: Pupil,
+  ): Promise<string[]> {
+    const handled = new Set<string>();
+    const who: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const card = await this.watcher.next(
+        (c) => this.isColleagueCard(c) && caseIdIn(c.card) === caseId && !handled.has(c.messageId),
+        `colleague card ${i + 1}`,
+        from,
+      );
+      if (card.card.includes(pupil.name)) throw new Error("a colleague's chat card names the pupil");
+      handled.add(card.messageId);
+      who.push(await this.acknowledgeAsColleague(card, report, pupil));
+    }
+    return who;
+  }
+
+  /**
    * The whole morning at API level: a signal, claim, 'Gesprek gevoerd' with the two suggested
    * group teachers, their views and acknowledgements, the parents step, and the card afterwards.
    * Throws at the first step that does not show what it should. Returns the case id.
@@ -302,17 +328,7 @@ export class PlaygroundClient {
     report(`recorded, with ${picked.map((id) => this.nameOf(id)).join(' and ')} to inform`, informed);
     expectCard(informed, /0 van 2 gelezen/, 'two colleagues not yet acknowledged');
 
-    const handled = new Set<string>();
-    for (let i = 0; i < 2; i++) {
-      const card = await this.watcher.next(
-        (c) => this.isColleagueCard(c) && caseIdIn(c.card) === caseId && !handled.has(c.messageId),
-        `colleague card ${i + 1}`,
-        from,
-      );
-      if (card.card.includes(pupil.name)) throw new Error("a colleague's chat card names the pupil");
-      handled.add(card.messageId);
-      await this.acknowledgeAsColleague(card, report, pupil);
-    }
+    await this.acknowledgeColleagues(caseId, 2, from, report, pupil);
     const progress = await this.invoke(coordinator, shell, 'case.view', { caseId });
     report("the coordinator's view, after both read it", progress);
     expectCard(progress, /2 van 2 gelezen/, 'both acknowledgements');
