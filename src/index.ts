@@ -5,7 +5,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
 import { schoolRegistry, type Messenger, type RequestContext, type Services } from './app/ports';
 import { CardCleanup } from './app/card-cleanup';
-import { expireCase } from './app/end-case';
+import { goneCaseCard } from './app/case-access';
+import { runScheduledTask } from './app/scheduled-tasks';
 import { receiveSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
 import { preloadCardTemplates } from './cards/render-card';
@@ -20,7 +21,12 @@ import { parseApiKeys } from './intake/intake-auth';
 import { registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
 import { createLogger, newCorrelationId, type Logger, type LoggerOptions } from './logging/logger';
 import { InMemoryCaseStore } from './store/in-memory-case-store';
-import { TimerScheduler } from './scheduling/timer-scheduler';
+import type { CaseStore } from './store/case-store';
+import { RedisCaseStore } from './store/redis-case-store';
+import { InProcessScheduler } from './scheduling/in-process-scheduler';
+import { RedisScheduler } from './scheduling/redis-scheduler';
+import { openRedis } from './redis/open-redis';
+import { RedisSentForms } from './redis/redis-sent-forms';
 import { MonthlyStats } from './stats/monthly-stats';
 import { registerStatsRoutes } from './stats/stats-routes';
 import { createBotAdapter } from './teams/adapter';
@@ -72,25 +78,36 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
 
   const clock = options.clock ?? (() => new Date());
+  const now = () => clock().getTime();
   const newContext = (): RequestContext => {
     const correlationId = newCorrelationId();
     return { correlationId, log: logger.child({ correlationId }) };
   };
-  const scheduler = new TimerScheduler(
-    () => clock().getTime(),
-    (key, error) =>
-      logger.error({ task: key.split(':').pop(), ...errorSummary(error) }, 'a scheduled task failed'),
-  );
-  const store = new InMemoryCaseStore({
-    scheduler,
-    now: () => clock().getTime(),
-    onExpired: (expired) => {
-      const ctx = newContext();
-      void expireCase(services, expired, ctx).catch((error: unknown) =>
-        ctx.log.error(errorSummary(error), 'could not finish an expired case'),
-      );
-    },
-  });
+  const onTaskError = (key: string, error: unknown) =>
+    logger.error({ task: key.split(':').pop(), ...errorSummary(error) }, 'a scheduled task failed');
+
+  // With Redis, open cases, follow-ups and what the instances share survive a restart; without
+  // it, all of that lives in this process and a restart forgets it.
+  const redis = config.redis ? await openRedis(config.redis, logger) : undefined;
+  const scheduler = redis
+    ? new RedisScheduler({
+        client: redis.client,
+        prefix: redis.prefix,
+        now,
+        onError: onTaskError,
+        log: logger.child({ component: 'scheduler' }),
+      })
+    : new InProcessScheduler(now, onTaskError);
+  const store: CaseStore & { close?: () => void } = redis
+    ? new RedisCaseStore({
+        client: redis.client,
+        keyring: redis.keyring,
+        scheduler,
+        prefix: redis.prefix,
+        now,
+        log: logger.child({ component: 'store' }),
+      })
+    : new InMemoryCaseStore({ scheduler, now });
   const references = new ConversationReferences();
   const adapter = createBotAdapter(
     {
@@ -112,7 +129,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
     ...options.messenger,
   });
-  const cleanup = new CardCleanup({ messenger, scheduler, clock, newContext });
+  const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
   const services: Services = {
     schools: schoolRegistry(config.schools),
     store,
@@ -127,7 +144,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   };
   const bot = new HandleWithCareBot({
     services,
-    router: new VerbRouter(verbHandlers(services)),
+    router: new VerbRouter(
+      verbHandlers(
+        services,
+        redis ? new RedisSentForms({ client: redis.client, prefix: redis.prefix }) : undefined,
+      ),
+      (caseId, locale) => goneCaseCard(services, caseId, locale),
+    ),
     references,
     logger,
     ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
@@ -135,7 +158,12 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
 
   const timeZones = config.schools.map((s) => s.timeZone);
-  const server = createHttpServer(logger);
+  scheduler.start((task) => runScheduledTask(services, task));
+  const server = createHttpServer(logger, async () => {
+    if (!redis) return { ready: true, checks: { store: 'ok' } };
+    const store = await redis.ping();
+    return { ready: store === 'ok', checks: { store } };
+  });
   registerBotRoute(server, adapter, bot);
   registerIntakeRoutes(server, {
     logger,
@@ -175,9 +203,15 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       schoolsFile: config.schoolsFile,
       intake: { apiKeys: apiKeys.length, entra: config.entraIntake !== undefined },
       stats: { apiKeys: config.stats.apiKeys.length, file: config.stats.file !== undefined },
+      store: redis ? 'redis' : 'memory',
     },
     'Handle with Care bot started',
   );
+  if (!redis && env.NODE_ENV === 'production') {
+    logger.warn(
+      'CASE_STORE=memory: open signals live in this process only; a restart or deploy loses every open signal, and only one instance may run',
+    );
+  }
   if (apiKeys.length === 0 && !config.entraIntake) {
     logger.warn(
       'no intake credential configured: /api/signals refuses every request; signals can only be typed in Teams',
@@ -204,18 +238,35 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         });
         server.server.closeIdleConnections?.();
       });
-      const open = await store.size();
-      const cardsToNeutralize = cleanup.size;
-      store.close();
-      cleanup.close();
-      scheduler.close();
+      // Running follow-ups finish; waiting ones stay in Redis for another instance, or are
+      // forgotten with this process's memory.
+      await scheduler.close();
+      await waitAtMost(cleanup.idle(), env.SHUTDOWN_GRACE_MS);
+      const open = await store.size().catch(() => undefined);
+      store.close?.();
+      if (redis) {
+        await redis.close();
+        logger.info({ openCases: open }, 'stopped; open cases stay in Redis until they end or expire');
+      } else {
+        // Forgetting open cases on shutdown is what the memory store does: the senders' signals are with them.
+        logger.info({ openCases: open }, 'stopped; open cases are forgotten (no Redis)');
+      }
       await monthlyStats
         .flush()
         .catch((error: unknown) => logger.error(errorSummary(error), 'the statistics file was not written'));
-      // Forgetting open cases on shutdown is the design: the senders' signals are with them.
-      logger.info({ openCases: open, cardsToNeutralize }, 'stopped; open cases are forgotten by design');
     })());
   return { url, config, services, server, logger, stop };
+}
+
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<void> {

@@ -2,20 +2,14 @@ import type { PostedShell } from '../domain/case';
 import { isHwcError } from '../domain/errors';
 import { errorSummary } from '../logging/error-summary';
 import { noticeCard } from './case-cards';
-import type { Messenger, PostedMessage, RequestContext, Scheduler } from './ports';
-
-/** A card still to neutralize: where it is and in which language; nothing of the case. */
-interface PendingCard {
-  message: PostedMessage;
-  locale: string | undefined;
-  attempts: number;
-}
+import type { Messenger, PendingCard, RequestContext, Scheduler } from './ports';
 
 export interface CardCleanupOptions {
   messenger: Messenger;
   scheduler: Scheduler;
   clock: () => Date;
-  newContext: () => RequestContext;
+  /** A fresh random id per card, for its retry task's key. */
+  newId: () => string;
   /** Waits before each new try when Teams did not take the neutral card. Default 1 min … 2 h. */
   retryDelaysMs?: readonly number[];
 }
@@ -27,24 +21,31 @@ export const DEFAULT_CLEANUP_RETRY_DELAYS_MS: readonly number[] = [
   2 * 3600_000,
 ];
 
+type Outcome = 'deleted' | 'neutral-only' | 'retrying' | 'given-up';
+
+/** The scheduler key of a card's retry: a random id of its own, so cancelling it touches no other. */
+function retryKey(cardId: string): string {
+  return `cleanup-${cardId}:retry`;
+}
+
 /**
  * What is left of an ended case in Teams: its posted cards. Each gets the neutral 'afgerond' card
  * and is then deleted where the channel allows it. Until that is done, and only until then, the
- * message ids wait here; a card Teams did not take is tried again later, from the scheduler.
+ * message ids wait as a retry task in the scheduler (shared between instances with Redis): the
+ * task is written before the first try, so a crash in the middle leaves it to another instance.
  */
 export class CardCleanup {
-  private readonly pending = new Map<string, PendingCard>();
   private readonly running = new Set<Promise<void>>();
-  private sequence = 0;
   private readonly retryDelaysMs: readonly number[];
+  private inFlight = 0;
 
   constructor(private readonly options: CardCleanupOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_CLEANUP_RETRY_DELAYS_MS;
   }
 
-  /** How many cards still wait to be neutralized. */
+  /** How many cards this instance is neutralizing right now (retries waiting in the scheduler aside). */
   get size(): number {
-    return this.pending.size;
+    return this.inFlight;
   }
 
   /**
@@ -53,6 +54,13 @@ export class CardCleanup {
    */
   forget(shells: readonly PostedShell[], ctx: RequestContext): void {
     this.track(this.forgetAll(shells, ctx));
+  }
+
+  /** A retry task fell due: one more try for one card. */
+  retry(card: PendingCard, key: string, ctx: RequestContext): Promise<void> {
+    const work = this.attempt(key, card, ctx).then(() => undefined);
+    this.track(work);
+    return work;
   }
 
   /** Resolves when no card is being neutralized or deleted right now (retries may still wait). */
@@ -66,17 +74,27 @@ export class CardCleanup {
   }
 
   private async forgetAll(shells: readonly PostedShell[], ctx: RequestContext): Promise<void> {
-    const keys = shells.map((shell) => {
-      const key = `cleanup-${++this.sequence}`;
-      const message = {
-        conversationId: shell.conversationId,
-        activityId: shell.activityId,
-        serviceUrl: shell.serviceUrl,
-      };
-      this.pending.set(key, { message, locale: shell.locale, attempts: 0 });
-      return key;
-    });
-    const outcomes = await Promise.all(keys.map((key) => this.attempt(key, ctx)));
+    const outcomes = await Promise.all(
+      shells.map(async (shell): Promise<Outcome> => {
+        const card: PendingCard = {
+          message: {
+            conversationId: shell.conversationId,
+            activityId: shell.activityId,
+            serviceUrl: shell.serviceUrl,
+          },
+          ...(shell.locale ? { locale: shell.locale } : {}),
+          attempts: 0,
+        };
+        const key = retryKey(this.options.newId());
+        try {
+          // Written first: if this instance dies during the try, the task makes the next one.
+          await this.scheduleRetry(key, card, 0);
+        } catch (error) {
+          ctx.log.warn(errorSummary(error), 'could not note a card for a later try; trying it once now');
+        }
+        return this.attempt(key, card, ctx);
+      }),
+    );
     const count = (o: Outcome) => outcomes.filter((x) => x === o).length;
     if (outcomes.some((o) => o !== 'deleted')) {
       ctx.log.info(
@@ -92,53 +110,71 @@ export class CardCleanup {
     }
   }
 
-  /** Forgets the waiting ids too (shutdown): the cards say 'niet beschikbaar' when opened. */
-  close(): void {
-    for (const key of this.pending.keys()) this.options.scheduler.cancel(`${key}:`);
-    this.pending.clear();
-  }
-
-  private async attempt(key: string, ctx: RequestContext): Promise<Outcome> {
-    const item = this.pending.get(key);
-    if (!item) return 'given-up';
-    item.attempts++;
+  private async attempt(key: string, pending: PendingCard, ctx: RequestContext): Promise<Outcome> {
+    const card = { ...pending, attempts: pending.attempts + 1 };
     const { messenger } = this.options;
+    this.inFlight++;
     try {
-      await messenger.updateCard(item.message, noticeCard('closed', item.locale), { final: true });
-    } catch (error) {
-      return this.afterFailure(key, item, error, ctx);
-    }
-    // From here the card is neutral: the id is no longer needed, whatever the delete does.
-    this.pending.delete(key);
-    try {
-      const outcome = await messenger.deleteCard(item.message);
-      return outcome === 'not-supported' ? 'neutral-only' : 'deleted';
-    } catch (error) {
-      ctx.log.warn(errorSummary(error), 'a neutral card could not be deleted; it stays, neutral');
-      return 'neutral-only';
+      try {
+        await messenger.updateCard(card.message, noticeCard('closed', card.locale), { final: true });
+      } catch (error) {
+        return await this.afterFailure(key, card, error, ctx);
+      }
+      // From here the card is neutral: the id is no longer needed, whatever the delete does.
+      await this.dropRetry(key, ctx);
+      try {
+        const outcome = await messenger.deleteCard(card.message);
+        return outcome === 'not-supported' ? 'neutral-only' : 'deleted';
+      } catch (error) {
+        ctx.log.warn(errorSummary(error), 'a neutral card could not be deleted; it stays, neutral');
+        return 'neutral-only';
+      }
+    } finally {
+      this.inFlight--;
     }
   }
 
-  private afterFailure(key: string, item: PendingCard, error: unknown, ctx: RequestContext): Outcome {
-    const delay = this.retryDelaysMs[item.attempts - 1];
+  private async afterFailure(
+    key: string,
+    card: PendingCard,
+    error: unknown,
+    ctx: RequestContext,
+  ): Promise<Outcome> {
     // 403: the app was removed or the chat blocked; no later try will get through.
-    if (isHwcError(error, 'delivery.unreachable') || delay === undefined) {
-      this.pending.delete(key);
+    if (isHwcError(error, 'delivery.unreachable') || this.retryDelaysMs[card.attempts - 1] === undefined) {
+      await this.dropRetry(key, ctx);
       ctx.log.warn(
-        { attempts: item.attempts, ...errorSummary(error) },
+        { attempts: card.attempts, ...errorSummary(error) },
         'gave up neutralizing a card; it holds no pupil data and its view says the case is deleted',
       );
       return 'given-up';
     }
-    const when = new Date(this.options.clock().getTime() + delay);
-    // A group of its own per card, so cancelling one retry touches no other.
-    this.options.scheduler.schedule(`${key}:retry`, when, async () => {
-      const retry = this.attempt(key, this.options.newContext()).then(() => undefined);
-      this.track(retry);
-      await retry;
-    });
+    try {
+      await this.scheduleRetry(key, card, card.attempts);
+    } catch (scheduling) {
+      ctx.log.warn(errorSummary(scheduling), 'could not schedule the next try of a neutral card');
+      return 'given-up';
+    }
     return 'retrying';
   }
-}
 
-type Outcome = 'deleted' | 'neutral-only' | 'retrying' | 'given-up';
+  /** The retry after `attempts` failed tries, carrying the card's ids and its count. */
+  private scheduleRetry(key: string, card: PendingCard, attempts: number): Promise<void> {
+    const delay = this.retryDelaysMs[Math.max(0, attempts - 1)] ?? this.retryDelaysMs[0] ?? 60_000;
+    const when = new Date(this.options.clock().getTime() + delay);
+    return this.options.scheduler.schedule(key, when, {
+      kind: 'cleanup-retry',
+      key,
+      card: { ...card, attempts },
+    });
+  }
+
+  private async dropRetry(key: string, ctx: RequestContext): Promise<void> {
+    try {
+      await this.options.scheduler.cancel(key);
+    } catch (error) {
+      // The task then runs once more and finds a neutral card: the messenger drops the repeat.
+      ctx.log.warn(errorSummary(error), 'could not cancel the retry of a neutral card');
+    }
+  }
+}

@@ -2,8 +2,8 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import { canCoordinate, type HwcCase, type Transition } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
 import { coordinatingStaff, type School, type StaffMember } from '../domain/school';
-import { mutateCase } from '../store/case-store';
-import { coordinatorViewCard, noticeCard } from './case-cards';
+import { mutateCase, type CaseEnding } from '../store/case-store';
+import { coordinatorViewCard, noticeCard, type NoticeKind } from './case-cards';
 import type { Services } from './ports';
 
 /** Who clicked, as Teams tells us; their school role is looked up, never taken from the card. */
@@ -60,18 +60,27 @@ export async function asCoordinator(
   }
 }
 
-/** A click after the case was closed (or expired) and deleted: it is done, so say so. */
-export async function orClosed(
-  run: () => Promise<AdaptiveCardJson>,
-  actor: Actor,
+/**
+ * The card for a case the store does not hold: how it ended while its tombstone lasts ('afgerond'
+ * only for a case that was completed), or that the bot does not know it, and what to do then.
+ */
+export async function goneCaseCard(
+  services: Services,
+  caseId: string,
+  locale: string | undefined,
 ): Promise<AdaptiveCardJson> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isHwcError(error, 'case.not-found')) return noticeCard('deleted', actor.locale);
-    throw error;
-  }
+  const ending = await services.store.ending(caseId);
+  const kind = ending === undefined ? 'unknown' : endingNotice[ending];
+  return noticeCard(kind, locale);
 }
+
+const endingNotice: Record<CaseEnding, NoticeKind> = {
+  completed: 'deleted',
+  'closed-early': 'closedEarly',
+  'not-our-pupil': 'notOurPupil',
+  'pupil-absent': 'pupilAbsent',
+  expired: 'expired',
+};
 
 /** For follow-ups: a case that was closed and deleted in the meantime leaves nothing to do. */
 export async function unlessGone<T>(work: Promise<T>): Promise<T | undefined> {

@@ -75,7 +75,17 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
 }
 
 export type NoticeKind =
-  'closed' | 'deleted' | 'notAvailable' | 'completed' | 'pupilAbsent' | 'acknowledgedAndClosed';
+  | 'closed'
+  | 'deleted'
+  | 'notAvailable'
+  | 'completed'
+  | 'pupilAbsent'
+  | 'acknowledgedAndClosed'
+  | 'tryAgain'
+  | 'closedEarly'
+  | 'notOurPupil'
+  | 'expired'
+  | 'unknown';
 
 export function noticeCard(
   kind: NoticeKind,
@@ -90,6 +100,11 @@ export function noticeCard(
     completed: t.ended.completed,
     pupilAbsent: t.ended.pupilAbsent,
     acknowledgedAndClosed: t.colleague.acknowledgedAndClosed,
+    tryAgain: t.tryAgain,
+    closedEarly: t.gone.closedEarly,
+    notOurPupil: t.gone.notOurPupil,
+    expired: t.gone.expired,
+    unknown: t.gone.unknown,
   }[kind];
   const unreachable = extra?.unreachable ?? 0;
   return renderCard('notice', {

@@ -10,7 +10,7 @@ import {
 import { HwcError, isHwcError } from '../domain/errors';
 import { coordinatingStaff } from '../domain/school';
 import { shellCard, coordinatorViewCard, noticeCard } from './case-cards';
-import { asCoordinator, loadForCoordinator, orClosed, type Actor, type CommandOutcome } from './case-access';
+import { asCoordinator, loadForCoordinator, type Actor, type CommandOutcome } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
 import { postShell, updateCoordinatorShells } from './shells';
@@ -42,7 +42,7 @@ export async function claim(
   const { school, before, result } = outcome;
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case claimed');
-    services.scheduler.cancel(`${caseId}:escalate`);
+    await services.scheduler.cancel(`${caseId}:escalate`);
     await updateCoordinatorShells(services, school, before, ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
@@ -66,33 +66,29 @@ async function settle(
 }
 
 /** 'Niet onze leerling': the case is closed and deleted, and every card for it turns neutral. */
-export function notOurPupil(
+export async function notOurPupil(
   services: Services,
   caseId: string,
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
-  return orClosed(async () => {
-    const outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
-    if ('view' in outcome) return outcome.view;
-    return settle(services, outcome, actor, ctx, () => noticeCard('closed', actor.locale));
-  }, actor);
+  const outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
+  if ('view' in outcome) return outcome.view;
+  return settle(services, outcome, actor, ctx, () => noticeCard('closed', actor.locale));
 }
 
 /** 'Afsluiten': the owner closes the case before everything is done. */
-export function closeCase(
+export async function closeCase(
   services: Services,
   caseId: string,
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
-  return orClosed(async () => {
-    const outcome = await asCoordinator(services, caseId, actor, closeEarly);
-    if ('view' in outcome) return outcome.view;
-    return settle(services, outcome, actor, ctx, (c) =>
-      noticeCard('closed', actor.locale, { unreachable: progressOf(c).unreachable }),
-    );
-  }, actor);
+  const outcome = await asCoordinator(services, caseId, actor, closeEarly);
+  if ('view' in outcome) return outcome.view;
+  return settle(services, outcome, actor, ctx, (c) =>
+    noticeCard('closed', actor.locale, { unreachable: progressOf(c).unreachable }),
+  );
 }
 
 /**

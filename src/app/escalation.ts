@@ -12,15 +12,12 @@ export function escalationTime(school: School, c: HwcCase): Date {
   return new Date(c.supportDay.lessonStart.getTime() - school.escalateMinutesBeforeLessons * 60_000);
 }
 
-export function scheduleEscalation(services: Services, school: School, c: HwcCase): void {
-  escalateAt(services, c.id, escalationTime(school, c));
-}
-
-/** The task holds the id only, never the case (a closure keeps its whole scope): it reads the case when it runs. */
-function escalateAt(services: Services, caseId: string, when: Date): void {
-  services.scheduler.schedule(`${caseId}:escalate`, when, () =>
-    escalateIfUnclaimed(services, caseId, services.newContext()),
-  );
+/** The task holds the id only, never the case: it reads the case when it runs. */
+export function scheduleEscalation(services: Services, school: School, c: HwcCase): Promise<void> {
+  return services.scheduler.schedule(`${c.id}:escalate`, escalationTime(school, c), {
+    kind: 'escalate',
+    caseId: c.id,
+  });
 }
 
 /**

@@ -39,19 +39,9 @@ export async function informColleagues(
   if (!after || after.state === 'closed') return;
   if (pending.length > 0) {
     const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
-    scheduleReminder(services, c.id, remindAt);
+    await services.scheduler.schedule(`${c.id}:remind`, remindAt, { kind: 'remind', caseId: c.id });
   }
   await updateCoordinatorShells(services, school, beforeTalk, ctx);
-}
-
-/**
- * A function of its own so that the task's closure holds the id only: a closure made inside a
- * function that also has closures over the case would keep the case alive until the task runs.
- */
-function scheduleReminder(services: Services, caseId: string, when: Date): void {
-  services.scheduler.schedule(`${caseId}:remind`, when, () =>
-    remindAutomaticallyNow(services, caseId, services.newContext()),
-  );
 }
 
 async function informOne(

@@ -103,32 +103,59 @@ export function schoolRegistry(schools: readonly School[]): SchoolRegistry {
   return { get: (id) => byId.get(id), all: () => schools };
 }
 
+/** A card of an ended case still to be made neutral: where it is and in which language, nothing else. */
+export interface PendingCard {
+  message: PostedMessage;
+  locale?: string;
+  /** Tries so far. */
+  attempts: number;
+}
+
 /**
- * Runs follow-ups of a case at a time of day (escalation, the automatic reminder). A task only
- * carries the case id and re-reads the case when it runs, so a stale task does no harm.
+ * A follow-up, as a record that can wait in a shared store and run on any instance: a kind and
+ * ids, never a case or a closure. Each one re-reads what it needs when it runs, so a task that
+ * runs twice (a crash after it ran, before it was marked done) or after its case ended does no harm.
+ */
+export type ScheduledTask =
+  | { kind: 'escalate'; caseId: string }
+  | { kind: 'remind'; caseId: string }
+  | { kind: 'expire'; caseId: string }
+  /** `key` is the task's own key, under which the next try is scheduled. */
+  | { kind: 'cleanup-retry'; key: string; card: PendingCard };
+
+export type ScheduledTaskKind = ScheduledTask['kind'];
+
+/** Runs a task that fell due; wired once in src/index.ts (src/app/scheduled-tasks.ts). */
+export type TaskRunner = (task: ScheduledTask) => Promise<void>;
+
+/**
+ * Runs follow-ups at a time of day (escalation, the automatic reminder, expiry, cleanup retries).
  *
  * Keys are `${group}:${name}`, a case's id being its group (`${caseId}:escalate`), so that all of a
- * case's tasks can be cancelled at once without looking at anyone else's.
+ * case's tasks can be cancelled at once without looking at anyone else's. A key holds only random
+ * ids and fixed words.
  */
 export interface Scheduler {
   /**
-   * Runs `task` at `when` by the wall clock, soon after if that has passed but never within this
-   * call; the same key replaces an earlier task. A task may run late (the process slept, the clock
-   * was set forward), never early.
+   * Runs `task` at `when` by the wall clock, soon after if that has passed, but never within this
+   * call; the same key replaces an earlier task. A task may run late (every instance was down,
+   * the clock was set forward), never early. A shared scheduler runs each task on one instance,
+   * at least once: again after a crash that came before the task was done.
    */
-  schedule(key: string, when: Date, task: () => Promise<void>): void;
+  schedule(key: string, when: Date, task: ScheduledTask): Promise<void>;
   /**
-   * Cancels every task whose key starts with `prefix`: `${caseId}:` for all of a case's tasks, a
-   * whole key for one, '' for all. Mind that a key also cancels the keys it is a prefix of:
-   * 'cleanup:1' takes 'cleanup:10' with it.
+   * Cancels every task of a group (`${caseId}:`) or one whole key (`${caseId}:escalate`). Mind
+   * that a key also cancels the keys it is a prefix of: 'cleanup-1:retry' takes 'cleanup-1:retryx'.
    */
-  cancel(prefix: string): void;
+  cancel(prefix: string): Promise<void>;
 }
 
 /** Takes the posted cards of an ended case out of Teams: a neutral card, then a delete. */
 export interface CardCleanupPort {
   /** Starts the work and returns at once; it keeps only the message ids, until each card is done. */
   forget(shells: readonly PostedShell[], ctx: RequestContext): void;
+  /** A retry task fell due: one more try for one card. */
+  retry(card: PendingCard, key: string, ctx: RequestContext): Promise<void>;
 }
 
 /** The anonymous counts that outlive a case. */

@@ -65,6 +65,7 @@ export async function receiveSignal(
 
   if (delivered === 0) {
     await services.store.delete(created.id);
+    await services.scheduler.cancel(`${created.id}:`);
     log.error(
       { origin: origin.kind, coordinators: school.coordinators.length },
       'no coordinator reachable; signal not kept',
@@ -76,7 +77,12 @@ export async function receiveSignal(
   }
 
   // Unless a coordinator was quick enough to close it already ('niet onze leerling').
-  if (await services.store.get(created.id)) scheduleEscalation(services, school, created);
+  try {
+    if (await services.store.get(created.id)) await scheduleEscalation(services, school, created);
+  } catch (error) {
+    // The case is stored and its cards are out, so the signal is accepted: only the escalation is missing.
+    log.error(errorSummary(error), 'could not schedule the escalation of a delivered signal');
+  }
   log.info(
     {
       origin: origin.kind,

@@ -68,13 +68,23 @@ export type IntakeOutcome =
 
 /**
  * Remembers which forms were sent, by the form's random id, so a double click or a retried
- * invoke posts one signal. Holds no pupil data: the id and the neutral receipt only.
+ * invoke posts one signal. Holds no pupil data: the id and the neutral receipt only. With Redis
+ * it is shared by the instances (src/redis/redis-sent-forms.ts).
  */
-export class SentForms {
-  private readonly sent = new Map<string, { at: number; receipt: Promise<SignalReceipt> }>();
-  constructor(private readonly ttlMs = 24 * 60 * 60 * 1000) {}
+export interface SentFormLedger {
+  once(formId: string, send: () => Promise<SignalReceipt>): Promise<SignalReceipt>;
+}
 
-  once(key: string, now: number, send: () => Promise<SignalReceipt>): Promise<SignalReceipt> {
+/** The ledger of one instance. */
+export class SentForms implements SentFormLedger {
+  private readonly sent = new Map<string, { at: number; receipt: Promise<SignalReceipt> }>();
+  constructor(
+    private readonly ttlMs = 24 * 60 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  once(key: string, send: () => Promise<SignalReceipt>): Promise<SignalReceipt> {
+    const now = this.now();
     for (const [k, v] of this.sent) if (now - v.at > this.ttlMs) this.sent.delete(k);
     const existing = this.sent.get(key);
     if (existing) return existing.receipt;
@@ -92,7 +102,7 @@ export class SentForms {
  */
 export async function submitIntakeForm(
   services: Services,
-  sentForms: SentForms,
+  sentForms: SentFormLedger,
   staffId: string,
   locale: string | undefined,
   formId: string,
@@ -125,7 +135,7 @@ export async function submitIntakeForm(
   const signal: SignalInput = parsed.signal;
   const school = schools.find((s) => s.id === signal.schoolId);
   try {
-    const receipt = await sentForms.once(`${staffId}:${formId}`, services.clock().getTime(), () =>
+    const receipt = await sentForms.once(`${staffId}:${formId}`, () =>
       receiveSignal(services, signal, { kind: 'teams', id: staffId }, ctx),
     );
     return {

@@ -7,6 +7,7 @@ import { schoolsFileSchema, type School } from '../domain/school';
 import type { GraphSettings } from '../graph/create-graph';
 import { GRAPH_BASE_URL } from '../graph/graph-client';
 import { parseApiKeys, type ApiKey, type EntraAuthOptions } from '../intake/intake-auth';
+import { parseEncryptionKeys, type CaseKeyring } from '../store/case-cipher';
 
 const optionalText = z
   .string()
@@ -99,6 +100,32 @@ const envSchema = z.object({
   TEAMS_APP_CATALOG_ID: optionalGuid,
   /** The id in the Teams app manifest; the same setting scripts/package-app.ts builds the package with. */
   TEAMS_APP_ID: optionalGuid,
+  /** Redis for open cases and everything instances share; see docs/operations.md. */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(
+      z
+        .url({ message: 'expected redis://… or rediss://…' })
+        .refine((v) => /^rediss?:\/\//.test(v), 'expected redis://… or rediss://…')
+        .optional(),
+    ),
+  /** Sign in to Azure Managed Redis with Microsoft Entra as this user-assigned managed identity. */
+  REDIS_ENTRA_CLIENT_ID: optionalGuid,
+  /** Put before every key name, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,32}:$/, 'expected 1–32 lowercase letters, digits or dashes followed by a colon')
+    .default('hwc:'),
+  /** `kid:base64` entries, the first encrypts; required with REDIS_URL. */
+  CASE_ENCRYPTION_KEYS: optionalText,
+  /** The HMAC key of Idempotency-Key fingerprints, shared by the instances; required with REDIS_URL. */
+  INTAKE_IDEMPOTENCY_SECRET: optionalText,
+  /** redis (default with REDIS_URL) | memory: open cases are lost on a restart. */
+  CASE_STORE: z.enum(['redis', 'memory']).optional(),
 });
 
 export type EnvOptions = z.infer<typeof envSchema> & { HOST: string };
@@ -119,6 +146,18 @@ export interface AppConfig {
   graph?: GraphSettings;
   /** GET /api/stats and the file the anonymous counts are kept in. */
   stats: StatsSettings;
+  /** Redis, when REDIS_URL is set and CASE_STORE is not `memory`; else everything is in memory. */
+  redis?: RedisSettings;
+}
+
+/** Where open cases and the shared state of the instances live, and how they are protected. */
+export interface RedisSettings {
+  url: string;
+  entraClientId?: string;
+  prefix: string;
+  keyring: CaseKeyring;
+  /** INTAKE_IDEMPOTENCY_SECRET, decoded. */
+  idempotencySecret: Buffer;
 }
 
 /** The credentials that may read GET /api/stats, and where the counts are kept. */
@@ -215,6 +254,49 @@ function statsProblems(options: z.infer<typeof envSchema>, problems: string[]): 
   }
 }
 
+/** Whether the settings ask for Redis: REDIS_URL set, and CASE_STORE not `memory`. */
+function wantsRedis(
+  options: z.infer<typeof envSchema>,
+): options is z.infer<typeof envSchema> & { REDIS_URL: string } {
+  return options.REDIS_URL !== undefined && options.CASE_STORE !== 'memory';
+}
+
+/** The shared secret for Idempotency-Key fingerprints: base64 of at least 32 bytes. */
+function idempotencySecretOf(value: string | undefined): Buffer | undefined {
+  if (!value || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return undefined;
+  const secret = Buffer.from(value, 'base64');
+  return secret.length >= 32 ? secret : undefined;
+}
+
+/**
+ * Redis needs its keys; production needs Redis, unless CASE_STORE=memory says plainly that a
+ * restart may lose open signals. Messages name the setting, never a key.
+ */
+function redisProblems(options: z.infer<typeof envSchema>, problems: string[]): void {
+  if (options.CASE_STORE === 'redis' && !options.REDIS_URL) {
+    problems.push('REDIS_URL: is required with CASE_STORE=redis');
+  }
+  if (options.NODE_ENV === 'production' && !options.REDIS_URL && options.CASE_STORE !== 'memory') {
+    problems.push(
+      'REDIS_URL: is required when NODE_ENV=production, so that open signals survive a restart and several instances can run. To run on one machine without it, set CASE_STORE=memory (a restart then loses every open signal)',
+    );
+  }
+  if (options.REDIS_ENTRA_CLIENT_ID && !options.REDIS_URL) {
+    problems.push('REDIS_ENTRA_CLIENT_ID: is set, but REDIS_URL is not');
+  }
+  if (!wantsRedis(options)) return;
+  try {
+    parseEncryptionKeys(options.CASE_ENCRYPTION_KEYS);
+  } catch (error) {
+    problems.push(error instanceof HwcError ? error.message : 'CASE_ENCRYPTION_KEYS: is not valid');
+  }
+  if (!idempotencySecretOf(options.INTAKE_IDEMPOTENCY_SECRET)) {
+    problems.push(
+      'INTAKE_IDEMPOTENCY_SECRET: is required with REDIS_URL: the same random secret on every instance, base64 of at least 32 bytes (openssl rand -base64 32)',
+    );
+  }
+}
+
 /** Reads the settings once, from the environment; every problem is reported at once, by name. */
 export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const parsed = envSchema.safeParse(env);
@@ -244,6 +326,7 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
   }
   graphSettingsFrom(options, problems);
   statsProblems(options, problems);
+  redisProblems(options, problems);
   if (!options.MicrosoftAppId && options.HOST && !isLoopback(options.HOST)) {
     problems.push(
       `HOST: local mode (no MicrosoftAppId) accepts unauthenticated requests, so it listens on this machine only (127.0.0.1, ::1 or localhost), not on ${options.HOST}`,
@@ -303,9 +386,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(entraIntake ? { entra: { ...entraIntake, requiredRole: options.STATS_ENTRA_ROLE } } : {}),
     ...(options.STATS_FILE ? { file: path.resolve(process.cwd(), options.STATS_FILE) } : {}),
   };
+  const secret = idempotencySecretOf(options.INTAKE_IDEMPOTENCY_SECRET);
+  const redis: RedisSettings | undefined =
+    wantsRedis(options) && secret
+      ? {
+          url: options.REDIS_URL,
+          ...(options.REDIS_ENTRA_CLIENT_ID ? { entraClientId: options.REDIS_ENTRA_CLIENT_ID } : {}),
+          prefix: options.REDIS_KEY_PREFIX,
+          keyring: parseEncryptionKeys(options.CASE_ENCRYPTION_KEYS),
+          idempotencySecret: secret,
+        }
+      : undefined;
   return {
     env: options,
     localMode: !options.MicrosoftAppId,
+    ...(redis ? { redis } : {}),
     schools,
     schoolsFile,
     ...(entraIntake ? { entraIntake } : {}),

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'case.wrong-step'
   | 'case.closed'
   | 'case.conflict'
+  /** The shared store (Redis) did not answer or failed: nothing was decided, try again shortly. */
+  | 'store.unavailable'
   | 'action.invalid';
 
 export class HwcError extends Error {

@@ -18,15 +18,41 @@ export function onRouteError(server: restify.Server, responder: RouteErrorRespon
   list.push(responder);
 }
 
+/** What /readyz reports: each check by name, with a fixed word as its state. */
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, 'ok' | 'unavailable' | 'misconfigured'>;
+}
+
+const ready = async (): Promise<Readiness> => ({ ready: true, checks: {} });
+
 /**
  * The restify server with the routes that belong to no adapter. No global body parser: each
  * route reads its body with its own limit, so nothing is parsed (or logged) that is not needed.
  */
-export function createHttpServer(logger: Logger): restify.Server {
+export function createHttpServer(
+  logger: Logger,
+  readiness: () => Promise<Readiness> = ready,
+): restify.Server {
   const server = restify.createServer({ name: 'handle-with-care', handleUncaughtExceptions: false });
+  // Liveness: the process answers. A load balancer restarts an instance that fails it.
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     next();
+  });
+  // Readiness: whether this instance can take signals now (its store answers). A load balancer
+  // sends no traffic to one that is not ready, and does not restart it for that.
+  server.get('/readyz', (_req, res, next) => {
+    readiness()
+      .catch((): Readiness => ({ ready: false, checks: { store: 'unavailable' } }))
+      .then((result) => {
+        res.header('Cache-Control', 'no-store');
+        res.send(result.ready ? 200 : 503, {
+          status: result.ready ? 'ready' : 'not-ready',
+          checks: result.checks,
+        });
+        next();
+      }, next);
   });
   registerPublicPages(server);
   const list: RouteErrorResponder[] = [];

@@ -106,6 +106,15 @@ export interface Strings {
   /** The view of a case that ended: it is completed and its data deleted. */
   deleted: { title: string; body: string };
   notAvailable: { title: string; body: string };
+  /** The store (Redis) did not answer: nothing was lost or changed, try again. */
+  tryAgain: { title: string; body: string };
+  /** A card whose case the bot no longer holds, by how it ended (its tombstone), or not known at all. */
+  gone: {
+    closedEarly: { title: string; body: string };
+    notOurPupil: { title: string; body: string };
+    expired: { title: string; body: string };
+    unknown: { title: string; body: string };
+  };
   expired: {
     title: string;
     intro: (day: string) => string;
@@ -286,6 +295,28 @@ const nl: Strings = {
     advice:
       'Ga na of er nog iets nodig is en regel dat persoonlijk. Deze melding noemt met opzet geen leerling; de bot weet er niets meer van.',
   },
+  tryAgain: {
+    title: 'Probeer het zo opnieuw',
+    body: 'De bot kan deze taak nu even niet ophalen. Er is niets verloren gegaan en niets veranderd. Probeer het over een minuut opnieuw.',
+  },
+  gone: {
+    closedEarly: {
+      title: 'Afgesloten en verwijderd',
+      body: 'Dit Handle with Care-signaal is door de coördinator afgesloten. Alle gegevens ervan zijn verwijderd.',
+    },
+    notOurPupil: {
+      title: 'Gesloten: niet onze leerling',
+      body: 'Een coördinator gaf aan dat dit niet onze leerling is. Het signaal is gesloten en alle gegevens zijn verwijderd.',
+    },
+    expired: {
+      title: 'Verlopen en verwijderd',
+      body: 'Dit Handle with Care-signaal is aan het eind van de steundag verlopen. Alle gegevens ervan zijn verwijderd.',
+    },
+    unknown: {
+      title: 'Onbekend signaal',
+      body: 'De bot kent dit Handle with Care-signaal niet (meer). Vraag de andere coördinatoren of iemand het heeft opgepakt. Zo niet, vraag de afzender het signaal opnieuw te sturen.',
+    },
+  },
   notAvailable: {
     title: 'Niet beschikbaar',
     body: 'Deze taak is niet (meer) beschikbaar voor jou. Afgeronde taken worden direct verwijderd.',
@@ -464,6 +495,28 @@ const en: Strings = {
     parentsNotRecorded: 'The parents step had not been recorded.',
     advice:
       'Check whether anything is still needed and arrange it in person. This notice names no pupil on purpose; the bot no longer knows anything of it.',
+  },
+  tryAgain: {
+    title: 'Please try again shortly',
+    body: 'The bot cannot fetch this task right now. Nothing was lost or changed. Please try again in a minute.',
+  },
+  gone: {
+    closedEarly: {
+      title: 'Closed and deleted',
+      body: 'The coordinator closed this Handle with Care signal. All its data has been deleted.',
+    },
+    notOurPupil: {
+      title: 'Closed: not our pupil',
+      body: 'A coordinator said this is not our pupil. The signal is closed and all its data has been deleted.',
+    },
+    expired: {
+      title: 'Expired and deleted',
+      body: 'This Handle with Care signal expired at the end of its support day. All its data has been deleted.',
+    },
+    unknown: {
+      title: 'Unknown signal',
+      body: 'The bot does not know this Handle with Care signal (any more). Ask the other coordinators whether someone took it on. If not, ask the sender to send the signal again.',
+    },
   },
   notAvailable: {
     title: 'Not available',

@@ -7,17 +7,33 @@ export interface StoredResponse {
   headers: Record<string, string>;
 }
 
-type Entry =
-  | { state: 'pending'; fingerprint: Buffer; answer: Promise<StoredResponse> }
-  | { state: 'done'; fingerprint: Buffer; answer: StoredResponse; expiresAt: number };
-
 export type IdempotencyClaim =
-  /** First use of the key: do the work, then call `settle` exactly once. */
-  | { kind: 'new'; settle(answer: StoredResponse, keep: boolean): void }
+  /**
+   * First use of the key: do the work, then call `settle` exactly once. `keep` false forgets the
+   * key (a failed delivery may be sent again); true keeps the answer for the key's time to live.
+   */
+  | { kind: 'new'; settle(answer: StoredResponse, keep: boolean): Promise<void> }
   /** The key was used before (or is in flight) for the same request: this is its answer. */
   | { kind: 'replay'; answer: Promise<StoredResponse> }
   /** The key was used for a different request. */
-  | { kind: 'mismatch' };
+  | { kind: 'mismatch' }
+  /**
+   * A shared store only: another instance is still working on the key after the longest wait.
+   * Nothing is decided; a later retry gets that instance's answer.
+   */
+  | { kind: 'busy' };
+
+/**
+ * Remembers the first final answer per (sender, Idempotency-Key): in this process
+ * (MemoryIdempotencyStore) or shared by every instance (RedisIdempotencyStore). A shared store
+ * rejects with HwcError('store.unavailable') when it does not answer.
+ */
+export interface IdempotencyStore {
+  /** A keyed HMAC of the request's canonical form, to tell requests under one key apart. */
+  fingerprint(canonicalBody: string): Buffer;
+  /** `scope` is the sender and the key; a shared store never writes it down as it is. */
+  claim(scope: string, fingerprint: Buffer): Promise<IdempotencyClaim>;
+}
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
@@ -34,26 +50,46 @@ export function parseIdempotencyKey(value: string | string[] | undefined): strin
   return key;
 }
 
-/**
- * Remembers the first final answer per (sender, Idempotency-Key), for a limited time and a
- * limited number of keys. Requests are told apart by a keyed HMAC of their canonical body; the
- * HMAC key is random per process, so a stored fingerprint cannot be tested against guesses.
- */
-export class IdempotencyStore {
-  private readonly entries = new Map<string, Entry>();
-  private readonly hmacKey = randomBytes(32);
+/** Whether two fingerprints are the same, in constant time. */
+export function sameFingerprint(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
-  constructor(private readonly options: { ttlMs: number; maxEntries: number; now: () => number }) {}
+type Entry =
+  | { state: 'pending'; fingerprint: Buffer; answer: Promise<StoredResponse> }
+  | { state: 'done'; fingerprint: Buffer; answer: StoredResponse; expiresAt: number };
+
+export interface MemoryIdempotencyStoreOptions {
+  ttlMs: number;
+  maxEntries: number;
+  now: () => number;
+  /** The HMAC key of the fingerprints; random per process when not given. */
+  hmacKey?: Buffer;
+}
+
+/**
+ * Remembers the first final answer per (sender, Idempotency-Key) in this process, for a limited
+ * time and a limited number of keys. Requests are told apart by a keyed HMAC of their canonical
+ * body; the HMAC key is secret (random per process by default), so a stored fingerprint cannot be
+ * tested against guesses.
+ */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly hmacKey: Buffer;
+
+  constructor(private readonly options: MemoryIdempotencyStoreOptions) {
+    this.hmacKey = options.hmacKey ?? randomBytes(32);
+  }
 
   fingerprint(canonicalBody: string): Buffer {
     return createHmac('sha256', this.hmacKey).update(canonicalBody, 'utf8').digest();
   }
 
-  claim(scope: string, fingerprint: Buffer): IdempotencyClaim {
+  async claim(scope: string, fingerprint: Buffer): Promise<IdempotencyClaim> {
     this.sweep();
     const existing = this.entries.get(scope);
     if (existing) {
-      if (!timingSafeEqual(existing.fingerprint, fingerprint)) return { kind: 'mismatch' };
+      if (!sameFingerprint(existing.fingerprint, fingerprint)) return { kind: 'mismatch' };
       return {
         kind: 'replay',
         answer: existing.state === 'done' ? Promise.resolve(existing.answer) : existing.answer,
@@ -67,7 +103,7 @@ export class IdempotencyStore {
     let settled = false;
     return {
       kind: 'new',
-      settle: (final, keep) => {
+      settle: async (final, keep) => {
         if (settled) return;
         settled = true;
         resolve(final);

@@ -2,20 +2,27 @@ import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
 import { EXTRA_FIELDS_MESSAGE, parseSignal, type SignalInput, type SignalRules } from '../domain/signal';
-import {
-  problemReply,
-  refuseOutsideTheHandler,
-  refuseUnauthenticated,
-  sendReply,
-  type ApiReply,
-} from '../http/api-replies';
+import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
-import { IdempotencyStore, parseIdempotencyKey, type StoredResponse } from './idempotency';
-import { createIntakeAuthenticator, type IntakeAuthOptions, type SenderIdentity } from './intake-auth';
+import type { RedisClient } from '../redis/redis-client';
+import {
+  MemoryIdempotencyStore,
+  parseIdempotencyKey,
+  type IdempotencyStore,
+  type StoredResponse,
+} from './idempotency';
+import {
+  createIntakeAuthenticator,
+  type AuthResult,
+  type IntakeAuthOptions,
+  type SenderIdentity,
+} from './intake-auth';
 import { makeProblem, PROBLEM_CONTENT_TYPE } from './problem';
-import { RateLimiter } from './rate-limiter';
+import { MemoryRateLimiter, type AsyncRateLimiter } from './rate-limiter';
+import { RedisIdempotencyStore } from './redis-idempotency';
+import { RedisRateLimiter } from './redis-rate-limiter';
 
 export type { SenderIdentity, IntakeAuthOptions } from './intake-auth';
 
@@ -36,6 +43,19 @@ export interface IntakeLimits {
   retryAfterSeconds?: number;
 }
 
+/**
+ * What the instances of the bot share, so that a retry, a sender's budget and a failing address
+ * count the same whichever instance a request reaches. Without it, each instance keeps its own in
+ * memory (one instance only).
+ */
+export interface IntakeShared {
+  idempotency: IdempotencyStore;
+  /** Per authenticated sender; its limit is the limiter's own, not `limits.requestsPerMinute`. */
+  senderLimiter: AsyncRateLimiter;
+  /** Failed authentications per client address; its limit is the limiter's own. */
+  failedAuthLimiter: AsyncRateLimiter;
+}
+
 export interface IntakeDeps {
   receiveSignal(
     signal: SignalInput,
@@ -48,9 +68,105 @@ export interface IntakeDeps {
   logger: Logger;
   now?: () => Date;
   limits?: IntakeLimits;
+  /** The shared pieces (createRedisIntakeShared); default: in memory, built from `limits`. */
+  shared?: IntakeShared;
 }
 
 type Reply = ApiReply;
+
+/** The answer when the shared store failed: nothing was decided, so nothing is claimed. */
+export const STORE_UNAVAILABLE_DETAIL =
+  'The signal was not accepted and is not kept. Send it again after the Retry-After interval.';
+
+const BUSY_DETAIL =
+  'An earlier request with this Idempotency-Key is still being handled. Send it again after the Retry-After interval to get its answer.';
+
+/** The limits with their defaults, checked: a positive whole number each. */
+export function resolveIntakeLimits(limits: IntakeLimits = {}): Required<IntakeLimits> {
+  const resolved = {
+    maxBodyBytes: limits.maxBodyBytes ?? 4096,
+    requestsPerMinute: limits.requestsPerMinute ?? 60,
+    failedAuthPerMinute: limits.failedAuthPerMinute ?? 20,
+    idempotencyTtlMs: limits.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+    idempotencyMaxEntries: limits.idempotencyMaxEntries ?? 10_000,
+    retryAfterSeconds: limits.retryAfterSeconds ?? 60,
+  };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new HwcError('config.invalid', `intake limit ${name} must be a positive whole number`);
+  }
+  return resolved;
+}
+
+export interface RedisIntakeSharedOptions {
+  /** The process's shared, connected client. */
+  client: RedisClient;
+  /** INTAKE_IDEMPOTENCY_SECRET as bytes, the same on every instance (at least 32). */
+  secret: Buffer;
+  /** Before every key name; default 'hwc:'. */
+  prefix?: string;
+  /** The same limits as given to registerIntakeRoutes. */
+  limits?: IntakeLimits;
+}
+
+/** The intake's shared pieces in Redis, with the limits of `limits`. */
+export function createRedisIntakeShared(options: RedisIntakeSharedOptions): IntakeShared {
+  const limits = resolveIntakeLimits(options.limits);
+  const common = {
+    client: options.client,
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+  };
+  return {
+    idempotency: new RedisIdempotencyStore({
+      ...common,
+      secret: options.secret,
+      ttlMs: limits.idempotencyTtlMs,
+    }),
+    senderLimiter: new RedisRateLimiter({
+      ...common,
+      name: 'intake-sender',
+      perMinute: limits.requestsPerMinute,
+      keySecret: options.secret,
+    }),
+    failedAuthLimiter: new RedisRateLimiter({
+      ...common,
+      name: 'intake-failed-auth',
+      perMinute: limits.failedAuthPerMinute,
+      keySecret: options.secret,
+    }),
+  };
+}
+
+/**
+ * refuseUnauthenticated of src/http/api-replies.ts with a limiter that may be shared (and so
+ * asynchronous): 503 when the tenant's signing keys cannot be fetched, 429 for an address that
+ * keeps failing, 401 otherwise. A failing store rejects with 'store.unavailable'.
+ */
+export async function refuseUnauthenticatedAsync(
+  auth: Extract<AuthResult, { ok: false }>,
+  remoteAddress: string | undefined,
+  correlationId: string,
+  deps: { failedAuth: AsyncRateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
+): Promise<ApiReply> {
+  if (auth.kind === 'unavailable') {
+    deps.log.error({ correlationId, reason: auth.reason }, `${deps.logPrefix}: cannot check bearer tokens`);
+    return problemReply('auth-unavailable', auth.detail, correlationId, {
+      headers: { 'Retry-After': String(deps.retryAfterSeconds) },
+      reason: auth.reason,
+    });
+  }
+  const budget = await deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
+  if (!budget.ok) {
+    return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
+      headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+      reason: auth.reason,
+    });
+  }
+  return problemReply('unauthorized', auth.detail, correlationId, {
+    headers: { 'WWW-Authenticate': auth.challenges },
+    reason: auth.reason,
+  });
+}
 
 const JSON_CONTENT_TYPE = 'application/json';
 
@@ -80,26 +196,25 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
   const log = deps.logger.child({ component: 'intake' });
   const now = deps.now ?? (() => new Date());
   const nowMs = () => now().getTime();
-  const limits = {
-    maxBodyBytes: deps.limits?.maxBodyBytes ?? 4096,
-    requestsPerMinute: deps.limits?.requestsPerMinute ?? 60,
-    failedAuthPerMinute: deps.limits?.failedAuthPerMinute ?? 20,
-    idempotencyTtlMs: deps.limits?.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
-    idempotencyMaxEntries: deps.limits?.idempotencyMaxEntries ?? 10_000,
-    retryAfterSeconds: deps.limits?.retryAfterSeconds ?? 60,
-  };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new HwcError('config.invalid', `intake limit ${name} must be a positive whole number`);
-  }
+  const limits = resolveIntakeLimits(deps.limits);
   const authenticator = createIntakeAuthenticator(deps.auth, now);
-  const senderLimiter = new RateLimiter(limits.requestsPerMinute, nowMs);
-  const failedAuthLimiter = new RateLimiter(limits.failedAuthPerMinute, nowMs);
-  const idempotency = new IdempotencyStore({
-    ttlMs: limits.idempotencyTtlMs,
-    maxEntries: limits.idempotencyMaxEntries,
-    now: nowMs,
-  });
+  const { senderLimiter, failedAuthLimiter, idempotency } = deps.shared ?? {
+    senderLimiter: new MemoryRateLimiter(limits.requestsPerMinute, nowMs),
+    failedAuthLimiter: new MemoryRateLimiter(limits.failedAuthPerMinute, nowMs),
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: limits.idempotencyTtlMs,
+      maxEntries: limits.idempotencyMaxEntries,
+      now: nowMs,
+    }),
+  };
+
+  function storeUnavailable(correlationId: string, sender: SenderIdentity | undefined): Reply {
+    return problemReply('service-unavailable', STORE_UNAVAILABLE_DETAIL, correlationId, {
+      headers: { 'Retry-After': String(limits.retryAfterSeconds) },
+      reason: 'store.unavailable',
+      ...(sender ? { sender } : {}),
+    });
+  }
 
   async function deliver(signal: SignalInput, sender: SenderIdentity, correlationId: string): Promise<Reply> {
     try {
@@ -111,6 +226,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         sender,
       };
     } catch (error) {
+      if (isHwcError(error, 'store.unavailable')) {
+        log.warn({ correlationId, ...errorSummary(error) }, 'intake: the shared store failed');
+        return storeUnavailable(correlationId, sender);
+      }
       if (isHwcError(error, 'delivery.no-coordinator-reachable')) {
         return problemReply(
           'no-coordinator-reachable',
@@ -144,11 +263,27 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
   }
 
+  /** A failing shared store (a limiter, the idempotency store) means 503: nothing was decided. */
   async function handle(req: IncomingMessage, correlationId: string): Promise<Reply> {
+    const known: { sender?: SenderIdentity } = {};
+    try {
+      return await accept(req, correlationId, known);
+    } catch (error) {
+      if (!isHwcError(error, 'store.unavailable')) throw error;
+      log.warn({ correlationId, ...errorSummary(error) }, 'intake: the shared store failed');
+      return storeUnavailable(correlationId, known.sender);
+    }
+  }
+
+  async function accept(
+    req: IncomingMessage,
+    correlationId: string,
+    known: { sender?: SenderIdentity },
+  ): Promise<Reply> {
     // 1. Who is it? (401; 429 per client IP when failing repeatedly; 503 when keys cannot be fetched)
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticatedAsync(auth, req.socket.remoteAddress, correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds: limits.retryAfterSeconds,
         log,
@@ -156,9 +291,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       });
     }
     const sender = auth.sender;
+    known.sender = sender;
 
     // 2. Per-sender budget (429), taken for every authenticated request, valid or not.
-    const budget = senderLimiter.take(`${sender.kind}:${sender.id}`);
+    const budget = await senderLimiter.take(`${sender.kind}:${sender.id}`);
     if (!budget.ok) {
       return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
         headers: { 'Retry-After': String(budget.retryAfterSeconds) },
@@ -264,7 +400,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
     if (key === undefined) return deliver(signal, sender, correlationId);
 
-    const claim = idempotency.claim(
+    const claim = await idempotency.claim(
       `${sender.kind}:${sender.id}\n${key}`,
       idempotency.fingerprint(canonical(signal)),
     );
@@ -279,6 +415,13 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     if (claim.kind === 'replay') {
       const answer = await claim.answer;
       return { ...answer, sender, replayed: true };
+    }
+    if (claim.kind === 'busy') {
+      return problemReply('service-unavailable', BUSY_DETAIL, correlationId, {
+        headers: { 'Retry-After': String(limits.retryAfterSeconds) },
+        sender,
+        reason: 'idempotency.busy',
+      });
     }
     let reply: Reply | undefined;
     try {
@@ -296,7 +439,16 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
           };
       const keep =
         answer.status === 201 || (answer.status >= 400 && answer.status < 500 && answer.status !== 429);
-      claim.settle(answer, keep);
+      try {
+        await claim.settle(answer, keep);
+      } catch (error) {
+        // The answer stands: after a 201 the signal is in the coordinators' chats, and a 503 in its
+        // place would have it sent, and delivered, twice. The claim lapses by itself (pendingTtlMs).
+        log.warn(
+          { correlationId, status: answer.status, ...errorSummary(error) },
+          'intake: the answer could not be kept for the Idempotency-Key',
+        );
+      }
     }
   }
 

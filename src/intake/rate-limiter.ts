@@ -1,6 +1,20 @@
+/** The outcome of taking one request from a budget. */
+export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * A per-key request budget, as the routes use it: in this process (MemoryRateLimiter) or shared
+ * by every instance (RedisRateLimiter). A shared one rejects with HwcError('store.unavailable')
+ * when its store does not answer; the routes then answer 503 rather than guess.
+ */
+export interface AsyncRateLimiter {
+  /** Takes one request from the key's budget, or says how many seconds until there is one. */
+  take(key: string): Promise<RateDecision>;
+}
+
 /**
  * A token bucket per key: `perMinute` requests in a burst, refilled evenly over a minute.
  * The map is bounded: full buckets are forgotten first, then the least recently used.
+ * Synchronous, for one process; src/http/api-replies.ts still takes this form.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -16,7 +30,7 @@ export class RateLimiter {
   }
 
   /** Takes one request from the key's budget, or says how many seconds until there is one. */
-  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
+  take(key: string): RateDecision {
     const now = this.now();
     const bucket = this.buckets.get(key);
     let tokens = this.perMinute;
@@ -44,5 +58,22 @@ export class RateLimiter {
       if (this.buckets.size <= this.maxKeys) break;
       this.buckets.delete(key);
     }
+  }
+}
+
+/** The in-process token bucket behind the asynchronous interface: one instance, nothing shared. */
+export class MemoryRateLimiter implements AsyncRateLimiter {
+  private readonly bucket: RateLimiter;
+
+  constructor(perMinute: number, now: () => number, maxKeys = 10_000) {
+    this.bucket = new RateLimiter(perMinute, now, maxKeys);
+  }
+
+  async take(key: string): Promise<RateDecision> {
+    return this.bucket.take(key);
+  }
+
+  get size(): number {
+    return this.bucket.size;
   }
 }

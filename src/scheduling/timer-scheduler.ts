@@ -1,5 +1,3 @@
-import type { Scheduler } from '../app/ports';
-
 // setTimeout fires at once for delays above 2^31-1 ms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -42,7 +40,7 @@ const MIN_COMPACT = 64;
  * yet. Cost: a wake-up with k due tasks of n is O(k log n); schedule O(log n); cancel O(1) per task
  * cancelled, amortized. Timers do not hold the process open.
  */
-export class TimerScheduler implements Scheduler {
+export class TimerScheduler {
   private readonly whens: number[] = [];
   private readonly seqs: number[] = [];
   private readonly items: Entry[] = [];

@@ -1,20 +1,41 @@
 import type { HwcCase } from '../domain/case';
 import { HwcError } from '../domain/errors';
 
+/** How a case ended, as its tombstone remembers it: the only thing kept of it after the end. */
+export const caseEndings = ['completed', 'closed-early', 'not-our-pupil', 'pupil-absent', 'expired'] as const;
+export type CaseEnding = (typeof caseEndings)[number];
+
 /**
  * Where open cases live while they are worked on. Implementations keep nothing past a case's
- * expiry and never write to disk. `replace` is a compare-and-set on `version`, so two
- * concurrent commands cannot both win, also when the store is shared between instances.
+ * expiry (plus a small margin for the expiry task) and never write to disk in the clear.
+ * `replace` is a compare-and-set on `version`, so two concurrent commands cannot both win, also
+ * when the store is shared between instances.
+ *
+ * Every case has an expiry task (`${caseId}:expire`, kind 'expire') in the scheduler the store was
+ * given; it calls `takeExpired`. A failure of the store itself rejects with 'store.unavailable'.
  */
 export interface CaseStore {
   create(c: HwcCase, expiresAt: Date): Promise<void>;
+  /** The case, or undefined when it is not there or its time has come (even before its expiry task ran). */
   get(id: string): Promise<HwcCase | undefined>;
   /**
    * Stores `next` only if the stored case still has `expectedVersion`; false otherwise.
    * `expiresAt` moves the expiry (the pupil was absent, so the case moved to another day).
    */
   replace(expectedVersion: number, next: HwcCase, expiresAt?: Date): Promise<boolean>;
-  delete(id: string): Promise<void>;
+  /**
+   * Deletes the case and its expiry task at once. With `ending`, a tombstone of the id and how it
+   * ended is kept until `ending.until`, so a card opened later can say what happened.
+   */
+  delete(id: string, ending?: { how: CaseEnding; until: Date }): Promise<void>;
+  /**
+   * For the expiry task: takes the case out of the store, leaving an 'expired' tombstone until
+   * `tombstoneUntil`, and returns it, if its time has come. Undefined when it is gone or was moved to a later day.
+   */
+  takeExpired(id: string, tombstoneUntil: Date): Promise<HwcCase | undefined>;
+  /** How a case the store no longer holds ended, while its tombstone lasts. */
+  ending(id: string): Promise<CaseEnding | undefined>;
+  /** Open cases. */
   size(): Promise<number>;
 }
 

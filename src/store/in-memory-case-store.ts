@@ -1,14 +1,11 @@
 import type { Scheduler } from '../app/ports';
 import type { HwcCase } from '../domain/case';
-import { TimerScheduler } from '../scheduling/timer-scheduler';
-import type { CaseStore } from './case-store';
+import type { CaseEnding, CaseStore } from './case-store';
 
 export interface InMemoryCaseStoreOptions {
-  /** The app's one scheduler, which runs each case's expiry; default a scheduler of its own. */
-  scheduler?: Scheduler;
+  /** The app's one scheduler, which runs each case's expiry task. */
+  scheduler: Scheduler;
   now?: () => number;
-  /** Told about every case that expired, after it left the store, so its cards can be blanked. */
-  onExpired?: (expired: HwcCase) => void;
 }
 
 interface Entry {
@@ -29,24 +26,19 @@ export function expiryKey(caseId: string): string {
  */
 export class InMemoryCaseStore implements CaseStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly tombstones = new Map<string, { how: CaseEnding; until: number }>();
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
-  private readonly ownScheduler: TimerScheduler | undefined;
 
-  constructor(private readonly options: InMemoryCaseStoreOptions = {}) {
+  constructor(options: InMemoryCaseStoreOptions) {
     this.now = options.now ?? Date.now;
-    if (options.scheduler) {
-      this.scheduler = options.scheduler;
-    } else {
-      this.ownScheduler = new TimerScheduler(this.now);
-      this.scheduler = this.ownScheduler;
-    }
+    this.scheduler = options.scheduler;
   }
 
   async create(c: HwcCase, expiresAt: Date): Promise<void> {
     if (this.entries.has(c.id)) throw new Error(`case id collision: ${c.id}`);
     this.entries.set(c.id, { value: c, expiresAt: expiresAt.getTime() });
-    this.scheduleExpiry(c.id, expiresAt);
+    await this.scheduleExpiry(c.id, expiresAt);
   }
 
   async get(id: string): Promise<HwcCase | undefined> {
@@ -59,14 +51,32 @@ export class InMemoryCaseStore implements CaseStore {
     entry.value = next;
     if (expiresAt) {
       entry.expiresAt = expiresAt.getTime();
-      this.scheduleExpiry(next.id, expiresAt);
+      await this.scheduleExpiry(next.id, expiresAt);
     }
     return true;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, ending?: { how: CaseEnding; until: Date }): Promise<void> {
     this.entries.delete(id);
-    this.scheduler.cancel(expiryKey(id));
+    if (ending) this.bury(id, ending.how, ending.until);
+    await this.scheduler.cancel(expiryKey(id));
+  }
+
+  async takeExpired(id: string, tombstoneUntil: Date): Promise<HwcCase | undefined> {
+    const entry = this.entries.get(id);
+    // Moved meanwhile (the pupil was absent) and the new time has not come: the new task runs then.
+    if (!entry || entry.expiresAt > this.now()) return undefined;
+    this.entries.delete(id);
+    this.bury(id, 'expired', tombstoneUntil);
+    return entry.value;
+  }
+
+  async ending(id: string): Promise<CaseEnding | undefined> {
+    const tombstone = this.tombstones.get(id);
+    if (!tombstone) return undefined;
+    if (tombstone.until > this.now()) return tombstone.how;
+    this.tombstones.delete(id);
+    return undefined;
   }
 
   /** Open cases; one whose time has come but whose expiry has not run yet is not counted. */
@@ -77,35 +87,25 @@ export class InMemoryCaseStore implements CaseStore {
     return open;
   }
 
-  /** Drops every case, as a shutdown does. */
+  /** Drops every case and tombstone, as a shutdown does: this store is the process's memory. */
   close(): void {
-    for (const id of this.entries.keys()) this.scheduler.cancel(expiryKey(id));
     this.entries.clear();
-    this.ownScheduler?.close();
+    this.tombstones.clear();
   }
 
   private live(id: string): Entry | undefined {
     const entry = this.entries.get(id);
-    if (entry && entry.expiresAt <= this.now()) {
-      this.expire(id);
-      return undefined;
-    }
-    return entry;
+    return entry && entry.expiresAt > this.now() ? entry : undefined;
   }
 
-  private scheduleExpiry(id: string, expiresAt: Date): void {
-    this.scheduler.schedule(expiryKey(id), expiresAt, async () => {
-      const entry = this.entries.get(id);
-      // Moved meanwhile (the pupil was absent) and the new time has not come: the new task runs then.
-      if (entry && entry.expiresAt <= this.now()) this.expire(id);
-    });
+  private bury(id: string, how: CaseEnding, until: Date): void {
+    const now = this.now();
+    // Tombstones are few (a school's cases of a day), so a sweep on write keeps the map small.
+    for (const [other, tombstone] of this.tombstones) if (tombstone.until <= now) this.tombstones.delete(other);
+    if (until.getTime() > now) this.tombstones.set(id, { how, until: until.getTime() });
   }
 
-  private expire(id: string): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    this.entries.delete(id);
-    this.scheduler.cancel(expiryKey(id));
-    this.options.onExpired?.(entry.value);
+  private scheduleExpiry(id: string, expiresAt: Date): Promise<void> {
+    return this.scheduler.schedule(expiryKey(id), expiresAt, { kind: 'expire', caseId: id });
   }
 }

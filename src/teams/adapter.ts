@@ -5,6 +5,7 @@ import {
   ConfigurationBotFrameworkAuthentication,
   StatusCodes,
   type Activity,
+  type AdaptiveCardInvokeResponse,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type TurnContext,
 } from 'botbuilder';
@@ -18,7 +19,9 @@ import {
   type ClaimsIdentity,
   type ConnectorClient,
 } from 'botframework-connector';
-import { HwcError } from '../domain/errors';
+import { noticeCard } from '../app/case-cards';
+import type { AdaptiveCardJson } from '../cards/card-data';
+import { HwcError, isHwcError } from '../domain/errors';
 import { stringsFor } from '../i18n/strings';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
@@ -220,6 +223,11 @@ const REPLY_AFTER: ReadonlySet<string> = new Set([
   ActivityTypes.InstallationUpdate,
 ]);
 
+/** The answer to an Action.Execute: a card shown to this user only. */
+export function cardResponse(card: AdaptiveCardJson): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+}
+
 async function handleTurnError(context: TurnContext, error: unknown, logger: Logger): Promise<void> {
   const correlationId = correlationIdOf(context);
   const activity: Partial<Activity> = context.activity ?? {};
@@ -236,7 +244,19 @@ async function handleTurnError(context: TurnContext, error: unknown, logger: Log
 
   const text = stringsFor(activity.locale ?? context.locale).turnError(correlationId);
   try {
-    if (activity.type === ActivityTypes.Invoke) {
+    if (activity.type === ActivityTypes.Invoke && isHwcError(error, 'store.unavailable')) {
+      // The store is away for a moment: a neutral card that says so, never an error screen.
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: {
+          status: StatusCodes.OK,
+          body:
+            activity.name === 'adaptiveCard/action'
+              ? cardResponse(noticeCard('tryAgain', activity.locale ?? context.locale))
+              : undefined,
+        },
+      });
+    } else if (activity.type === ActivityTypes.Invoke) {
       // CloudAdapter answers an invoke from the invoke response left in turnState; without one it
       // would answer 501 (or whatever the handler set before it threw). Error out explicitly.
       await context.sendActivity({

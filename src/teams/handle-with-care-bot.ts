@@ -13,7 +13,7 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import { stringsFor } from '../i18n/strings';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { errorSummary } from '../logging/error-summary';
-import { CORRELATION_ID_KEY } from './adapter';
+import { cardResponse, CORRELATION_ID_KEY } from './adapter';
 import type { ConversationReferences } from './conversation-references';
 import type { VerbRouter } from './verb-router';
 
@@ -26,10 +26,6 @@ export interface BotDependencies {
   tenantId?: string;
   /** A fixed language for everyone, instead of each user's Teams locale. */
   language?: 'nl' | 'en';
-}
-
-function cardResponse(card: AdaptiveCardJson): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
 }
 
 const newSignalCommands = new Set(['nieuw signaal', 'nieuw', 'new signal', 'new']);

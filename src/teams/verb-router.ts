@@ -1,6 +1,7 @@
 import type { Services } from '../app/ports';
+import type { AdaptiveCardJson } from '../cards/card-data';
 import { noticeCard } from '../app/case-cards';
-import { SentForms } from '../app/teams-intake';
+import { SentForms, type SentFormLedger } from '../app/teams-intake';
 import { isHwcError } from '../domain/errors';
 import { acknowledgeVerb } from './verbs/acknowledge';
 import { claimCaseVerb } from './verbs/claim-case';
@@ -18,7 +19,10 @@ import { viewCaseVerb } from './verbs/view-case';
 import { viewColleagueCardVerb } from './verbs/view-colleague-card';
 
 /** Every Action.Execute verb the bot answers, in one table. */
-export function verbHandlers(services: Services): VerbHandler[] {
+export function verbHandlers(
+  services: Services,
+  sentForms: SentFormLedger = new SentForms(24 * 3600_000, () => services.clock().getTime()),
+): VerbHandler[] {
   return [
     // The coordinator's (and a deputy's) morning, in the order of the flow.
     viewCaseVerb(services),
@@ -34,21 +38,29 @@ export function verbHandlers(services: Services): VerbHandler[] {
     // The colleague's card.
     viewColleagueCardVerb(services),
     acknowledgeVerb(services),
-    submitIntakeVerb(services, new SentForms()),
+    submitIntakeVerb(services, sentForms),
   ];
 }
 
 /**
  * Routes a card action to its handler. Whatever is wrong with an action (an unknown verb,
  * data that does not fit, someone who may not see it) gets the same neutral 'not available'
- * card. A case that is gone answers 'completed and deleted': it ended, and nothing of it is left.
- * (Someone holding a case id may so tell an open case from an ended one; the id is a random UUID
- * that only the case's own cards carry, and an ended case tells nothing more.)
+ * card. A case that is gone answers how it ended while its tombstone lasts, or that the bot does
+ * not know it. (Someone holding a case id may so tell an open case from an ended one; the id is a
+ * random UUID that only the case's own cards carry, and an ended case tells nothing more.) A store
+ * that does not answer gets a neutral 'try again shortly', never an error.
  */
 export class VerbRouter {
   private readonly handlers: Map<string, VerbHandler>;
 
-  constructor(handlers: readonly VerbHandler[]) {
+  /** `goneCard` answers for a case the store does not hold: how it ended, or that it is not known. */
+  constructor(
+    handlers: readonly VerbHandler[],
+    private readonly goneCard: (caseId: string, locale: string | undefined) => Promise<AdaptiveCardJson> = async (
+      _caseId,
+      locale,
+    ) => noticeCard('unknown', locale),
+  ) {
     this.handlers = new Map(handlers.map((h) => [h.verb, h]));
   }
 
@@ -72,7 +84,11 @@ export class VerbRouter {
     } catch (error) {
       if (isHwcError(error, 'case.not-found') || isHwcError(error, 'case.closed')) {
         log.info({ code: error.code, verb }, 'card action on a case that is gone');
-        return { card: noticeCard('deleted', invocation.locale) };
+        return { card: await this.cardForGone(parsed.data, invocation) };
+      }
+      if (isHwcError(error, 'store.unavailable')) {
+        log.warn({ code: error.code, verb }, 'card action while the store is unavailable');
+        return { card: noticeCard('tryAgain', invocation.locale) };
       }
       if (isHwcError(error, 'action.invalid')) {
         log.warn({ code: error.code, verb }, 'card action refused: does not fit the case');
@@ -83,6 +99,17 @@ export class VerbRouter {
         return { card: noticeCard('notAvailable', invocation.locale) };
       }
       throw error;
+    }
+  }
+
+  private async cardForGone(data: unknown, invocation: VerbInvocation): Promise<AdaptiveCardJson> {
+    const caseId = (data as { caseId?: unknown }).caseId;
+    if (typeof caseId !== 'string') return noticeCard('unknown', invocation.locale);
+    try {
+      return await this.goneCard(caseId, invocation.locale);
+    } catch (error) {
+      if (!isHwcError(error, 'store.unavailable')) throw error;
+      return noticeCard('tryAgain', invocation.locale);
     }
   }
 }

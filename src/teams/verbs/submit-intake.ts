@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../app/ports';
-import { submitIntakeForm, type SentForms } from '../../app/teams-intake';
+import { submitIntakeForm, type SentFormLedger } from '../../app/teams-intake';
 import { defineVerb } from './verb-handler';
 
 // Inputs arrive as strings; a missing one is an empty field, reported by the signal schema.
@@ -15,7 +15,7 @@ const intakeFormSchema = z.strictObject({
 });
 
 /** The filled 'nieuw signaal' form: same pipeline as the API, then the form is blanked. */
-export const submitIntakeVerb = (services: Services, sentForms: SentForms) =>
+export const submitIntakeVerb = (services: Services, sentForms: SentFormLedger) =>
   defineVerb({
     verb: 'intake.submit',
     schema: intakeFormSchema,

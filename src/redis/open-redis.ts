@@ -1,0 +1,89 @@
+import type { RedisSettings } from '../config/app-config';
+import { HwcError } from '../domain/errors';
+import type { Logger } from '../logging/logger';
+import type { CaseKeyring } from '../store/case-cipher';
+import { connectRedis, type RedisClient } from './redis-client';
+import { redisRequirementProblems } from './redis-requirements';
+
+/** The process's one Redis connection, with what every Redis adapter needs besides it. */
+export interface OpenRedis {
+  client: RedisClient;
+  prefix: string;
+  keyring: CaseKeyring;
+  idempotencySecret: Buffer;
+  /** For /readyz: a PING that answers within a second. */
+  ping(): Promise<'ok' | 'unavailable'>;
+  close(): Promise<void>;
+}
+
+/** How long the start waits for Redis before it gives up with a message that names REDIS_URL. */
+const START_TIMEOUT_MS = 15_000;
+
+/**
+ * Connects and checks what the bot needs from Redis; a Redis that cannot serve it stops the start
+ * (a config error, by setting name). Once started, a Redis that goes away is waited for: the
+ * client reconnects by itself, and /readyz says not ready meanwhile.
+ */
+export async function openRedis(settings: RedisSettings, log: Logger): Promise<OpenRedis> {
+  const redisLog = log.child({ component: 'redis' });
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = connectRedis(
+    { url: settings.url, ...(settings.entraClientId ? { entraClientId: settings.entraClientId } : {}) },
+    redisLog,
+  );
+  const client = await Promise.race([
+    connecting,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new HwcError(
+              'config.invalid',
+              `REDIS_URL: no answer from Redis within ${START_TIMEOUT_MS / 1000} s`,
+            ),
+          ),
+        START_TIMEOUT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const problems = await redisRequirementProblems(client).catch(() => [
+    'REDIS_URL: Redis did not answer INFO, which the bot reads to check the server',
+  ]);
+  if (problems.length > 0) {
+    client.destroy();
+    throw new HwcError(
+      'config.invalid',
+      `The configuration is not valid; fix these settings and start again:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  return {
+    client,
+    prefix: settings.prefix,
+    keyring: settings.keyring,
+    idempotencySecret: settings.idempotencySecret,
+    async ping() {
+      if (!client.isReady) return 'unavailable';
+      let pingTimer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.ping(),
+          new Promise((_resolve, reject) => {
+            pingTimer = setTimeout(() => reject(new Error('timeout')), 1000);
+          }),
+        ]);
+        return 'ok';
+      } catch {
+        return 'unavailable';
+      } finally {
+        clearTimeout(pingTimer);
+      }
+    },
+    async close() {
+      try {
+        await client.close();
+      } catch {
+        client.destroy();
+      }
+    },
+  };
+}

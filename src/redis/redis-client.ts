@@ -1,0 +1,77 @@
+import { ManagedIdentityCredential } from '@azure/identity';
+import {
+  DEFAULT_TOKEN_MANAGER_CONFIG,
+  EntraIdCredentialsProviderFactory,
+  REDIS_SCOPE_DEFAULT,
+} from '@redis/entraid';
+import { createClient } from 'redis';
+import { HwcError, isHwcError } from '../domain/errors';
+import { errorSummary } from '../logging/error-summary';
+import type { Logger } from '../logging/logger';
+
+/** The node-redis client every Redis adapter of a process shares. */
+export type RedisClient = ReturnType<typeof newClient>;
+
+export interface RedisConnectionSettings {
+  /** `redis://` or `rediss://`, with a password in it or none (Entra sign-in). */
+  url: string;
+  /** Sign in to Azure Managed Redis with Microsoft Entra, as this user-assigned managed identity. */
+  entraClientId?: string;
+  /** The longest wait before a reconnect (default 2 s). */
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * Opens the connection every Redis adapter of one process shares. Commands fail at once while
+ * the connection is down (no offline queue), so a request gets its 503 or 'try again' card at
+ * once instead of waiting; the client reconnects by itself.
+ */
+export async function connectRedis(settings: RedisConnectionSettings, log: Logger): Promise<RedisClient> {
+  const client = newClient(settings, log);
+  let down = false;
+  // Without a listener an 'error' event would end the process; the URL (with its password) is never logged.
+  client.on('error', (error: unknown) => {
+    if (!down) log.warn(errorSummary(error), 'Redis connection lost; reconnecting');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) log.info('Redis connection restored');
+    down = false;
+  });
+  await client.connect();
+  return client;
+}
+
+function newClient(settings: RedisConnectionSettings, log: Logger) {
+  const maxDelay = settings.maxReconnectDelayMs ?? 2000;
+  return createClient({
+    url: settings.url,
+    disableOfflineQueue: true,
+    pingInterval: 30_000,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), maxDelay),
+    },
+    ...(settings.entraClientId
+      ? {
+          credentialsProvider: EntraIdCredentialsProviderFactory.createForDefaultAzureCredential({
+            credential: new ManagedIdentityCredential({ clientId: settings.entraClientId }),
+            scopes: REDIS_SCOPE_DEFAULT,
+            tokenManagerConfig: DEFAULT_TOKEN_MANAGER_CONFIG,
+            onReAuthenticationError: (error: unknown) =>
+              log.error(errorSummary(error), 'Redis: renewing the Entra sign-in failed'),
+          }),
+        }
+      : {}),
+  });
+}
+
+/** Runs a store call; a failure of Redis itself becomes 'store.unavailable', without its message. */
+export async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isHwcError(error)) throw error;
+    throw new HwcError('store.unavailable', `Redis did not answer: ${what}`, { cause: error });
+  }
+}
