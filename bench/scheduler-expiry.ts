@@ -11,7 +11,6 @@
  * Numbers only, no assertions.
  */
 import { performance } from 'node:perf_hooks';
-import type { Scheduler } from '../src/app/ports';
 import { TimerScheduler } from '../src/scheduling/timer-scheduler';
 
 const T0 = Date.parse('2026-11-23T00:00:00Z');
@@ -28,6 +27,14 @@ const HOUR = 60 * 60_000;
 // Node timer per task, cancel scans every key). Copied as it was, bar names and doc comments.
 // ---------------------------------------------------------------------------------------------
 
+/** The timer layer both implementations provide: closures by key (InProcessScheduler sits on top). */
+interface ClosureScheduler {
+  schedule(key: string, when: Date, task: () => Promise<void>): void;
+  cancel(prefix: string): void;
+  close(): void;
+  readonly size: number;
+}
+
 // setTimeout fires at once for delays above 2^31-1 ms; longer waits are re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -37,7 +44,7 @@ interface OldEntry {
   timer: NodeJS.Timeout;
 }
 
-class OldTimerScheduler implements Scheduler {
+class OldTimerScheduler implements ClosureScheduler {
   private readonly entries = new Map<string, OldEntry>();
 
   constructor(
@@ -92,7 +99,7 @@ class OldTimerScheduler implements Scheduler {
 // ---------------------------------------------------------------------------------------------
 
 interface Subject {
-  scheduler: Scheduler & { close(): void; readonly size: number };
+  scheduler: ClosureScheduler;
   /** Runs what is due now that the wall clock passed `due`. */
   wakeUp(due: readonly Task[]): void;
 }

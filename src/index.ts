@@ -18,7 +18,7 @@ import { createDirectories } from './directory/create-directory';
 import { createGraphServices } from './graph/create-graph';
 import { createHttpServer, listen } from './http/http-server';
 import { parseApiKeys } from './intake/intake-auth';
-import { registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
+import { createRedisIntakeShared, registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
 import { createLogger, newCorrelationId, type Logger, type LoggerOptions } from './logging/logger';
 import { InMemoryCaseStore } from './store/in-memory-case-store';
 import type { CaseStore } from './store/case-store';
@@ -27,7 +27,9 @@ import { InProcessScheduler } from './scheduling/in-process-scheduler';
 import { RedisScheduler } from './scheduling/redis-scheduler';
 import { openRedis } from './redis/open-redis';
 import { RedisSentForms } from './redis/redis-sent-forms';
-import { MonthlyStats } from './stats/monthly-stats';
+import { MonthlyStats, type MonthlyStatsStore } from './stats/monthly-stats';
+import { RedisMonthlyStats } from './stats/redis-monthly-stats';
+import { RedisRateLimiter } from './intake/redis-rate-limiter';
 import { registerStatsRoutes } from './stats/stats-routes';
 import { createBotAdapter } from './teams/adapter';
 import { registerBotRoute } from './teams/bot-route';
@@ -71,11 +73,6 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     log: logger,
   });
   const apiKeys = parseApiKeys(env.INTAKE_API_KEYS);
-  // The anonymous counts; with STATS_FILE they survive a restart (a corrupt file stops the start).
-  const monthlyStats = new MonthlyStats({
-    ...(config.stats.file ? { file: config.stats.file } : {}),
-    logger,
-  });
 
   const clock = options.clock ?? (() => new Date());
   const now = () => clock().getTime();
@@ -108,7 +105,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         log: logger.child({ component: 'store' }),
       })
     : new InMemoryCaseStore({ scheduler, now });
-  const references = new ConversationReferences();
+  const shared = redis ? { client: redis.client, prefix: redis.prefix } : undefined;
+  // The anonymous counts: in Redis, shared by the instances; else in memory, with STATS_FILE kept
+  // across restarts (a corrupt file stops the start).
+  const monthlyStats: MonthlyStatsStore = redis
+    ? new RedisMonthlyStats({ client: redis.client, prefix: redis.prefix })
+    : new MonthlyStats({ ...(config.stats.file ? { file: config.stats.file } : {}), logger });
+  const references = new ConversationReferences({ ...(shared ? { shared } : {}), logger });
   const adapter = createBotAdapter(
     {
       appId: env.MicrosoftAppId,
@@ -121,6 +124,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
   );
   const messenger: Messenger = new TeamsMessenger(adapter, references, {
+    ...(shared ? { shared } : {}),
     appId: env.MicrosoftAppId ?? '',
     serviceUrl: env.TEAMS_SERVICE_URL,
     ...(env.MicrosoftAppTenantId ? { tenantId: env.MicrosoftAppTenantId } : {}),
@@ -135,7 +139,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     store,
     messenger,
     cleanup,
-    stats: { caseEnded: (c, school) => monthlyStats.add(caseFigures(c, school.timeZone)) },
+    stats: {
+      caseEnded: (c, school) => {
+        const figures = caseFigures(c, school.timeZone);
+        void Promise.resolve()
+          .then(() => monthlyStats.add(figures))
+          .catch((error: unknown) => logger.error(errorSummary(error), 'an ended case could not be counted'));
+      },
+    },
     directory,
     scheduler,
     clock,
@@ -169,6 +180,16 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
     now: clock,
     ...(options.intakeLimits ? { limits: options.intakeLimits } : {}),
+    ...(redis
+      ? {
+          shared: createRedisIntakeShared({
+            client: redis.client,
+            prefix: redis.prefix,
+            secret: redis.idempotencySecret,
+            ...(options.intakeLimits ? { limits: options.intakeLimits } : {}),
+          }),
+        }
+      : {}),
     auth: { apiKeys, ...(config.entraIntake ? { entra: config.entraIntake } : {}) },
     signalRules: () => ({
       today: latestLocalDate(timeZones, clock()),
@@ -190,6 +211,17 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
     now: clock,
     stats: monthlyStats,
+    ...(redis
+      ? {
+          failedAuthLimiter: new RedisRateLimiter({
+            client: redis.client,
+            prefix: redis.prefix,
+            name: 'stats-failed-auth',
+            perMinute: 20,
+            keySecret: redis.idempotencySecret,
+          }),
+        }
+      : {}),
     auth: { apiKeys: config.stats.apiKeys, ...(config.stats.entra ? { entra: config.stats.entra } : {}) },
     knownSchools: config.schools.map((s) => s.id),
   });
@@ -245,15 +277,20 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       const open = await store.size().catch(() => undefined);
       store.close?.();
       if (redis) {
+        await references.flush();
         await redis.close();
         logger.info({ openCases: open }, 'stopped; open cases stay in Redis until they end or expire');
       } else {
         // Forgetting open cases on shutdown is what the memory store does: the senders' signals are with them.
         logger.info({ openCases: open }, 'stopped; open cases are forgotten (no Redis)');
       }
-      await monthlyStats
-        .flush()
-        .catch((error: unknown) => logger.error(errorSummary(error), 'the statistics file was not written'));
+      if (monthlyStats instanceof MonthlyStats) {
+        await monthlyStats
+          .flush()
+          .catch((error: unknown) =>
+            logger.error(errorSummary(error), 'the statistics file was not written'),
+          );
+      }
     })());
   return { url, config, services, server, logger, stop };
 }

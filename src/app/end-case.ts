@@ -71,7 +71,10 @@ async function letGo(services: Services, c: HwcCase, ctx: RequestContext): Promi
     await services.scheduler.cancel(`${c.id}:`);
   } catch (error) {
     // The case is gone, so a follow-up that still runs finds nothing to do.
-    ctx.log.warn({ caseId: c.id, ...errorSummary(error) }, 'could not cancel the follow-ups of an ended case');
+    ctx.log.warn(
+      { caseId: c.id, ...errorSummary(error) },
+      'could not cancel the follow-ups of an ended case',
+    );
   }
   const school = services.schools.get(c.schoolId);
   try {

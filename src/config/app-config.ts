@@ -114,12 +114,18 @@ const envSchema = z.object({
     ),
   /** Sign in to Azure Managed Redis with Microsoft Entra as this user-assigned managed identity. */
   REDIS_ENTRA_CLIENT_ID: optionalGuid,
-  /** Put before every key name, so several deployments can share one Redis. */
+  /**
+   * Put before every key name, so several deployments can share one Redis. A hash tag, so that every
+   * key of the bot is in one slot of a clustered Redis, where a Lua script may touch one slot only.
+   */
   REDIS_KEY_PREFIX: z
     .string()
     .trim()
-    .regex(/^[a-z0-9-]{1,32}:$/, 'expected 1–32 lowercase letters, digits or dashes followed by a colon')
-    .default('hwc:'),
+    .regex(
+      /^\{[a-z0-9-]{1,32}\}:$/,
+      'expected a hash tag of 1–32 lowercase letters, digits or dashes in braces, then a colon: {hwc}:',
+    )
+    .default('{hwc}:'),
   /** `kid:base64` entries, the first encrypts; required with REDIS_URL. */
   CASE_ENCRYPTION_KEYS: optionalText,
   /** The HMAC key of Idempotency-Key fingerprints, shared by the instances; required with REDIS_URL. */

@@ -103,7 +103,7 @@ export interface RedisIntakeSharedOptions {
   client: RedisClient;
   /** INTAKE_IDEMPOTENCY_SECRET as bytes, the same on every instance (at least 32). */
   secret: Buffer;
-  /** Before every key name; default 'hwc:'. */
+  /** Before every key name; default '{hwc}:'. */
   prefix?: string;
   /** The same limits as given to registerIntakeRoutes. */
   limits?: IntakeLimits;

@@ -22,7 +22,7 @@ export interface RedisIdempotencyStoreOptions {
    * of the fingerprints and of the key names, so neither can be tested against guesses.
    */
   secret: Buffer;
-  /** Before every key name; default 'hwc:'. */
+  /** Before every key name; default '{hwc}:'. */
   prefix?: string;
   /** How long a final answer is kept; default 24 hours. */
   ttlMs?: number;
@@ -104,7 +104,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         `${IDEMPOTENCY_SECRET_SETTING} must be at least ${MIN_IDEMPOTENCY_SECRET_BYTES} bytes`,
       );
     this.client = options.client;
-    this.keyPrefix = `${options.prefix ?? 'hwc:'}idem:`;
+    this.keyPrefix = `${options.prefix ?? '{hwc}:'}idem:`;
     // Two keys of their own, so a fingerprint never equals a key name made from the same text.
     this.fingerprintKey = createHmac('sha256', options.secret).update('hwc idempotency fingerprint').digest();
     this.scopeKey = createHmac('sha256', options.secret).update('hwc idempotency key name').digest();

@@ -9,7 +9,7 @@ export interface RedisRateLimiterOptions {
   name: string;
   /** Requests per minute per key, in a burst, refilled evenly over the minute. */
   perMinute: number;
-  /** Before every key name; default 'hwc:'. */
+  /** Before every key name; default '{hwc}:'. */
   prefix?: string;
   /**
    * Hashes the keys (client addresses, sender ids) into key names with an HMAC. Without it a plain
@@ -68,7 +68,7 @@ export class RedisRateLimiter implements AsyncRateLimiter {
       throw new RangeError('a rate limit needs at least 1 request per minute, a whole number');
     this.client = options.client;
     this.perMinute = options.perMinute;
-    this.keyPrefix = `${options.prefix ?? 'hwc:'}rate:${options.name}:`;
+    this.keyPrefix = `${options.prefix ?? '{hwc}:'}rate:${options.name}:`;
     const secret = options.keySecret;
     if (secret) {
       // A key of its own, so this HMAC never equals one made with the same secret elsewhere.

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis-client';
 
-/** The oldest Redis the bot's scripts and commands run on (Lua, PEXPIREAT, GETDEL, SET … GET). */
-export const MIN_REDIS_VERSION = [6, 2] as const;
+/** The oldest Redis the bot's scripts and commands run on (Lua scripts, PEXPIRETIME). */
+export const MIN_REDIS_VERSION = [7, 0] as const;
 
 /**
  * What the bot needs from Redis, read from INFO (CONFIG is often not allowed on a managed Redis):

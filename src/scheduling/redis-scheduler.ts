@@ -10,7 +10,7 @@ import { storeCall, type RedisClient } from '../redis/redis-client';
 export interface RedisSchedulerOptions {
   /** The connection the process's Redis adapters share. */
   client: RedisClient;
-  /** Put before every key (default 'hwc:'). */
+  /** Put before every key (default '{hwc}:'). */
   prefix?: string;
   /** The wall clock in ms; tests move it. */
   now?: () => number;
@@ -183,7 +183,8 @@ return cancelled
  * Not BullMQ: BullMQ requires ioredis, which cannot renew the Microsoft Entra tokens that sign in to
  * Azure Managed Redis; this uses the node-redis client the rest of the app shares. The claim
  * script reads records by keys it computes, so all of a prefix's keys must be in one shard: a
- * non-clustered Redis, or a prefix with a hash tag ('{hwc}:') on a clustered one.
+ * non-clustered Redis, or a prefix with a hash tag ('{hwc}:') on a clustered one. Needs Redis 7.0
+ * or later (PEXPIRETIME), which Azure Managed Redis is.
  */
 export class RedisScheduler implements Scheduler {
   private readonly client: RedisClient;
@@ -208,7 +209,7 @@ export class RedisScheduler implements Scheduler {
 
   constructor(options: RedisSchedulerOptions) {
     this.client = options.client;
-    this.prefix = options.prefix ?? 'hwc:';
+    this.prefix = options.prefix ?? '{hwc}:';
     this.now = options.now ?? (() => Date.now());
     this.pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 500);
     this.leaseMs = positive('leaseMs', options.leaseMs ?? 60_000);
@@ -353,7 +354,8 @@ export class RedisScheduler implements Scheduler {
     const [claimed, expired] = Array.isArray(reply) ? reply : [];
     const flat = strings(claimed);
     const claims: Claim[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) claims.push({ key: flat[i]!, raw: flat[i + 1]!, leaseUntil });
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      claims.push({ key: flat[i]!, raw: flat[i + 1]!, leaseUntil });
     return { claims, expired: strings(expired) };
   }
 
@@ -402,7 +404,10 @@ export class RedisScheduler implements Scheduler {
       );
     } catch (putBack) {
       // The lease still runs out, and the task with it comes due again, one try not counted.
-      this.log.warn({ key, kind, ...errorSummary(putBack) }, 'scheduler: a failed task could not be put back');
+      this.log.warn(
+        { key, kind, ...errorSummary(putBack) },
+        'scheduler: a failed task could not be put back',
+      );
     }
   }
 

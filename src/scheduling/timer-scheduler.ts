@@ -88,7 +88,8 @@ export class TimerScheduler {
     }
     this.push(time, this.seq++, entry);
     // Only a new earliest task needs an earlier wake-up; the armed timer is early enough for the rest.
-    if (this.items[0] === entry && !this.running) this.arm();
+    // top(), not items[0]: the task this one replaced may still sit above it as garbage.
+    if (this.top() === entry && !this.running) this.arm();
   }
 
   /**

@@ -33,6 +33,26 @@ export interface StatsReport {
   schools: SchoolReport[];
 }
 
+/** A value, or a promise of it: the in-memory counts answer at once, shared ones later. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The anonymous counts per school and month: in this process (MonthlyStats, optionally with a
+ * file) or shared by every instance (RedisMonthlyStats, which rejects with
+ * HwcError('store.unavailable') when Redis does not answer).
+ */
+export interface MonthlyStatsStore {
+  /** Counts one ended case; refuses figures that are not valid with a RangeError. */
+  add(figures: CaseFigures): Awaitable<void>;
+  /** The schools that have figures, sorted. */
+  schoolIds(): Awaitable<string[]>;
+  /**
+   * The report, sorted by school and month. With a list, every listed school appears (with no
+   * months if it has no figures); with 'all', every school that has figures.
+   */
+  report(schools: readonly string[] | 'all'): Awaitable<StatsReport>;
+}
+
 export interface MonthlyStatsOptions {
   /** Where the figures are kept between restarts (STATS_FILE). Without it they live in memory only. */
   file?: string;
@@ -80,6 +100,16 @@ const fileSchema = z.strictObject({
 
 type StatsFile = z.infer<typeof fileSchema>;
 
+/** The figures of one ended case, checked; a RangeError names the fields that are wrong, not their values. */
+export function parseCaseFigures(figures: CaseFigures): CaseFigures {
+  const parsed = figuresSchema.safeParse(figures);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.map(String).join('.') || '(root)'))];
+    throw new RangeError(`case figures are not valid: ${fields.join(', ')}`);
+  }
+  return parsed.data;
+}
+
 /** The median of a histogram (value → count); the mean of the two middle values for an even count. */
 export function histogramMedian(histogram: ReadonlyMap<number, number>): number | null {
   let total = 0;
@@ -101,7 +131,7 @@ export function histogramMedian(histogram: ReadonlyMap<number, number>): number 
  * The anonymous counts per school and month, the only thing that outlives a case (DESIGN.md §4.5).
  * Minutes to acknowledge are kept as a histogram, so no single case can be picked out.
  */
-export class MonthlyStats {
+export class MonthlyStats implements MonthlyStatsStore {
   private readonly schools = new Map<string, Map<string, Month>>();
   private readonly file: string | undefined;
   private readonly logger: Logger | undefined;
@@ -117,12 +147,7 @@ export class MonthlyStats {
 
   /** Counts one ended case. With a file, the file is written soon after (see `flush`). */
   add(figures: CaseFigures): void {
-    const parsed = figuresSchema.safeParse(figures);
-    if (!parsed.success) {
-      const fields = [...new Set(parsed.error.issues.map((i) => i.path.map(String).join('.') || '(root)'))];
-      throw new RangeError(`case figures are not valid: ${fields.join(', ')}`);
-    }
-    const f = parsed.data;
+    const f = parseCaseFigures(figures);
     const month = this.month(f.schoolId, f.month);
     month.signals += f.signals;
     month.claimedBeforeLessons += f.claimedBeforeLessons;

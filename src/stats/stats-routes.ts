@@ -1,22 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
-import { HwcError } from '../domain/errors';
-import {
-  problemReply,
-  refuseOutsideTheHandler,
-  refuseUnauthenticated,
-  sendReply,
-  type ApiReply,
-} from '../http/api-replies';
+import { HwcError, isHwcError } from '../domain/errors';
+import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
 import {
   createIntakeAuthenticator,
   DEFAULT_REQUIRED_ROLE,
   type IntakeAuthOptions,
+  type SenderIdentity,
 } from '../intake/intake-auth';
-import { RateLimiter } from '../intake/rate-limiter';
+import { refuseUnauthenticatedAsync } from '../intake/intake-routes';
+import { MemoryRateLimiter, type AsyncRateLimiter } from '../intake/rate-limiter';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
-import type { MonthlyStats } from './monthly-stats';
+import type { MonthlyStatsStore } from './monthly-stats';
 
 export const STATS_PATH = '/api/stats';
 export const STATS_REALM = 'handle-with-care-stats';
@@ -34,7 +30,8 @@ export interface StatsAuthOptions {
 
 export interface StatsRouteOptions {
   logger: Logger;
-  stats: MonthlyStats;
+  /** MonthlyStats (one instance) or RedisMonthlyStats (shared). */
+  stats: Pick<MonthlyStatsStore, 'schoolIds' | 'report'>;
   auth: StatsAuthOptions;
   /**
    * The configured school ids: such a school is reported (with no months) before its first case.
@@ -44,13 +41,21 @@ export interface StatsRouteOptions {
   now?: () => Date;
   /** Failed authentications per client IP per minute before 429 instead of 401. Default 20. */
   failedAuthPerMinute?: number;
-  /** Retry-After when the tenant's signing keys cannot be fetched. Default 60 seconds. */
+  /**
+   * The failed-authentication budget, shared by the instances (a RedisRateLimiter with
+   * `failedAuthPerMinute`, whose own limit then applies). Default: in memory.
+   */
+  failedAuthLimiter?: AsyncRateLimiter;
+  /** Retry-After when the signing keys or the statistics cannot be read. Default 60 seconds. */
   retryAfterSeconds?: number;
 }
 
 type Reply = ApiReply;
 
 const NOT_FOUND_DETAIL = 'There are no statistics for this school that these credentials may read.';
+
+const STORE_UNAVAILABLE_DETAIL =
+  'The statistics cannot be read right now. Try again after the Retry-After interval.';
 
 /**
  * Registers GET /api/stats: the anonymous counts per school and month (DESIGN.md §4.5), as JSON,
@@ -81,7 +86,8 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
     },
     now,
   );
-  const failedAuthLimiter = new RateLimiter(failedAuthPerMinute, () => now().getTime());
+  const failedAuthLimiter =
+    options.failedAuthLimiter ?? new MemoryRateLimiter(failedAuthPerMinute, () => now().getTime());
   if (apiKeys.length === 0 && !entra) {
     log.warn(
       'no stats credential configured (STATS_API_KEYS, or INTAKE_ENTRA_AUDIENCE with STATS_ENTRA_ROLE): /api/stats refuses every request',
@@ -89,15 +95,35 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
   }
 
   /** The schools a caller may see and that exist: configured, or with figures. */
-  function visibleSchools(scope: readonly string[] | 'all'): string[] {
-    const existing = new Set([...(options.knownSchools ?? []), ...options.stats.schoolIds()]);
+  async function visibleSchools(scope: readonly string[] | 'all'): Promise<string[]> {
+    const existing = new Set([...(options.knownSchools ?? []), ...(await options.stats.schoolIds())]);
     return [...existing].filter((id) => scope === 'all' || scope.includes(id));
   }
 
+  /** A failing shared store (the statistics, the limiter) means 503: try again later. */
   async function handle(req: IncomingMessage, correlationId: string): Promise<Reply> {
+    const known: { sender?: SenderIdentity } = {};
+    try {
+      return await answer(req, correlationId, known);
+    } catch (error) {
+      if (!isHwcError(error, 'store.unavailable')) throw error;
+      log.warn({ correlationId, ...errorSummary(error) }, 'stats: the shared store failed');
+      return problemReply('service-unavailable', STORE_UNAVAILABLE_DETAIL, correlationId, {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+        reason: 'store.unavailable',
+        ...(known.sender ? { sender: known.sender } : {}),
+      });
+    }
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    correlationId: string,
+    known: { sender?: SenderIdentity },
+  ): Promise<Reply> {
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticatedAsync(auth, req.socket.remoteAddress, correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds,
         log,
@@ -105,6 +131,7 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
       });
     }
     const sender = auth.sender;
+    known.sender = sender;
 
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const names = [...new Set(query.keys())];
@@ -116,12 +143,12 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
       });
     }
 
-    const visible = visibleSchools(auth.schools);
+    const visible = await visibleSchools(auth.schools);
     const school = schoolParams[0];
     if (school !== undefined && !visible.includes(school)) {
       return problemReply('not-found', NOT_FOUND_DETAIL, correlationId, { sender, reason: 'school' });
     }
-    const report = options.stats.report(school !== undefined ? [school] : visible);
+    const report = await options.stats.report(school !== undefined ? [school] : visible);
     return {
       status: 200,
       body: JSON.stringify(report),

@@ -72,6 +72,8 @@ export class InMemoryCaseStore implements CaseStore {
   }
 
   async ending(id: string): Promise<CaseEnding | undefined> {
+    // Still here, but its time has come: its expiry task has not run yet.
+    if (this.entries.has(id) && !this.live(id)) return 'expired';
     const tombstone = this.tombstones.get(id);
     if (!tombstone) return undefined;
     if (tombstone.until > this.now()) return tombstone.how;
@@ -95,13 +97,19 @@ export class InMemoryCaseStore implements CaseStore {
 
   private live(id: string): Entry | undefined {
     const entry = this.entries.get(id);
-    return entry && entry.expiresAt > this.now() ? entry : undefined;
+    if (!entry) return undefined;
+    if (entry.expiresAt > this.now()) return entry;
+    // Its time came while the timers slept (a suspended machine, a clock set forward): expire it
+    // at the next wake-up instead of up to a minute later.
+    void this.scheduleExpiry(id, new Date(this.now()));
+    return undefined;
   }
 
   private bury(id: string, how: CaseEnding, until: Date): void {
     const now = this.now();
     // Tombstones are few (a school's cases of a day), so a sweep on write keeps the map small.
-    for (const [other, tombstone] of this.tombstones) if (tombstone.until <= now) this.tombstones.delete(other);
+    for (const [other, tombstone] of this.tombstones)
+      if (tombstone.until <= now) this.tombstones.delete(other);
     if (until.getTime() > now) this.tombstones.set(id, { how, until: until.getTime() });
   }
 

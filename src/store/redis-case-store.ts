@@ -15,7 +15,7 @@ export interface RedisCaseStoreOptions {
   keyring: CaseKeyring;
   /** The app's one scheduler, which runs each case's expiry task. */
   scheduler: Scheduler;
-  /** Before every key name; default 'hwc:'. */
+  /** Before every key name; default '{hwc}:'. */
   prefix?: string;
   now?: () => number;
   /**
@@ -113,55 +113,64 @@ const _schemaCoversEveryField: [Missing<HwcCase, z.output<typeof storedCase>>] e
 
 // Hash fields: ver and exp in the clear for the scripts (numbers, no pupil data); kid and blob.
 // `now` and the expiry come from the caller's clock, as in the in-memory store, not from Redis.
+// Every script takes KEYS case, index (, tombstone) and ARGV id, now, margin, then its own.
 
-/**
- * Lua: puts id at score exp in the index (KEYS[2]) and keeps the index until the last of its cases
- * is gone. GT alone would never set a TTL on an index without one: it counts that as infinite.
- */
-const INDEX = (id: string, exp: string, ttlAt: string) => `
-redis.call('ZADD', KEYS[2], ${exp}, ${id})
-if redis.call('PTTL', KEYS[2]) == -1 then
-  redis.call('PEXPIREAT', KEYS[2], ${ttlAt})
-else
-  redis.call('PEXPIREAT', KEYS[2], ${ttlAt}, 'GT')
-end`;
+const PREAMBLE = `
+local function ttlAt(exp) return string.format('%.0f', tonumber(exp) + tonumber(ARGV[3])) end
+-- The index lives as long as its latest case and no longer; it is gone with its last member.
+local function keepIndex()
+  local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  if latest[2] then redis.call('PEXPIREAT', KEYS[2], ttlAt(latest[2])) end
+end
+`;
 
-/** KEYS: case, index. ARGV: id, ver, exp, ttlAt, kid, blob. 1, or 0 when the id exists. */
-const CREATE = `
+/** ARGV 4..7: ver, exp, kid, blob. 1, or 0 when the id exists. */
+const CREATE = `${PREAMBLE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'exp', ARGV[3], 'kid', ARGV[5], 'blob', ARGV[6])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-${INDEX('ARGV[1]', 'ARGV[3]', 'ARGV[4]')}
+redis.call('HSET', KEYS[1], 'ver', ARGV[4], 'exp', ARGV[5], 'kid', ARGV[6], 'blob', ARGV[7])
+redis.call('PEXPIREAT', KEYS[1], ttlAt(ARGV[5]))
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+keepIndex()
 return 1`;
 
 /**
- * KEYS: case, index. ARGV: id, expected ver, now, next ver, kid, blob, and when the expiry moves:
- * exp, ttlAt. 1 when stored; 0 when the case is gone, its time has come, or its ver differs.
+ * ARGV 4..8: expected ver, next ver, kid, blob, and the new exp when the expiry moves. 1 when
+ * stored; 0 when the case is gone, its time has come, or its ver is not the expected one.
  */
-const REPLACE = `
+const REPLACE = `${PREAMBLE}
 local current = redis.call('HMGET', KEYS[1], 'ver', 'exp')
 if not current[1] or not current[2] then return 0 end
-if tonumber(current[2]) <= tonumber(ARGV[3]) then return 0 end
-if current[1] ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'ver', ARGV[4], 'kid', ARGV[5], 'blob', ARGV[6])
-if ARGV[7] then
-  redis.call('HSET', KEYS[1], 'exp', ARGV[7])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[8])
-  ${INDEX('ARGV[1]', 'ARGV[7]', 'ARGV[8]')}
+if tonumber(current[2]) <= tonumber(ARGV[2]) then return 0 end
+if current[1] ~= ARGV[4] then return 0 end
+redis.call('HSET', KEYS[1], 'ver', ARGV[5], 'kid', ARGV[6], 'blob', ARGV[7])
+if ARGV[8] then
+  redis.call('HSET', KEYS[1], 'exp', ARGV[8])
+  redis.call('PEXPIREAT', KEYS[1], ttlAt(ARGV[8]))
+  redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
+  keepIndex()
 end
 return 1`;
 
+/** ARGV 4..5, when a tombstone is to be kept: how it ended, until when. */
+const DELETE = `${PREAMBLE}
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+keepIndex()
+if ARGV[4] then redis.call('SET', KEYS[3], ARGV[4], 'PXAT', ARGV[5]) end
+return 1`;
+
 /**
- * KEYS: case, index, tombstone. ARGV: id, now, tombstone until. The case's ver, kid and blob
- * when its time had come (it is then deleted and an 'expired' tombstone written); else nil.
+ * ARGV 4: until when the 'expired' tombstone is kept. The case's ver, kid and blob when its time
+ * had come (it is then deleted, and the tombstone written); else nil.
  */
-const TAKE_EXPIRED = `
+const TAKE_EXPIRED = `${PREAMBLE}
 local current = redis.call('HMGET', KEYS[1], 'exp', 'ver', 'kid', 'blob')
 if not current[1] or tonumber(current[1]) > tonumber(ARGV[2]) then return nil end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-if tonumber(ARGV[3]) > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[3], 'expired', 'PXAT', ARGV[3])
+keepIndex()
+if tonumber(ARGV[4]) > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[3], 'expired', 'PXAT', ARGV[4])
 end
 return {current[2] or false, current[3] or false, current[4] or false}`;
 
@@ -169,13 +178,15 @@ return {current[2] or false, current[3] or false, current[4] or false}`;
  * Open cases in Redis, shared by every instance, so a restart or a second instance loses none.
  *
  * Keys, each holding only the prefix, fixed words and the case's random id:
- * - `${prefix}case:${id}`: a hash of `ver` (the version), `exp` (expiresAt, ms), `kid` and `blob`
- *   (the case as JSON, AES-256-GCM with the id as AAD); expires at exp + margin.
+ * - `${prefix}case:${id}`: a hash of `ver` (the version), `exp` (expiresAt, ms), `kid` and
+ *   `blob` (the case as JSON, AES-256-GCM with the id as AAD); expires at exp + margin.
  * - `${prefix}tomb:${id}`: how the case ended, one word; expires at the tombstone's `until`.
- * - `${prefix}cases`: a sorted set of ids by exp, for `size()`; it expires with the last case.
+ * - `${prefix}cases`: a sorted set of ids by exp, for `size()`; it expires with its latest case.
  *
- * Writes that must not interleave with another instance's (create, the compare-and-set of
- * replace, takeExpired) are Lua scripts, which Redis runs one at a time.
+ * Every write is a Lua script, which Redis runs one at a time, so no other instance's command
+ * comes between the check and the write of a compare-and-set. A script may only touch keys of one
+ * hash slot on a clustered Redis (Azure Managed Redis is one, with either clustering policy): the
+ * prefix is a hash tag (`{hwc}:` by default, REDIS_KEY_PREFIX), which puts every key of the bot in one slot.
  */
 export class RedisCaseStore implements CaseStore {
   private readonly client: RedisClient;
@@ -192,21 +203,20 @@ export class RedisCaseStore implements CaseStore {
     this.raw = buffersOf(options.client);
     this.keyring = options.keyring;
     this.scheduler = options.scheduler;
-    this.prefix = options.prefix ?? 'hwc:';
+    this.prefix = options.prefix ?? '{hwc}:';
     this.now = options.now ?? Date.now;
     this.marginMs = options.expiryMarginMs ?? DEFAULT_MARGIN_MS;
     this.log = options.log;
   }
 
   async create(c: HwcCase, expiresAt: Date): Promise<void> {
-    const exp = expiresAt.getTime();
     const { kid, blob } = this.seal(c);
-    const created = await storeCall('create a case', () =>
-      this.client.eval(CREATE, {
-        keys: [this.caseKey(c.id), this.indexKey()],
-        arguments: [c.id, String(c.version), String(exp), String(exp + this.marginMs), kid, blob],
-      }),
-    );
+    const created = await this.run('create a case', CREATE, c.id, [
+      String(c.version),
+      String(expiresAt.getTime()),
+      kid,
+      blob,
+    ]);
     // The id alone: an id is random, never the pupil's.
     if (created !== 1) throw new Error(`case id collision: ${c.id}`);
     await this.scheduleExpiry(c.id, expiresAt);
@@ -223,45 +233,29 @@ export class RedisCaseStore implements CaseStore {
 
   async replace(expectedVersion: number, next: HwcCase, expiresAt?: Date): Promise<boolean> {
     const { kid, blob } = this.seal(next);
-    const moved = expiresAt ? [String(expiresAt.getTime()), String(expiresAt.getTime() + this.marginMs)] : [];
-    const stored = await storeCall('replace a case', () =>
-      this.client.eval(REPLACE, {
-        keys: [this.caseKey(next.id), this.indexKey()],
-        arguments: [
-          next.id,
-          String(expectedVersion),
-          String(this.now()),
-          String(next.version),
-          kid,
-          blob,
-          ...moved,
-        ],
-      }),
-    );
+    const stored = await this.run('replace a case', REPLACE, next.id, [
+      String(expectedVersion),
+      String(next.version),
+      kid,
+      blob,
+      ...(expiresAt ? [String(expiresAt.getTime())] : []),
+    ]);
     if (stored !== 1) return false;
     if (expiresAt) await this.scheduleExpiry(next.id, expiresAt);
     return true;
   }
 
   async delete(id: string, ending?: { how: CaseEnding; until: Date }): Promise<void> {
-    const buryUntil = ending && ending.until.getTime() > this.now() ? ending.until.getTime() : undefined;
-    await storeCall('delete a case', () => {
-      const multi = this.client.multi().del(this.caseKey(id)).zRem(this.indexKey(), id);
-      if (ending && buryUntil !== undefined) {
-        multi.set(this.tombKey(id), ending.how, { expiration: { type: 'PXAT', value: buryUntil } });
-      }
-      return multi.exec();
-    });
+    const bury =
+      ending && ending.until.getTime() > this.now() ? [ending.how, String(ending.until.getTime())] : [];
+    await this.run('delete a case', DELETE, id, bury);
     await this.scheduler.cancel(expiryKey(id));
   }
 
   async takeExpired(id: string, tombstoneUntil: Date): Promise<HwcCase | undefined> {
-    const taken = await storeCall('take an expired case', () =>
-      this.raw.eval(TAKE_EXPIRED, {
-        keys: [this.caseKey(id), this.indexKey(), this.tombKey(id)],
-        arguments: [id, String(this.now()), String(tombstoneUntil.getTime())],
-      }),
-    );
+    const taken = await this.run('take an expired case', TAKE_EXPIRED, id, [
+      String(tombstoneUntil.getTime()),
+    ]);
     // Moved meanwhile (the pupil was absent) and the new time has not come, or gone already.
     if (!Array.isArray(taken)) return undefined;
     const [ver, kid, blob] = taken as unknown[];
@@ -270,7 +264,7 @@ export class RedisCaseStore implements CaseStore {
         ? this.open(id, ver, kid, blob)
         : undefined;
     if (!c) {
-      // Its cards cannot be made neutral now; the ids say which case, and nothing more is known.
+      // Its cards cannot be made neutral now; the id says which case, and nothing more is known.
       this.log?.warn({ caseId: id }, 'an expired case could not be read back; its cards stay as they are');
     }
     return c;
@@ -297,6 +291,15 @@ export class RedisCaseStore implements CaseStore {
 
   /** Leaves Redis as it is: open cases outlive the process, and the client is the app's. */
   close(): void {}
+
+  private run(what: string, script: string, id: string, more: Array<string | Buffer>): Promise<unknown> {
+    return storeCall(what, () =>
+      this.raw.eval(script, {
+        keys: [this.caseKey(id), this.indexKey(), this.tombKey(id)],
+        arguments: [id, String(this.now()), String(this.marginMs), ...more],
+      }),
+    );
+  }
 
   private seal(c: HwcCase): { kid: string; blob: Buffer } {
     return this.keyring.encrypt(JSON.stringify(c), c.id);

@@ -31,6 +31,13 @@ export interface RateSlot<B extends string = string> {
 /** Tells the limiter the call is finished (answered or failed); calling it again does nothing. */
 export type Release = () => void;
 
+/** What the messenger needs of a limiter: this process's RateLimiter, or one shared through Redis. */
+export interface CallLimiter<B extends string> {
+  acquire(slots: readonly RateSlot<B>[]): Promise<Release>;
+  /** Lets nothing through on this bucket for `ms` (a 429's Retry-After). */
+  pause(slot: RateSlot<B>, ms: number): void;
+}
+
 export interface RateLimiterOptions<B extends string> {
   /** The windows each kind of bucket keeps to. */
   limits: Record<B, readonly RateWindow[]>;
@@ -76,7 +83,7 @@ function firstAfter(times: readonly number[], value: number): number {
   return lo;
 }
 
-export class RateLimiter<B extends string> {
+export class RateLimiter<B extends string> implements CallLimiter<B> {
   private readonly limits: Record<B, readonly RateWindow[]>;
   private readonly marginMs: number;
   private readonly now: () => number;

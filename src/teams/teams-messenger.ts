@@ -20,8 +20,10 @@ import type {
 import { HwcError } from '../domain/errors';
 import type { Logger } from '../logging/logger';
 import type { ConversationReferences } from './conversation-references';
+import { InMemoryFinalMessages, RedisFinalMessages, type FinalMessages } from './final-messages';
 import {
   createTeamsRateLimiter,
+  type CallLimiter,
   type RateSlot,
   type Release,
   type TeamsBucket,
@@ -35,6 +37,8 @@ import {
   type RetryEnvironment,
   type RetryPolicy,
 } from './retry';
+import { SharedRateBudget, SharedRateLimiter } from './shared-rate-budget';
+import type { SharedRedis } from './shared-redis';
 
 export interface TeamsMessengerOptions {
   /** The bot's Microsoft App Id; empty in local mode. */
@@ -57,8 +61,17 @@ export interface TeamsMessengerOptions {
   afterInstallDelaysMs?: readonly number[];
   /** Retries of each call to Teams; default DEFAULT_RETRY_POLICY (5 attempts, waits capped at 20 s). */
   retry?: Partial<RetryPolicy>;
-  /** Keeps every call within Teams' rate limits; default one with Teams' published limits. */
+  /**
+   * This instance's limiter for Teams' rate limits; default one with Teams' published limits. With
+   * `shared`, every call also takes a slot in the budget all instances share.
+   */
   limiter?: TeamsRateLimiter;
+  /**
+   * Redis shared by the bot's instances: Teams' rate limits are then counted across all of them
+   * (a 429 pausing the tenant everywhere), and a card made neutral by one instance is safe from a
+   * late progress update by another. Without it, both hold for this process only.
+   */
+  shared?: SharedRedis;
   /** How the retries wait (tests pass a fast or recording one); default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   /** The retries' jitter, in [0, 1); default Math.random. */
@@ -103,12 +116,6 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
 }
 
 /**
- * How long a message that got its final card is remembered, so a progress update still on its way
- * cannot overwrite the neutral card. Updates are in flight for seconds, not minutes.
- */
-const FINAL_MEMORY_MS = 10 * 60_000;
-
-/**
  * Posts, updates and deletes cards in personal chats through Bot Framework.
  *
  * Every call to Teams (createConversation, send, update, delete, getMember) waits for the rate limiter
@@ -118,39 +125,27 @@ const FINAL_MEMORY_MS = 10 * 60_000;
  * tenant. A 403 on opening a chat installs the app (when an installer is given) and tries again.
  * Failures end as HwcError 'delivery.unreachable' or 'delivery.failed'.
  *
+ * With `shared` (several instances on one Redis) the rate limits, a 429's pause and the memory of
+ * neutralised cards hold for all instances together; when Redis fails, each instance falls back
+ * to its own, so cards still go out.
+ *
  * Errors inside an adapter callback would go to onTurnError instead of the caller, so each callback
  * catches and the error is rethrown here, where the use case can count it.
  */
 export class TeamsMessenger implements Messenger {
-  private readonly limiter: TeamsRateLimiter;
+  private readonly limiter: CallLimiter<TeamsBucket>;
   private readonly retryPolicy: RetryPolicy;
   private readonly env: RetryEnvironment;
   private readonly afterInstallDelaysMs: readonly number[];
-  /**
-   * Messages that got their final (neutral) card, with when to forget them: ids only, nothing of a
-   * case, and only for FINAL_MEMORY_MS. Insertion order is expiry order, so pruning stops at the
-   * first entry that is still fresh.
-   */
-  private readonly finals = new Map<string, number>();
-
-  private isFinal(key: string): boolean {
-    const now = Date.now();
-    for (const [oldest, until] of this.finals) {
-      if (until > now) break;
-      this.finals.delete(oldest);
-    }
-    return this.finals.has(key);
-  }
-
-  private rememberFinal(key: string): void {
-    this.finals.delete(key);
-    this.finals.set(key, Date.now() + FINAL_MEMORY_MS);
-  }
+  /** Messages that got their final card, as this process saw: synchronous, so it keeps one card's updates in order. */
+  private readonly finals = new InMemoryFinalMessages();
+  /** The same, as every instance saw (with `shared`). */
+  private readonly sharedFinals: FinalMessages | undefined;
 
   /** Per message: the update being sent, and the newest one waiting for it. */
   private readonly updates = new Map<
     string,
-    { running?: Promise<void>; waiting?: { card: AdaptiveCardJson; done: Promise<void> } }
+    { running?: Promise<void>; waiting?: { card: AdaptiveCardJson; final: boolean; done: Promise<void> } }
   >();
 
   constructor(
@@ -158,7 +153,17 @@ export class TeamsMessenger implements Messenger {
     private readonly references: ConversationReferences,
     private readonly options: TeamsMessengerOptions,
   ) {
-    this.limiter = options.limiter ?? createTeamsRateLimiter();
+    const local = options.limiter ?? createTeamsRateLimiter();
+    const logger = options.logger;
+    this.limiter = options.shared
+      ? new SharedRateLimiter(
+          local,
+          new SharedRateBudget({ shared: options.shared, ...(logger ? { logger } : {}) }),
+        )
+      : local;
+    this.sharedFinals = options.shared
+      ? new RedisFinalMessages(options.shared, logger ? { logger } : {})
+      : undefined;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.env = {
       ...realRetryEnvironment,
@@ -190,21 +195,23 @@ export class TeamsMessenger implements Messenger {
     options: { final?: boolean } = {},
   ): Promise<void> {
     const key = messageKey(message);
+    const final = options.final === true;
     // Progress after the final card is dropped; the final card itself may be tried again after a failure.
-    if (this.isFinal(key) && !options.final) return Promise.resolve();
-    if (options.final) this.rememberFinal(key);
+    if (this.finals.hasNow(message) && !final) return Promise.resolve();
+    if (final) this.finals.recordNow(message);
     const slot = this.updates.get(key) ?? {};
     this.updates.set(key, slot);
     if (slot.waiting) {
       slot.waiting.card = card;
+      slot.waiting.final = final;
       return slot.waiting.done;
     }
-    const waiting: { card: AdaptiveCardJson; done: Promise<void> } = { card, done: Promise.resolve() };
+    const waiting = { card, final, done: Promise.resolve() };
     const before = slot.running ?? Promise.resolve();
     waiting.done = before
       .then(async () => {
         if (slot.waiting === waiting) slot.waiting = undefined;
-        const run = this.update(message, waiting.card);
+        const run = this.update(message, waiting.card, waiting.final);
         const settled = run.then(
           () => undefined,
           () => undefined,
@@ -218,7 +225,7 @@ export class TeamsMessenger implements Messenger {
       })
       .catch((error: unknown) => {
         // A final card for a message that no longer exists has nothing left to neutralize.
-        if (options.final && statusOfFailure(error) === 404) return;
+        if (waiting.final && statusOfFailure(error) === 404) return;
         throw deliveryError(error);
       });
     slot.waiting = waiting;
@@ -232,12 +239,14 @@ export class TeamsMessenger implements Messenger {
           context.deleteActivity(message.activityId),
         );
       });
-      this.finals.delete(messageKey(message));
+      // Only this process's memory: in Redis the mark stays until it expires, so another instance's
+      // late progress update is dropped rather than failing on a message that is gone.
+      this.finals.forgetNow(message);
       return 'deleted';
     } catch (error) {
       const status = statusOfFailure(error);
       if (status === 404) {
-        this.finals.delete(messageKey(message));
+        this.finals.forgetNow(message);
         return 'gone';
       }
       if (status === 501 || status === 405) return 'not-supported';
@@ -257,7 +266,7 @@ export class TeamsMessenger implements Messenger {
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
   ): Promise<PostedMessage> {
-    const known = this.references.get(to.staffId);
+    const known = await this.references.get(to.staffId);
     if (known?.reference.conversation && known.reference.serviceUrl) {
       const user = known.reference.user;
       const recipient: RecipientContext = {
@@ -273,14 +282,22 @@ export class TeamsMessenger implements Messenger {
         this.options.logger?.info({ event: 'teams.known-chat.forbidden' }, 'a known chat answered 403');
       }
     }
-    return this.openChatAndPost(to, card);
+    return this.openChatAndPost(to, card, known?.locale);
   }
 
-  private async update(message: PostedMessage, card: AdaptiveCardJson): Promise<void> {
+  private async update(message: PostedMessage, card: AdaptiveCardJson, final: boolean): Promise<void> {
+    // Noted before the PUT, so that an instance checking after this cannot overwrite the neutral card.
+    if (final) await this.sharedFinals?.record(message);
     await this.run(this.referenceTo(message), async (context) => {
-      await this.call('updateActivity', conversationSlot(message.conversationId), () =>
-        context.updateActivity({ ...cardActivity(card), id: message.activityId }),
-      );
+      await this.call('updateActivity', conversationSlot(message.conversationId), async () => {
+        // Asked once the limiter lets the call go, just before the PUT: a neutral card from another
+        // instance can then slip in only during this one round trip to Redis.
+        if (!final && (await this.sharedFinals?.has(message))) {
+          this.finals.recordNow(message);
+          return;
+        }
+        await context.updateActivity({ ...cardActivity(card), id: message.activityId });
+      });
     });
   }
 
@@ -305,11 +322,12 @@ export class TeamsMessenger implements Messenger {
   private async openChatAndPost(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
+    knownLocale: string | undefined,
   ): Promise<PostedMessage> {
     const installer = this.options.installer;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.openChatOnce(to, card);
+        return await this.openChatOnce(to, card, knownLocale);
       } catch (error) {
         if (httpStatusOf(error) !== 403) throw error;
         if (!installer) {
@@ -347,16 +365,18 @@ export class TeamsMessenger implements Messenger {
   private async openChatOnce(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
+    knownLocale: string | undefined,
   ): Promise<PostedMessage> {
-    const tenantId = this.options.tenantId ?? this.references.tenantId();
-    const serviceUrl = this.references.serviceUrl() ?? this.options.serviceUrl;
+    const tenantId = this.options.tenantId ?? (await this.references.tenantId());
+    const serviceUrl = (await this.references.serviceUrl()) ?? this.options.serviceUrl;
+    const bot = await this.references.bot();
     const parameters = {
       isGroup: false,
-      bot: this.references.bot() ?? { id: this.options.appId ? `28:${this.options.appId}` : 'bot', name: '' },
+      bot: bot ?? { id: this.options.appId ? `28:${this.options.appId}` : 'bot', name: '' },
       members: [{ id: to.staffId, aadObjectId: to.staffId, name: '' }],
       ...(tenantId ? { tenantId, channelData: { tenant: { id: tenantId } } } : {}),
     } as ConversationParameters;
-    const locale = this.options.language ?? this.references.get(to.staffId)?.locale;
+    const locale = this.options.language ?? knownLocale;
     let failure: { error: unknown } | undefined;
     let result: PostedMessage | undefined;
     // The chat does not exist yet, so Teams' per-chat limit is counted per person here.
@@ -440,7 +460,7 @@ export class TeamsMessenger implements Messenger {
   ): Promise<T> {
     const tenant: RateSlot<TeamsBucket> = {
       bucket: 'tenant',
-      key: this.options.tenantId ?? this.references.tenantId() ?? 'tenant',
+      key: this.options.tenantId ?? (await this.references.tenantId()) ?? 'tenant',
     };
     const slots = slot ? [tenant, slot] : [tenant];
     let attempts = 0;

@@ -56,10 +56,10 @@ export class VerbRouter {
   /** `goneCard` answers for a case the store does not hold: how it ended, or that it is not known. */
   constructor(
     handlers: readonly VerbHandler[],
-    private readonly goneCard: (caseId: string, locale: string | undefined) => Promise<AdaptiveCardJson> = async (
-      _caseId,
-      locale,
-    ) => noticeCard('unknown', locale),
+    private readonly goneCard: (
+      caseId: string,
+      locale: string | undefined,
+    ) => Promise<AdaptiveCardJson> = async (_caseId, locale) => noticeCard('unknown', locale),
   ) {
     this.handlers = new Map(handlers.map((h) => [h.verb, h]));
   }

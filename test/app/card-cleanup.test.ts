@@ -5,7 +5,7 @@ import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import type { PostedShell } from '../../src/domain/case';
 import { HwcError } from '../../src/domain/errors';
 import { createLogger } from '../../src/logging/logger';
-import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 
 /** A messenger whose updates and deletes answer as the test scripts them. */
 class ScriptedMessenger implements Messenger {
@@ -42,21 +42,25 @@ const shell = (activityId: string): PostedShell => ({
 
 describe('taking the cards of an ended case out of Teams', () => {
   let now: number;
-  let scheduler: TimerScheduler;
+  let scheduler: InProcessScheduler;
   let messenger: ScriptedMessenger;
   let cleanup: CardCleanup;
   const ctx = { correlationId: 'test', log: createLogger({ level: 'silent' }) };
 
   beforeEach(() => {
     now = Date.parse('2026-11-23T14:00:00Z');
-    scheduler = new TimerScheduler(() => now);
+    scheduler = new InProcessScheduler(() => now);
     messenger = new ScriptedMessenger();
+    let cards = 0;
     cleanup = new CardCleanup({
       messenger,
       scheduler,
       clock: () => new Date(now),
-      newContext: () => ctx,
+      newId: () => `card-${++cards}`,
       retryDelaysMs: [60_000, 300_000],
+    });
+    scheduler.start(async (task) => {
+      if (task.kind === 'cleanup-retry') await cleanup.retry(task.card, task.key, ctx);
     });
   });
   afterEach(() => scheduler.close());
@@ -81,8 +85,8 @@ describe('taking the cards of an ended case out of Teams', () => {
     messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503 after 5 attempts')];
     cleanup.forget([shell('1')], ctx);
     await cleanup.idle();
-    assert.equal(cleanup.size, 1, 'the id waits for the next try');
-    assert.equal(scheduler.size, 1);
+    assert.equal(cleanup.size, 0, 'nothing is under way');
+    assert.equal(scheduler.size, 1, 'the ids wait as the retry task');
 
     now += 59_000;
     scheduler.runDue();
@@ -127,12 +131,18 @@ describe('taking the cards of an ended case out of Teams', () => {
     assert.equal(scheduler.size, 0);
   });
 
-  it('forgets the waiting ids at shutdown', async () => {
-    messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503')];
+  it('notes each card as a retry task before its first try, so a crash in the middle leaves it to another try', async () => {
+    let release!: () => void;
+    messenger.updateCard = async (message) => {
+      messenger.calls.push(`update ${message.activityId} final`);
+      await new Promise<void>((resolve) => (release = resolve));
+    };
     cleanup.forget([shell('1')], ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(messenger.calls, ['update 1 final']);
+    assert.equal(scheduler.size, 1, 'the retry is written while the first try is under way');
+    release();
     await cleanup.idle();
-    cleanup.close();
-    assert.equal(cleanup.size, 0);
-    assert.equal(scheduler.size, 0);
+    assert.equal(scheduler.size, 0, 'and dropped once the card is neutral');
   });
 });

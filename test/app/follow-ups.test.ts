@@ -4,7 +4,7 @@ import { acknowledge, colleagueView } from '../../src/app/colleague-actions';
 import { claim, closeCase } from '../../src/app/coordinator-actions';
 import { recordParents } from '../../src/app/parents-step';
 import { HwcError } from '../../src/domain/errors';
-import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import type {
   DeleteOutcome,
   Messenger,
@@ -201,7 +201,7 @@ describe('follow-ups on the clock (fake timers)', () => {
       await clock.tickAsync(10);
       await recording;
       assert.equal(await services.store.size(), 0, 'closed and deleted');
-      assert.equal((services.scheduler as TimerScheduler).size, 0, 'no follow-up left behind');
+      assert.equal((services.scheduler as InProcessScheduler).size, 0, 'no follow-up left behind');
     });
 
     it('a colleague whose card is still being recorded can already open it', async () => {
@@ -223,9 +223,13 @@ describe('follow-ups on the clock (fake timers)', () => {
       const caseId = await newCase();
       await claim(services, caseId, actor, ctx);
       await recordTalk(services, caseId, talk, actor, ctx);
-      assert.equal((services.scheduler as TimerScheduler).size, 2, 'the expiry and the automatic reminder');
+      assert.equal(
+        (services.scheduler as InProcessScheduler).size,
+        2,
+        'the expiry and the automatic reminder',
+      );
       await closeCase(services, caseId, actor, ctx);
-      assert.equal((services.scheduler as TimerScheduler).size, 0);
+      assert.equal((services.scheduler as InProcessScheduler).size, 0);
       const lastPerMessage = new Map<string, string>();
       for (const u of messenger.updates) lastPerMessage.set(u.message.activityId, JSON.stringify(u.card));
       assert.equal(lastPerMessage.size, messenger.sent.length, 'every card posted was updated');

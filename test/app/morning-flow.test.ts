@@ -281,7 +281,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     for (const res of await Promise.all(attempts)) {
       assert.equal(res.status, 200);
       assertNoPupilData(text(res.card), 'the answer to a stale card');
-      assert.match(text(res.card), /niet \(meer\) beschikbaar|afgerond/i);
+      assert.match(text(res.card), /niet \(meer\) beschikbaar|afgerond|afgesloten/i);
     }
   });
 

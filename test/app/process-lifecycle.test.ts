@@ -39,7 +39,7 @@ describe('the bot process', function () {
     await waitFor(() => bot.output().includes('Handle with Care bot started'), 20_000);
     bot.kill('SIGTERM');
     assert.equal(await bot.exit, 0);
-    assert.match(bot.output(), /open cases are forgotten by design/);
+    assert.match(bot.output(), /open cases are forgotten \(no Redis\)/);
   });
 
   it('refuses to start, naming the setting, when a setting is wrong', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
 import { cardProblems } from '../support/card-validator';
 import { cardText, posting, stopAfterPrivacyCheck, waitFor } from '../support/flow-checks';
@@ -106,7 +106,7 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
       'each card is deleted after its neutral update',
     );
     const stale = await t.invoke(coordinatorA.id, 'case.view', { caseId });
-    assert.match(cardText(stale.card), /Afgerond en verwijderd/);
+    assert.match(cardText(stale.card), /Gesloten: niet onze leerling/);
     assert.ok(!cardText(stale.card).includes(pupil.name));
   });
 
@@ -148,13 +148,16 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     }
   });
 
-  it("answers 'completed and deleted' for a case id it does not hold: ended and never-existed look the same", async () => {
+  it('says of a case id it does not know that it does not know it, and what to do, never that it is completed', async () => {
     await deliver();
     const unknown = await t.invoke(coordinatorA.id, 'case.view', {
       caseId: '00000000-0000-4000-8000-000000000000',
     });
     assert.equal(unknown.status, 200);
-    assert.match(cardText(unknown.card), /Afgerond en verwijderd/);
+    assert.match(cardText(unknown.card), /Onbekend signaal/);
+    assert.match(cardText(unknown.card), /andere coördinatoren/);
+    assert.match(cardText(unknown.card), /afzender het signaal opnieuw te sturen/);
+    assert.doesNotMatch(cardText(unknown.card), /afgerond/i);
   });
 
   it('refuses a user from another tenant', async () => {
@@ -217,7 +220,7 @@ describe('a case at the end of its support day', () => {
       now = new Date('2026-11-23T14:00:01Z'); // 15:00:01, after the school day
       assert.equal(await t.app.services.store.size(), 0);
       // The scheduler's next wake-up (at most a minute away) runs the expiry; here, at once.
-      (t.app.services.scheduler as TimerScheduler).runDue();
+      (t.app.services.scheduler as InProcessScheduler).runDue();
       await waitFor(() => t.connector.activities.filter((a) => a.kind === 'update').length === 2);
       for (const update of t.connector.activities.filter((a) => a.kind === 'update')) {
         assert.match(JSON.stringify(update.body), /De gegevens zijn verwijderd/);
@@ -241,7 +244,7 @@ describe('a case that expires unfinished', () => {
     try {
       assert.equal((await t.postSignal(signal)).status, 201);
       now = new Date('2026-11-23T14:00:01Z');
-      (t.app.services.scheduler as TimerScheduler).runDue();
+      (t.app.services.scheduler as InProcessScheduler).runDue();
       await waitFor(() => expiryNotices(t).length === 2);
       for (const notice of expiryNotices(t)) {
         const body = JSON.stringify(notice.body);
@@ -271,12 +274,16 @@ describe('a case that expires unfinished', () => {
       await t.invoke(coordinatorA.id, 'case.claim', { caseId });
       now = new Date('2026-11-23T14:00:01Z'); // the process 'slept' through 15:00
       const view = await t.invoke(coordinatorA.id, 'case.view', { caseId });
-      assert.match(cardText(view.card), /Afgerond en verwijderd/);
+      assert.match(cardText(view.card), /Verlopen en verwijderd/);
       await waitFor(() => expiryNotices(t).length === 1);
       assert.match(JSON.stringify(expiryNotices(t)[0]!.body), /gesprek met de leerling was niet vastgelegd/);
       assert.equal(expiryNotices(t)[0]!.conversationId, `a:personal-${coordinatorA.id}`, 'only the owner');
       await waitFor(() => t.connector.activities.filter((a) => a.kind === 'delete').length === 2);
-      assert.equal((t.app.services.scheduler as TimerScheduler).size, 0, 'nothing of the case is scheduled');
+      assert.equal(
+        (t.app.services.scheduler as InProcessScheduler).size,
+        0,
+        'nothing of the case is scheduled',
+      );
     } finally {
       await t.stop();
     }

@@ -104,6 +104,10 @@ describe('configuration', () => {
       MicrosoftAppId: appId,
       MicrosoftAppPassword: 'secret',
       MicrosoftAppTenantId: tenant,
+      REDIS_URL: 'rediss://hwc.westeurope.redis.azure.net:10000',
+      REDIS_ENTRA_CLIENT_ID: appId,
+      CASE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      INTAKE_IDEMPOTENCY_SECRET: Buffer.alloc(32, 9).toString('base64'),
     });
     assert.equal(options.MicrosoftAppType, 'SingleTenant');
     assert.equal(options.HOST, '0.0.0.0');

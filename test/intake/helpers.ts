@@ -142,6 +142,8 @@ export interface HarnessOptions {
   allowedClients?: string[];
   /** Runs on the server before the intake routes are registered (e.g. to add a server-wide plugin). */
   configure?: (server: restify.Server) => void;
+  /** What this instance shares with others (e.g. on Redis); default: its own, in memory. */
+  shared?: IntakeDeps['shared'];
 }
 
 /** A real restify server on 127.0.0.1 with the intake routes and a fake receiveSignal. */
@@ -180,6 +182,7 @@ export async function startIntake(options: HarnessOptions = {}): Promise<Harness
     },
     logger,
     limits: options.limits,
+    ...(options.shared ? { shared: options.shared } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   harness.port = (server.address() as AddressInfo).port;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { HwcError } from '../../src/domain/errors';
-import { IdempotencyStore, parseIdempotencyKey } from '../../src/intake/idempotency';
+import { MemoryIdempotencyStore, parseIdempotencyKey } from '../../src/intake/idempotency';
 import { API_KEY_NOORD, deferred, PUPIL, startIntake, validSignal, type Harness } from './helpers';
 
 describe('intake API: Idempotency-Key', () => {
@@ -111,30 +111,30 @@ describe('intake API: Idempotency-Key', () => {
 
   it('forgets a key after its time to live', async () => {
     let now = Date.now();
-    const store = new IdempotencyStore({ ttlMs: 1000, maxEntries: 10, now: () => now });
+    const store = new MemoryIdempotencyStore({ ttlMs: 1000, maxEntries: 10, now: () => now });
     const fp = store.fingerprint('a');
-    const claim = store.claim('s\nk', fp);
+    const claim = await store.claim('s\nk', fp);
     assert.equal(claim.kind, 'new');
-    if (claim.kind === 'new') claim.settle({ status: 201, body: '{}', headers: {} }, true);
-    assert.equal(store.claim('s\nk', fp).kind, 'replay');
+    if (claim.kind === 'new') await claim.settle({ status: 201, body: '{}', headers: {} }, true);
+    assert.equal((await store.claim('s\nk', fp)).kind, 'replay');
     now += 1001;
-    assert.equal(store.claim('s\nk', fp).kind, 'new');
+    assert.equal((await store.claim('s\nk', fp)).kind, 'new');
   });
 
-  it('stays bounded, dropping the oldest finished answers first', () => {
-    const store = new IdempotencyStore({ ttlMs: 60_000, maxEntries: 3, now: () => 0 });
+  it('stays bounded, dropping the oldest finished answers first', async () => {
+    const store = new MemoryIdempotencyStore({ ttlMs: 60_000, maxEntries: 3, now: () => 0 });
     const fp = store.fingerprint('a');
     for (let i = 0; i < 10; i++) {
-      const claim = store.claim(`s\n${i}`, fp);
-      if (claim.kind === 'new') claim.settle({ status: 201, body: '{}', headers: {} }, true);
+      const claim = await store.claim(`s\n${i}`, fp);
+      if (claim.kind === 'new') await claim.settle({ status: 201, body: '{}', headers: {} }, true);
     }
     assert.ok(store.size <= 3);
-    assert.equal(store.claim('s\n9', fp).kind, 'replay');
+    assert.equal((await store.claim('s\n9', fp)).kind, 'replay');
   });
 
   it('fingerprints with a keyed HMAC, not a plain hash of the body', () => {
-    const a = new IdempotencyStore({ ttlMs: 1, maxEntries: 1, now: () => 0 });
-    const b = new IdempotencyStore({ ttlMs: 1, maxEntries: 1, now: () => 0 });
+    const a = new MemoryIdempotencyStore({ ttlMs: 1, maxEntries: 1, now: () => 0 });
+    const b = new MemoryIdempotencyStore({ ttlMs: 1, maxEntries: 1, now: () => 0 });
     assert.deepEqual(a.fingerprint('same'), a.fingerprint('same'));
     assert.notDeepEqual(a.fingerprint('same'), b.fingerprint('same'));
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import type { CardCleanup } from '../../src/app/card-cleanup';
 import { coordinatorA, groupTeacher, gymTeacher, testSchool } from '../support/fixtures';
 import { posting, waitFor } from '../support/flow-checks';
@@ -35,7 +35,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
   let t: TestApp;
   const note = 'Mag de eerste les op de gang werken';
 
-  const scheduler = () => t.app.services.scheduler as TimerScheduler;
+  const scheduler = () => t.app.services.scheduler as InProcessScheduler;
 
   const caseIdsPosted = () =>
     new Set(t.connector.activities.filter((a) => posting.has(a.kind)).flatMap((a) => caseIdIn(a.body)));
@@ -75,11 +75,13 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     );
   }
 
-  async function afterwardsTheViewsSayDeleted(caseId: string): Promise<void> {
+  /** Afterwards a view says how the case ended, and that it is deleted. */
+  async function afterwardsTheViewsSayDeleted(caseId: string, how = /Afgerond en verwijderd/): Promise<void> {
     const view = await press(coordinatorA.id, 'case.view', { caseId }, false);
-    assert.match(view, /Afgerond en verwijderd/);
+    assert.match(view, how);
+    assert.match(view, /verwijderd/);
     const colleagueView = await press(groupTeacher.id, 'colleague.view', { caseId }, false);
-    assert.match(colleagueView, /Afgerond en verwijderd/);
+    assert.match(colleagueView, how);
   }
 
   async function closedFlow(): Promise<void> {
@@ -122,7 +124,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
       );
       if (absence === testSchool.maxPupilAbsentDays) assert.match(answer, /te vaak niet/);
     }
-    await afterwardsTheViewsSayDeleted(caseId);
+    await afterwardsTheViewsSayDeleted(caseId, /Afgesloten/);
   }
 
   async function expiredFlow(): Promise<void> {
@@ -141,7 +143,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     );
     assert.match(JSON.stringify(notice?.body), /1 collega had de mededeling niet gelezen/);
     assert.match(JSON.stringify(notice?.body), /stap naar de ouders was niet vastgelegd/);
-    await afterwardsTheViewsSayDeleted(caseId);
+    await afterwardsTheViewsSayDeleted(caseId, /Verlopen en verwijderd/);
   }
 
   before(async function () {
@@ -150,7 +152,10 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     t = await startTestApp({ start: { clock: () => now } });
     // Something else waits in the scheduler throughout, as another school's open case would: the
     // cancelled timers of the cases that end must not keep them alive in it.
-    scheduler().schedule('unrelated:task', new Date('2027-01-01T00:00:00Z'), async () => undefined);
+    await scheduler().schedule('unrelated:escalate', new Date('2027-01-01T00:00:00Z'), {
+      kind: 'escalate',
+      caseId: 'unrelated',
+    });
     await expiredFlow();
     // While no chat with the colleague exists yet: Teams refuses to open one.
     await unreachableColleagueFlow();

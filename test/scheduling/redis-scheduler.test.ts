@@ -259,6 +259,50 @@ describe('the Redis scheduler', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('an instance whose lease ran out cannot disturb the one that holds the task now, even when its run fails', async () => {
+    await scheduler().schedule('a:escalate', new Date(T0), escalate('a'));
+    const lateA = deferred();
+    const slowB = deferred();
+    releaseHung.push(lateA.resolve, slowB.resolve);
+    let startedOnB = 0;
+    const a = scheduler();
+    a.start(async () => {
+      await lateA.promise;
+      throw new Error('A failed, long after its lease ran out');
+    });
+    const b = scheduler({ client: await otherClient() });
+    b.start(async (task) => {
+      startedOnB++;
+      await slowB.promise;
+      ran.push(caseIdOf(task));
+    });
+
+    const aPoll = a.runDue();
+    await waitFor(
+      async () => Number(await redis.client.zScore(dueKey(), 'a:escalate')) === T0 + LEASE_MS,
+      'A',
+    );
+    now = T0 + LEASE_MS;
+    const bPoll = b.runDue();
+    await waitFor(() => startedOnB === 1, 'B to take the task over');
+
+    lateA.resolve();
+    await aPoll;
+    assert.equal(
+      Number(await redis.client.zScore(dueKey(), 'a:escalate')),
+      T0 + 2 * LEASE_MS,
+      "B's lease stands: no backoff from A cut it short",
+    );
+    assert.equal((await storedRecord('a:escalate'))?.attempts, 0, "A's failure is not counted");
+    assert.equal(await a.runDue(), 0, 'nor can anyone else claim it meanwhile');
+
+    slowB.resolve();
+    assert.equal(await bPoll, 1);
+    assert.deepEqual(ran, ['a']);
+    assert.equal(await b.size(), 0);
+    assert.deepEqual(errors, []);
+  });
+
   it('retries a failing task with a growing backoff and drops it after maxAttempts, telling onError', async () => {
     const failure = new Error('Teams is away');
     let tries = 0;
@@ -297,7 +341,11 @@ describe('the Redis scheduler', () => {
     await s.schedule('good:escalate', new Date(T0), escalate('good'));
     const planted = {
       'bad1:escalate': 'Jantje de Vries, 12-03-2015',
-      'bad2:escalate': JSON.stringify({ task: { kind: 'gossip', caseId: 'Jantje' }, attempts: 0, token: 't' }),
+      'bad2:escalate': JSON.stringify({
+        task: { kind: 'gossip', caseId: 'Jantje' },
+        attempts: 0,
+        token: 't',
+      }),
       'bad3:escalate': JSON.stringify({ task: { kind: 'escalate' }, attempts: -1 }),
     };
     for (const [key, raw] of Object.entries(planted)) {
@@ -335,9 +383,13 @@ describe('the Redis scheduler', () => {
 
     assert.equal(await s.runDue(), 2);
     assert.equal(await s.size(), 2);
-    assert.deepEqual(await storedRecord('a:remind'), { ...(await storedRecord('a:remind')), task: remind('a2') });
+    assert.deepEqual((await storedRecord('a:remind'))?.task, remind('a2'));
     const b = await storedRecord('b:remind');
-    assert.deepEqual([b?.task, b?.attempts], [remind('b2'), 0], 'the failure is not counted against the new task');
+    assert.deepEqual(
+      [b?.task, b?.attempts],
+      [remind('b2'), 0],
+      'the failure is not counted against the new task',
+    );
     assert.equal(Number(await redis.client.zScore(dueKey(), 'b:remind')), T0 + MINUTE, 'nor does it move it');
 
     now = T0 + MINUTE;

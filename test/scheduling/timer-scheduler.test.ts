@@ -36,6 +36,14 @@ describe('the timer scheduler', () => {
     clock.restore();
   });
 
+  it('a task moved to now, after its time passed while the machine slept, runs at once and not at the next wake-up', async () => {
+    scheduler.schedule('a:expire', at(5 * MINUTE), record('a'));
+    skew = 10 * MINUTE; // the machine slept: the wall clock moved on, the timers did not
+    scheduler.schedule('a:expire', new Date(wall()), record('a now'));
+    await clock.tickAsync(1);
+    assert.deepEqual(log, ['a now']);
+  });
+
   it('runs tasks in the order of their time, and tasks due at the same time in the order they were scheduled', async () => {
     scheduler.schedule('c:remind', at(3_000), record('c'));
     scheduler.schedule('a:remind', at(1_000), record('a'));

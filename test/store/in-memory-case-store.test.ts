@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { claimCase, openCase, type HwcCase } from '../../src/domain/case';
 import { HwcError } from '../../src/domain/errors';
 import { mutateCase } from '../../src/store/case-store';
-import { TimerScheduler } from '../../src/scheduling/timer-scheduler';
+import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import { InMemoryCaseStore } from '../../src/store/in-memory-case-store';
 import { coordinatorA, coordinatorB, pupil, testSchool } from '../support/fixtures';
 
@@ -18,6 +18,19 @@ function makeCase(id: string): HwcCase {
   });
 }
 
+/** A store whose expiry tasks run as in the app: they take the case out, and the test hears which. */
+function storeWithExpiry(now: () => number = Date.now) {
+  const expired: string[] = [];
+  const scheduler = new InProcessScheduler(now);
+  const store = new InMemoryCaseStore({ scheduler, now });
+  scheduler.start(async (task) => {
+    if (task.kind !== 'expire') return;
+    const taken = await store.takeExpired(task.caseId, new Date(now() + 3600_000));
+    if (taken) expired.push(taken.id);
+  });
+  return { store, scheduler, expired };
+}
+
 describe('the in-memory case store', () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {
@@ -26,8 +39,7 @@ describe('the in-memory case store', () => {
   afterEach(() => clock.restore());
 
   it('forgets a case by itself at its expiry, and says which one expired', async () => {
-    const expired: string[] = [];
-    const store = new InMemoryCaseStore({ onExpired: (c) => expired.push(c.id) });
+    const { store, expired } = storeWithExpiry();
     await store.create(makeCase('a'), new Date(5_000));
     await store.create(makeCase('b'), new Date(60_000));
     await clock.tickAsync(5_000);
@@ -42,18 +54,16 @@ describe('the in-memory case store', () => {
 
   it('does not hand out an expired case even when no timer fired (the process slept)', async () => {
     let now = 0;
-    const store = new InMemoryCaseStore({ now: () => now });
+    const { store } = storeWithExpiry(() => now);
     await store.create(makeCase('a'), new Date(1_000));
     now = 10_000; // the wall clock jumped; the timer has not run
     assert.equal(await store.get('a'), undefined);
     store.close();
   });
 
-  it('tells of a case that expired on a read too, once, and leaves nothing scheduled', async () => {
+  it('a case whose time passed unnoticed expires once, at the next wake-up, with a tombstone', async () => {
     let now = 0;
-    const expired: string[] = [];
-    const scheduler = new TimerScheduler(() => now);
-    const store = new InMemoryCaseStore({ scheduler, now: () => now, onExpired: (c) => expired.push(c.id) });
+    const { store, scheduler, expired } = storeWithExpiry(() => now);
     await store.create(makeCase('a'), new Date(1_000));
     assert.equal(scheduler.size, 1);
     now = 10_000;
@@ -62,12 +72,15 @@ describe('the in-memory case store', () => {
     await clock.tickAsync(0);
     assert.deepEqual(expired, ['a']);
     assert.equal(scheduler.size, 0);
+    assert.equal(await store.ending('a'), 'expired');
+    scheduler.runDue();
+    await clock.tickAsync(0);
+    assert.deepEqual(expired, ['a'], 'once');
     store.close();
   });
 
   it('a case moved to another day expires then, not at its first time', async () => {
-    const expired: string[] = [];
-    const store = new InMemoryCaseStore({ onExpired: (c) => expired.push(c.id) });
+    const { store, expired } = storeWithExpiry();
     const c = makeCase('a');
     await store.create(c, new Date(5_000));
     assert.equal(await store.replace(1, { ...c, version: 2 }, new Date(90_000)), true);
@@ -79,17 +92,22 @@ describe('the in-memory case store', () => {
     store.close();
   });
 
-  it('a deleted case leaves no expiry behind', async () => {
-    const scheduler = new TimerScheduler();
-    const store = new InMemoryCaseStore({ scheduler });
+  it('a deleted case leaves no expiry behind, and a tombstone only when told how it ended', async () => {
+    const { store, scheduler } = storeWithExpiry();
     await store.create(makeCase('a'), new Date(5_000));
-    await store.delete('a');
+    await store.create(makeCase('b'), new Date(5_000));
+    await store.delete('a', { how: 'not-our-pupil', until: new Date(3_000) });
+    await store.delete('b');
     assert.equal(scheduler.size, 0);
+    assert.equal(await store.ending('a'), 'not-our-pupil');
+    assert.equal(await store.ending('b'), undefined);
+    await clock.tickAsync(3_000);
+    assert.equal(await store.ending('a'), undefined, 'the tombstone ends when it was told to');
     store.close();
   });
 
   it('replaces a case only at the version it was read', async () => {
-    const store = new InMemoryCaseStore();
+    const { store } = storeWithExpiry();
     const c = makeCase('a');
     await store.create(c, new Date(60_000));
     assert.equal(await store.replace(1, { ...c, version: 2 }), true);
@@ -98,7 +116,7 @@ describe('the in-memory case store', () => {
   });
 
   it('when two coordinators claim at once, only one wins', async () => {
-    const store = new InMemoryCaseStore();
+    const { store } = storeWithExpiry();
     await store.create(makeCase('race'), new Date(60_000));
     const outcomes = await Promise.allSettled([
       mutateCase(store, 'race', (c) => claimCase(testSchool, c, coordinatorA, new Date())),
@@ -117,7 +135,7 @@ describe('the in-memory case store', () => {
   });
 
   it('reports a case that is gone as not found', async () => {
-    const store = new InMemoryCaseStore();
+    const { store } = storeWithExpiry();
     await assert.rejects(
       mutateCase(store, 'missing', (c) => ({ case: c, changed: false })),
       (error: HwcError) => error.code === 'case.not-found',
