@@ -26,6 +26,7 @@ import { RedisCaseStore } from './store/redis-case-store';
 import { InProcessScheduler } from './scheduling/in-process-scheduler';
 import { RedisScheduler } from './scheduling/redis-scheduler';
 import { openRedis } from './redis/open-redis';
+import type { RedisClient } from './redis/redis-client';
 import { RedisSentForms } from './redis/redis-sent-forms';
 import { MonthlyStats, type MonthlyStatsStore } from './stats/monthly-stats';
 import { RedisMonthlyStats } from './stats/redis-monthly-stats';
@@ -51,6 +52,8 @@ export interface StartOptions {
 
 export interface RunningApp {
   url: string;
+  /** The Redis connection, when the app runs on Redis (tests look inside it). */
+  redis?: RedisClient;
   config: AppConfig;
   services: Services;
   server: Server;
@@ -292,7 +295,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
           );
       }
     })());
-  return { url, config, services, server, logger, stop };
+  return { url, config, services, server, logger, stop, ...(redis ? { redis: redis.client } : {}) };
 }
 
 function waitAtMost(work: Promise<void>, ms: number): Promise<void> {

@@ -240,7 +240,8 @@ export class RedisScheduler implements Scheduler {
     const at = when.getTime();
     // An invalid date runs at the next poll, as a past one does, rather than never.
     const due = Number.isFinite(at) ? at : now;
-    const expireAt = Math.max(due, now) + this.keepAfterDueMs;
+    // Key expiry runs on Redis's clock: `now` is the app's (a test's, say), so shift by their difference.
+    const expireAt = Math.max(due, now) + this.keepAfterDueMs + (Date.now() - now);
     const record = JSON.stringify({ task, attempts: 0, token: randomUUID() } satisfies TaskRecord);
     await storeCall('schedule a task', () =>
       this.eval(

@@ -169,7 +169,7 @@ if not current[1] or tonumber(current[1]) > tonumber(ARGV[2]) then return nil en
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 keepIndex()
-if tonumber(ARGV[4]) > tonumber(ARGV[2]) then
+if ARGV[4] ~= '' then
   redis.call('SET', KEYS[3], 'expired', 'PXAT', ARGV[4])
 end
 return {current[2] or false, current[3] or false, current[4] or false}`;
@@ -247,14 +247,17 @@ export class RedisCaseStore implements CaseStore {
 
   async delete(id: string, ending?: { how: CaseEnding; until: Date }): Promise<void> {
     const bury =
-      ending && ending.until.getTime() > this.now() ? [ending.how, String(ending.until.getTime())] : [];
+      ending && ending.until.getTime() > this.now()
+        ? [ending.how, String(ending.until.getTime() + this.skew())]
+        : [];
     await this.run('delete a case', DELETE, id, bury);
     await this.scheduler.cancel(expiryKey(id));
   }
 
   async takeExpired(id: string, tombstoneUntil: Date): Promise<HwcCase | undefined> {
+    const until = tombstoneUntil.getTime();
     const taken = await this.run('take an expired case', TAKE_EXPIRED, id, [
-      String(tombstoneUntil.getTime()),
+      until > this.now() ? String(until + this.skew()) : '',
     ]);
     // Moved meanwhile (the pupil was absent) and the new time has not come, or gone already.
     if (!Array.isArray(taken)) return undefined;
@@ -271,8 +274,20 @@ export class RedisCaseStore implements CaseStore {
   }
 
   async ending(id: string): Promise<CaseEnding | undefined> {
-    const how = await storeCall('read a tombstone', () => this.client.get(this.tombKey(id)));
+    const [how, exp] = (await storeCall('read a tombstone', () =>
+      this.client.multi().get(this.tombKey(id)).hGet(this.caseKey(id), 'exp').exec(),
+    )) as unknown as [string | null, string | null];
+    // Still here, but its time has come: its expiry task has not run yet.
+    if (exp !== null && Number(exp) <= this.now()) return 'expired';
     return caseEndings.find((ending) => ending === how);
+  }
+
+  /**
+   * Key expiry runs on Redis's clock, the case's times on the app's (the same in production; a
+   * test's clock may be elsewhere): the difference shifts one to the other.
+   */
+  private skew(): number {
+    return Date.now() - this.now();
   }
 
   /** Open cases; one whose time has come but whose expiry has not run yet is not counted. */
@@ -296,7 +311,8 @@ export class RedisCaseStore implements CaseStore {
     return storeCall(what, () =>
       this.raw.eval(script, {
         keys: [this.caseKey(id), this.indexKey(), this.tombKey(id)],
-        arguments: [id, String(this.now()), String(this.marginMs), ...more],
+        // ARGV[3] shifts expiry times from the app's clock to Redis's, with the margin added.
+        arguments: [id, String(this.now()), String(this.marginMs + this.skew()), ...more],
       }),
     );
   }

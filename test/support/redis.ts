@@ -19,7 +19,7 @@ export function testRedisUrl(): string {
 export interface TestRedis {
   url: string;
   client: RedisClient;
-  /** `hwc-test-<random>:`, so tests never see each other's keys. */
+  /** `{hwc-test-<random>}:`, a hash tag as REDIS_KEY_PREFIX wants, so tests never see each other's keys. */
   prefix: string;
   /** Every key under the prefix. */
   keys(): Promise<string[]>;
@@ -30,7 +30,7 @@ export interface TestRedis {
 export async function testRedis(): Promise<TestRedis> {
   const url = testRedisUrl();
   const client = await connectRedis({ url }, createLogger({ level: 'silent' }));
-  const prefix = `hwc-test-${randomUUID().slice(0, 8)}:`;
+  const prefix = `{hwc-test-${randomUUID().slice(0, 8)}}:`;
   const keys = async () => {
     const found: string[] = [];
     for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) found.push(...batch);

@@ -44,6 +44,11 @@ export interface TestApp {
   invoke(userId: string, verb: string, data: unknown, extra?: Record<string, unknown>): Promise<InvokeResult>;
   message(userId: string, text: string, extra?: Record<string, unknown>): Promise<number>;
   stop(): Promise<void>;
+  /**
+   * Stops at once, as a killed process would: connections cut, the Redis connection dropped, no
+   * grace, nothing flushed. Work under way fails on its next call to Redis.
+   */
+  crash(): Promise<void>;
 }
 
 export interface InvokeResult {
@@ -62,6 +67,8 @@ export async function startTestApp(
     files?: Record<string, string>;
     /** Options of the fake Bot Connector (Teams-like rate limits, say). */
     connector?: FakeBotConnectorOptions;
+    /** A fake Bot Connector another app uses too (two instances of the bot); it is not stopped with this app. */
+    sharedConnector?: FakeBotConnector;
     /** More people Teams knows, besides the schools' staff and the fixtures' colleagues. */
     members?: { id: string; name: string }[];
   } = {},
@@ -72,10 +79,13 @@ export async function startTestApp(
     ...schools.flatMap((s) => [...s.coordinators, ...s.deputies, ...s.intakeUsers]),
     ...colleagues,
   ];
-  const connector = new FakeBotConnector({
-    members: members.map((m) => ({ aadObjectId: m.id, name: m.name })),
-  });
-  await connector.start();
+  const connector =
+    options.sharedConnector ??
+    new FakeBotConnector({
+      ...options.connector,
+      members: members.map((m) => ({ aadObjectId: m.id, name: m.name })),
+    });
+  if (!options.sharedConnector) await connector.start();
   const dir = mkdtempSync(path.join(tmpdir(), 'hwc-app-'));
   const schoolsFile = path.join(dir, 'schools.json');
   writeFileSync(schoolsFile, JSON.stringify({ schools }));
@@ -168,7 +178,16 @@ export async function startTestApp(
     },
     async stop() {
       await app.stop();
-      await connector.stop();
+      if (!options.sharedConnector) await connector.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async crash() {
+      app.redis?.destroy();
+      app.server.server.closeAllConnections();
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
+      const scheduler = app.services.scheduler as { close?: () => unknown };
+      void scheduler.close?.();
+      if (!options.sharedConnector) await connector.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
