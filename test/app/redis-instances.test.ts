@@ -18,7 +18,7 @@ import {
 import { cardText, posting, waitFor } from '../support/flow-checks';
 import { dumpRedis, keysOfCase, keysWithPupilData } from '../support/redis-scan';
 import { testRedis, type TestRedis } from '../support/redis';
-import { caseIdOf, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 /** How long Redis may keep a case past its expiry (RedisCaseStore's default margin). */
 const MARGIN_MS = 30 * 60_000;
