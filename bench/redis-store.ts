@@ -209,6 +209,7 @@ async function main(): Promise<void> {
 
     const samples: Record<Kind, Samples> = { memory: emptySamples(), redis: emptySamples() };
     const total = WARMUP + SAMPLES;
+    const loadBefore = os.loadavg()[0] ?? Number.NaN;
     const began = performance.now();
     for (let i = 0; i < total && !interrupted; i++) {
       const slot = began + i * ITERATION_MS;
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
       return;
     }
     const wallS = (performance.now() - began) / 1000;
+    const load = [loadBefore, os.loadavg()[0] ?? Number.NaN] as const;
 
     // Stop both apps first, so nothing writes while Redis is measured.
     await apps.memory.stop();
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
     delete apps.redis;
     const perCase = await redisFootprint(client, prefix);
 
-    report({ samples, redisVersion, url: redis.url, own: redis.own !== undefined, wallS, perCase });
+    report({ samples, redisVersion, url: redis.url, own: redis.own !== undefined, wallS, load, perCase });
   } finally {
     await apps.memory?.stop().catch(() => undefined);
     await apps.redis?.stop().catch(() => undefined);
@@ -321,6 +323,8 @@ function report(run: {
   url: string;
   own: boolean;
   wallS: number;
+  /** The machine's 1-minute load average before and after the measured loop: others' work skews p99. */
+  load: readonly [number, number];
   perCase: Footprint;
 }): void {
   const { samples: s, perCase: f } = run;
@@ -331,7 +335,8 @@ function report(run: {
   console.log(
     `${s.memory.intakeMs.length} samples per cell (memory) / ${s.redis.intakeMs.length} (Redis), after ` +
       `${WARMUP} warm-up; memory and Redis interleaved, one iteration per ${ITERATION_MS} ms; ` +
-      `${run.wallS.toFixed(0)} s. Times in ms.\n`,
+      `${run.wallS.toFixed(0)} s; load average ${run.load[0].toFixed(2)} before, ${run.load[1].toFixed(2)} after. ` +
+      `Times in ms.\n`,
   );
   console.log('| what | memory p50 | memory p99 | Redis p50 | Redis p99 | ratio p50 | ratio p99 |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');

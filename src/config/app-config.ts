@@ -118,20 +118,22 @@ const envSchema = z.object({
    * Put before every key name, so several deployments can share one Redis. A hash tag, so that every
    * key of the bot is in one slot of a clustered Redis, where a Lua script may touch one slot only.
    */
-  REDIS_KEY_PREFIX: z
-    .string()
-    .trim()
-    .regex(
-      /^\{[a-z0-9-]{1,32}\}:$/,
-      'expected a hash tag of 1–32 lowercase letters, digits or dashes in braces, then a colon: {hwc}:',
-    )
-    .default('{hwc}:'),
+  REDIS_KEY_PREFIX: optionalText
+    .transform((v) => v ?? '{hwc}:')
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^\{[a-z0-9-]{1,32}\}:$/,
+          'expected a hash tag of 1–32 lowercase letters, digits or dashes in braces, then a colon: {hwc}:',
+        ),
+    ),
   /** `kid:base64` entries, the first encrypts; required with REDIS_URL. */
   CASE_ENCRYPTION_KEYS: optionalText,
   /** The HMAC key of Idempotency-Key fingerprints, shared by the instances; required with REDIS_URL. */
   INTAKE_IDEMPOTENCY_SECRET: optionalText,
   /** redis (default with REDIS_URL) | memory: open cases are lost on a restart. */
-  CASE_STORE: z.enum(['redis', 'memory']).optional(),
+  CASE_STORE: optionalText.pipe(z.enum(['redis', 'memory']).optional()),
 });
 
 export type EnvOptions = z.infer<typeof envSchema> & { HOST: string };

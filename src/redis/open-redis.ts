@@ -26,26 +26,11 @@ const START_TIMEOUT_MS = 15_000;
  */
 export async function openRedis(settings: RedisSettings, log: Logger): Promise<OpenRedis> {
   const redisLog = log.child({ component: 'redis' });
-  let timer: NodeJS.Timeout | undefined;
-  const connecting = connectRedis(
+  const client = await connectRedis(
     { url: settings.url, ...(settings.entraClientId ? { entraClientId: settings.entraClientId } : {}) },
     redisLog,
+    START_TIMEOUT_MS,
   );
-  const client = await Promise.race([
-    connecting,
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new HwcError(
-              'config.invalid',
-              `REDIS_URL: no answer from Redis within ${START_TIMEOUT_MS / 1000} s`,
-            ),
-          ),
-        START_TIMEOUT_MS,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
   const problems = await redisRequirementProblems(client).catch(() => [
     'REDIS_URL: Redis did not answer INFO, which the bot reads to check the server',
   ]);

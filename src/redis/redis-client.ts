@@ -26,7 +26,12 @@ export interface RedisConnectionSettings {
  * the connection is down (no offline queue), so a request gets its 503 or 'try again' card at
  * once instead of waiting; the client reconnects by itself.
  */
-export async function connectRedis(settings: RedisConnectionSettings, log: Logger): Promise<RedisClient> {
+/** `startTimeoutMs`: how long the first connection may take before the start gives up. */
+export async function connectRedis(
+  settings: RedisConnectionSettings,
+  log: Logger,
+  startTimeoutMs = 15_000,
+): Promise<RedisClient> {
   const client = newClient(settings, log);
   let down = false;
   // Without a listener an 'error' event would end the process; the URL (with its password) is never logged.
@@ -38,7 +43,30 @@ export async function connectRedis(settings: RedisConnectionSettings, log: Logge
     if (down) log.info('Redis connection restored');
     down = false;
   });
-  await client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new HwcError(
+                'config.invalid',
+                `REDIS_URL: no answer from Redis within ${startTimeoutMs / 1000} s`,
+              ),
+            ),
+          startTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    // Else it would go on reconnecting, and keep the process alive, after the start gave up.
+    client.destroy();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return client;
 }
 

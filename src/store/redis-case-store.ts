@@ -326,24 +326,32 @@ export class RedisCaseStore implements CaseStore {
    * version: an unknown key, bytes that do not authenticate (tampered, or copied from another id),
    * JSON that does not fit, or a version or id that differs from the hash's own.
    */
+  /**
+   * The case, or undefined when it cannot be trusted (a wrong or removed key, tampered bytes): it
+   * is then treated as gone, and the log says so with the id and the reason, nothing else.
+   */
   private open(id: string, ver: Buffer, kid: Buffer, blob: Buffer): HwcCase | undefined {
+    const gone = (reason: string) => {
+      this.log?.warn({ caseId: id, reason }, 'a stored case could not be read back; it is treated as gone');
+      return undefined;
+    };
     let plaintext: Buffer;
     try {
       plaintext = this.keyring.decrypt(kid.toString(), blob, id);
     } catch (error) {
-      if (error instanceof CaseDecryptError) return undefined;
+      if (error instanceof CaseDecryptError) return gone(error.reason);
       throw error;
     }
     let json: unknown;
     try {
       json = JSON.parse(plaintext.toString('utf8'));
     } catch {
-      return undefined;
+      return gone('not-json');
     }
     const parsed = storedCase.safeParse(json);
-    if (!parsed.success) return undefined;
+    if (!parsed.success) return gone('not-a-case');
     const c: HwcCase = parsed.data;
-    if (c.id !== id || String(c.version) !== ver.toString()) return undefined;
+    if (c.id !== id || String(c.version) !== ver.toString()) return gone('mismatch');
     return c;
   }
 

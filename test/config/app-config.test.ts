@@ -97,6 +97,45 @@ describe('configuration', () => {
     assert.match(message, /MicrosoftAppTenantId: is required/);
   });
 
+  it('with REDIS_URL, asks for the encryption keys and the idempotency secret by name, never echoing a key', () => {
+    const message = messageOf(() =>
+      readEnvOptions({
+        SCHOOLS_FILE: 'x',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        CASE_ENCRYPTION_KEYS: 'k1:c2VjcmV0',
+      }),
+    );
+    assert.match(message, /CASE_ENCRYPTION_KEYS entry 1/);
+    assert.match(message, /INTAKE_IDEMPOTENCY_SECRET: is required with REDIS_URL/);
+    assert.doesNotMatch(message, /c2VjcmV0/);
+    assert.match(
+      messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', REDIS_URL: 'http://cache' })),
+      /REDIS_URL: expected redis:/,
+    );
+    assert.match(
+      messageOf(() => readEnvOptions({ SCHOOLS_FILE: 'x', REDIS_KEY_PREFIX: 'hwc:' })),
+      /REDIS_KEY_PREFIX: expected a hash tag/,
+    );
+  });
+
+  it('refuses production without Redis unless CASE_STORE=memory, and reads empty Redis settings as unset', () => {
+    const production = {
+      SCHOOLS_FILE: 'x',
+      NODE_ENV: 'production',
+      MicrosoftAppId: appId,
+      MicrosoftAppPassword: 'secret',
+      MicrosoftAppTenantId: tenant,
+    };
+    assert.match(
+      messageOf(() => readEnvOptions(production)),
+      /REDIS_URL: is required when NODE_ENV=production/,
+    );
+    assert.equal(readEnvOptions({ ...production, CASE_STORE: 'memory' }).CASE_STORE, 'memory');
+    const empty = readEnvOptions({ SCHOOLS_FILE: 'x', REDIS_URL: '', CASE_STORE: '', REDIS_KEY_PREFIX: '' });
+    assert.equal(empty.CASE_STORE, undefined);
+    assert.equal(empty.REDIS_KEY_PREFIX, '{hwc}:');
+  });
+
   it('accepts a complete production configuration', () => {
     const options = readEnvOptions({
       SCHOOLS_FILE: 'x',

@@ -40,7 +40,9 @@ export async function dumpRedis(client: RedisClient, prefix: string): Promise<Re
 export function keysWithPupilData(dumps: readonly RedisKeyDump[], p = pupil): string[] {
   const traces = pupilTraces(p).map((t) => t.toLowerCase());
   return dumps
-    .filter((d) => traces.some((t) => d.key.toLowerCase().includes(t) || d.contents.toLowerCase().includes(t)))
+    .filter((d) =>
+      traces.some((t) => d.key.toLowerCase().includes(t) || d.contents.toLowerCase().includes(t)),
+    )
     .map((d) => d.key);
 }
 
