@@ -1,7 +1,7 @@
 import type * as restify from 'restify';
 import type { SignalViolation } from '../domain/signal';
 import type { AuthResult, SenderIdentity } from '../intake/intake-auth';
-import type { RateLimiter } from '../intake/rate-limiter';
+import type { AsyncRateLimiter } from '../intake/rate-limiter';
 import type { Logger } from '../logging/logger';
 import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
 import { newCorrelationId } from '../logging/logger';
@@ -47,12 +47,12 @@ export function problemReply(
  * The answer to a request whose credentials did not pass: 503 when the tenant's signing keys
  * cannot be fetched (try again later), 429 for an address that keeps failing, 401 otherwise.
  */
-export function refuseUnauthenticated(
+export async function refuseUnauthenticated(
   auth: Extract<AuthResult, { ok: false }>,
   remoteAddress: string | undefined,
   correlationId: string,
-  deps: { failedAuth: RateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
-): ApiReply {
+  deps: { failedAuth: AsyncRateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
+): Promise<ApiReply> {
   if (auth.kind === 'unavailable') {
     deps.log.error({ correlationId, reason: auth.reason }, `${deps.logPrefix}: cannot check bearer tokens`);
     return problemReply('auth-unavailable', auth.detail, correlationId, {
@@ -60,7 +60,7 @@ export function refuseUnauthenticated(
       reason: auth.reason,
     });
   }
-  const budget = deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
+  const budget = await deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
   if (!budget.ok) {
     return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
       headers: { 'Retry-After': String(budget.retryAfterSeconds) },

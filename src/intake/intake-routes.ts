@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
 import { EXTRA_FIELDS_MESSAGE, parseSignal, type SignalInput, type SignalRules } from '../domain/signal';
-import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
+import {
+  problemReply,
+  refuseOutsideTheHandler,
+  refuseUnauthenticated,
+  sendReply,
+  type ApiReply,
+} from '../http/api-replies';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
@@ -13,12 +19,7 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from './idempotency';
-import {
-  createIntakeAuthenticator,
-  type AuthResult,
-  type IntakeAuthOptions,
-  type SenderIdentity,
-} from './intake-auth';
+import { createIntakeAuthenticator, type IntakeAuthOptions, type SenderIdentity } from './intake-auth';
 import { makeProblem, PROBLEM_CONTENT_TYPE } from './problem';
 import { MemoryRateLimiter, type AsyncRateLimiter } from './rate-limiter';
 import { RedisIdempotencyStore } from './redis-idempotency';
@@ -137,37 +138,6 @@ export function createRedisIntakeShared(options: RedisIntakeSharedOptions): Inta
   };
 }
 
-/**
- * refuseUnauthenticated of src/http/api-replies.ts with a limiter that may be shared (and so
- * asynchronous): 503 when the tenant's signing keys cannot be fetched, 429 for an address that
- * keeps failing, 401 otherwise. A failing store rejects with 'store.unavailable'.
- */
-export async function refuseUnauthenticatedAsync(
-  auth: Extract<AuthResult, { ok: false }>,
-  remoteAddress: string | undefined,
-  correlationId: string,
-  deps: { failedAuth: AsyncRateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
-): Promise<ApiReply> {
-  if (auth.kind === 'unavailable') {
-    deps.log.error({ correlationId, reason: auth.reason }, `${deps.logPrefix}: cannot check bearer tokens`);
-    return problemReply('auth-unavailable', auth.detail, correlationId, {
-      headers: { 'Retry-After': String(deps.retryAfterSeconds) },
-      reason: auth.reason,
-    });
-  }
-  const budget = await deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
-  if (!budget.ok) {
-    return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
-      headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-      reason: auth.reason,
-    });
-  }
-  return problemReply('unauthorized', auth.detail, correlationId, {
-    headers: { 'WWW-Authenticate': auth.challenges },
-    reason: auth.reason,
-  });
-}
-
 const JSON_CONTENT_TYPE = 'application/json';
 
 /** `application/json`, optionally with `charset=utf-8`; nothing else. */
@@ -283,7 +253,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     // 1. Who is it? (401; 429 per client IP when failing repeatedly; 503 when keys cannot be fetched)
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticatedAsync(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds: limits.retryAfterSeconds,
         log,

@@ -14,7 +14,7 @@ export interface AsyncRateLimiter {
 /**
  * A token bucket per key: `perMinute` requests in a burst, refilled evenly over a minute.
  * The map is bounded: full buckets are forgotten first, then the least recently used.
- * Synchronous, for one process; src/http/api-replies.ts still takes this form.
+ * Synchronous, for one process: MemoryRateLimiter serves it behind the async interface.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

@@ -1,14 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
-import { problemReply, refuseOutsideTheHandler, sendReply, type ApiReply } from '../http/api-replies';
+import {
+  problemReply,
+  refuseOutsideTheHandler,
+  refuseUnauthenticated,
+  sendReply,
+  type ApiReply,
+} from '../http/api-replies';
 import {
   createIntakeAuthenticator,
   DEFAULT_REQUIRED_ROLE,
   type IntakeAuthOptions,
   type SenderIdentity,
 } from '../intake/intake-auth';
-import { refuseUnauthenticatedAsync } from '../intake/intake-routes';
 import { MemoryRateLimiter, type AsyncRateLimiter } from '../intake/rate-limiter';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
@@ -123,7 +128,7 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
   ): Promise<Reply> {
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticatedAsync(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds,
         log,
