@@ -17,6 +17,15 @@ export interface RedisConnectionSettings {
   url: string;
   /** Sign in to Azure Managed Redis with Microsoft Entra, as this user-assigned managed identity. */
   entraClientId?: string;
+  /**
+   * A Redis that hangs (not down, just silent) is noticed when nothing came back for this long,
+   * pings included (default 15 s): the socket is then closed, waiting commands fail (a 503 or a
+   * 'try again' card) and the client reconnects. node-redis's command timeout covers only the
+   * wait before a command is written, not the wait for its answer.
+   */
+  socketTimeoutMs?: number;
+  /** How often an idle connection is pinged (default 5 s), well inside socketTimeoutMs. */
+  pingIntervalMs?: number;
   /** The longest wait before a reconnect (default 2 s). */
   maxReconnectDelayMs?: number;
 }
@@ -75,9 +84,11 @@ function newClient(settings: RedisConnectionSettings, log: Logger) {
   return createClient({
     url: settings.url,
     disableOfflineQueue: true,
-    pingInterval: 30_000,
+
+    pingInterval: settings.pingIntervalMs ?? 5_000,
     socket: {
       connectTimeout: 5000,
+      socketTimeout: settings.socketTimeoutMs ?? 15_000,
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), maxDelay),
     },
     ...(settings.entraClientId

@@ -107,6 +107,9 @@ export class RedisServerProcess {
         'no',
         '--maxmemory-policy',
         'noeviction',
+        // DEBUG SLEEP makes a server that hangs without going down.
+        '--enable-debug-command',
+        'local',
       ],
       { stdio: 'ignore' },
     );
