@@ -25,18 +25,26 @@ function findCardsDirectory(): string {
   }
 }
 
-// The parsed JSON is cached, not the Template: a Template keeps the data of its last expansion
-// (`_context`), which for a view is the pupil's name, for as long as the Template lives.
-const templates = new Map<CardTemplateName, unknown>();
+// The Template is parsed once per card: parsing its `${…}` expressions is most of a render's cost.
+// A Template keeps the data of its last expansion (`_context`: for a view, the pupil's name), so
+// `renderCard` strips every field but the parsed payload before it returns: no card's data
+// outlives its render, also if a later version of the library names its fields differently.
+const templates = new Map<CardTemplateName, Template>();
+const PARSED_PAYLOAD = '_preparedPayload';
 
-function templateJson(name: CardTemplateName): unknown {
-  let json = templates.get(name);
-  if (json === undefined) {
-    json = JSON.parse(readFileSync(path.join(findCardsDirectory(), `${name}.json`), 'utf8'));
-    new Template(json); // parses now, so a broken template fails at start-up
-    templates.set(name, json);
+function templateOf(name: CardTemplateName): Template {
+  let template = templates.get(name);
+  if (template === undefined) {
+    // Parses now, so a broken template fails at start-up.
+    template = new Template(
+      JSON.parse(readFileSync(path.join(findCardsDirectory(), `${name}.json`), 'utf8')),
+    );
+    if (!Object.keys(template).includes(PARSED_PAYLOAD)) {
+      throw new Error(`adaptivecards-templating changed: a Template has no ${PARSED_PAYLOAD}`);
+    }
+    templates.set(name, template);
   }
-  return json;
+  return template;
 }
 
 /** Expands a template with its typed data. The result is a fresh object the caller may change. */
@@ -44,12 +52,19 @@ export function renderCard<N extends CardTemplateName>(
   name: N,
   data: CardDataByTemplate[N],
 ): AdaptiveCardJson {
-  const card = new Template(templateJson(name)).expand({ $root: data }) as AdaptiveCardJson;
-  delete card.$schema;
-  return card;
+  const template = templateOf(name);
+  try {
+    const card = template.expand({ $root: data }) as AdaptiveCardJson;
+    delete card.$schema;
+    return card;
+  } finally {
+    // Synchronous from expand to here, so no other render comes between.
+    const fields = template as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) if (key !== PARSED_PAYLOAD) delete fields[key];
+  }
 }
 
 /** Loads every template once at start-up, so a broken template stops the bot before it is needed. */
 export function preloadCardTemplates(): void {
-  for (const name of cardTemplateNames) templateJson(name);
+  for (const name of cardTemplateNames) templateOf(name);
 }

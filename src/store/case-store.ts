@@ -39,15 +39,45 @@ export interface CaseStore {
   size(): Promise<number>;
 }
 
+// Commands on one case from this process run one after another: they would only lose each
+// other's compare-and-set and retry (each retry a read and a write, with Redis a round trip and a
+// decryption each). Other instances are kept apart by the compare-and-set itself.
+const queues = new WeakMap<CaseStore, Map<string, Promise<unknown>>>();
+
 /**
  * Applies a command to the current case, re-reading and retrying when another command changed
- * it in between (thirty colleagues acknowledging at once, say). The command may throw a typed error; it is passed on.
+ * it in between (thirty colleagues acknowledging at once, say). The command may throw a typed
+ * error; it is passed on. The command is a plain function of the case: it never calls mutateCase.
  */
-export async function mutateCase<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
+export function mutateCase<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
   store: CaseStore,
   id: string,
   command: (current: HwcCase) => T,
   attempts = 20,
+): Promise<T> {
+  let byId = queues.get(store);
+  if (!byId) {
+    byId = new Map();
+    queues.set(store, byId);
+  }
+  const queue = byId;
+  const run = (queue.get(id) ?? Promise.resolve()).then(() => mutateNow(store, id, command, attempts));
+  const done = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queue.set(id, done);
+  void done.then(() => {
+    if (queue.get(id) === done) queue.delete(id);
+  });
+  return run;
+}
+
+async function mutateNow<T extends { case: HwcCase; changed: boolean; expiresAt?: Date }>(
+  store: CaseStore,
+  id: string,
+  command: (current: HwcCase) => T,
+  attempts: number,
 ): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await store.get(id);
