@@ -67,6 +67,26 @@ function card(text: string | RegExp): Locator {
 /** An input whose accessible name ends in `label` (the renderer puts the set's label before it). */
 const endingIn = (label: string) => new RegExp(`(^|\\s)${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
+/**
+ * The page shows the view with every one of `texts`, and still does a moment later; when the chat
+ * card (`cardText`, with its Bekijk) shows instead, Bekijk is pressed.
+ */
+async function seeTheView(cardText: string, texts: string[]): Promise<void> {
+  const showsAll = (body: string) => texts.every((t) => body.includes(t));
+  const deadline = Date.now() + SEE_MS;
+  for (;;) {
+    if (showsAll(await pageText())) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (showsAll(await pageText())) return;
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`the page did not show the view within ${SEE_MS / 1000} s`);
+    const bekijk = card(cardText).getByRole('button', { name: 'Bekijk', exact: true });
+    if ((await bekijk.count()) > 0) await bekijk.click({ timeout: SEE_MS });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 async function press(on: Locator, button: string): Promise<void> {
   await on.getByRole('button', { name: button, exact: true }).click({ timeout: SEE_MS });
 }
@@ -238,8 +258,10 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       await form.getByRole('textbox', { name: 'Verder afgesproken (kort)' }).fill(note);
       await press(form, 'Vastleggen en informeren');
       await see('0 van 2 gelezen.');
-      await see('Een rustige plek in de klas');
-      await see(note);
+      // The bot also updates the chat card with the progress, and the Playground shows whichever of
+      // the view and that update reached it last (docs/playground-notes.md): open the view again if
+      // the chat card took its place.
+      await seeTheView('0 van 2 gelezen.', ['Een rustige plek in de klas', note]);
     });
 
     it('the two teachers open their card in their own chats and press Gelezen (invoke API)', async function () {
