@@ -9,6 +9,7 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from './idempotency';
+import { RedisScript } from '../redis/redis-script';
 
 /** The setting the shared HMAC secret comes from, for error messages. */
 export const IDEMPOTENCY_SECRET_SETTING = 'INTAKE_IDEMPOTENCY_SECRET';
@@ -50,17 +51,17 @@ const storedRecord = z.discriminatedUnion('state', [
  * KEYS: record. ARGV: pending marker, its ttl ms. Nil when the marker was set (the claim is ours),
  * else the record that is there. A script rather than SET NX GET, which needs Redis 7.
  */
-const CLAIM = `
+const CLAIM = new RedisScript(`
 local current = redis.call('GET', KEYS[1])
 if current then return current end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false`;
+return false`);
 
 /**
  * KEYS: record. ARGV: our pending marker, the done record ('' to forget the key), its ttl ms.
  * Never overwrites a claim another instance made after ours had expired.
  */
-const SETTLE = `
+const SETTLE = new RedisScript(`
 local current = redis.call('GET', KEYS[1])
 if ARGV[2] == '' then
   if current == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -68,7 +69,7 @@ if ARGV[2] == '' then
 end
 if current and current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1`;
+return 1`);
 
 interface InFlight {
   fingerprint: Buffer;
@@ -144,7 +145,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
           : { kind: 'mismatch' };
       }
       const current = await storeCall('claim an Idempotency-Key', () =>
-        this.client.eval(CLAIM, { keys: [key], arguments: [marker, String(this.pendingTtlMs)] }),
+        CLAIM.run(this.client, [key], [marker, String(this.pendingTtlMs)]),
       );
       if (current === null) return this.newClaim(key, marker, fingerprint);
       const record = readRecord(current);
@@ -172,7 +173,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
           ? JSON.stringify({ state: 'done', fingerprint: fingerprint.toString('hex'), answer })
           : '';
         await storeCall('settle an Idempotency-Key', () =>
-          this.client.eval(SETTLE, { keys: [key], arguments: [marker, done, String(this.ttlMs)] }),
+          SETTLE.run(this.client, [key], [marker, done, String(this.ttlMs)]),
         );
       },
     };

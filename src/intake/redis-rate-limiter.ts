@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { storeCall, type RedisClient } from '../redis/redis-client';
 import type { AsyncRateLimiter, RateDecision } from './rate-limiter';
+import { RedisScript } from '../redis/redis-script';
 
 export interface RedisRateLimiterOptions {
   /** The process's shared, connected client; the limiter never closes it. */
@@ -22,7 +23,7 @@ export interface RedisRateLimiterOptions {
  * KEYS: bucket. ARGV: perMinute, ttl ms. {1, 0} when a request was taken, else {0, seconds to wait}.
  * The time is Redis's own, so instances whose clocks differ still refill one bucket alike.
  */
-const TAKE = `
+const TAKE = new RedisScript(`
 local capacity = tonumber(ARGV[1])
 local perMs = capacity / 60000
 local t = redis.call('TIME')
@@ -42,7 +43,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return {taken, wait}`;
+return {taken, wait}`);
 
 /** An untouched bucket is full again after a minute, so it can go then: a missing one is full. */
 const BUCKET_TTL_MS = 61_000;
@@ -81,10 +82,11 @@ export class RedisRateLimiter implements AsyncRateLimiter {
 
   async take(key: string): Promise<RateDecision> {
     const reply = await storeCall('take from a rate limit', () =>
-      this.client.eval(TAKE, {
-        keys: [this.keyPrefix + this.hashKey(key)],
-        arguments: [String(this.perMinute), String(BUCKET_TTL_MS)],
-      }),
+      TAKE.run(
+        this.client,
+        [this.keyPrefix + this.hashKey(key)],
+        [String(this.perMinute), String(BUCKET_TTL_MS)],
+      ),
     );
     if (!Array.isArray(reply) || reply.length !== 2)
       throw new TypeError('the rate limit script answered in an unexpected form');

@@ -2,7 +2,7 @@ import type { RedisSettings } from '../config/app-config';
 import { HwcError } from '../domain/errors';
 import type { Logger } from '../logging/logger';
 import type { CaseKeyring } from '../store/case-cipher';
-import { connectRedis, type RedisClient } from './redis-client';
+import { connectRedis, within, type RedisClient } from './redis-client';
 import { redisRequirementProblems } from './redis-requirements';
 
 /** The process's one Redis connection, with what every Redis adapter needs besides it. */
@@ -48,19 +48,11 @@ export async function openRedis(settings: RedisSettings, log: Logger): Promise<O
     idempotencySecret: settings.idempotencySecret,
     async ping() {
       if (!client.isReady) return 'unavailable';
-      let pingTimer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          client.ping(),
-          new Promise((_resolve, reject) => {
-            pingTimer = setTimeout(() => reject(new Error('timeout')), 1000);
-          }),
-        ]);
+        await within(client.ping(), 1000, 'ping');
         return 'ok';
       } catch {
         return 'unavailable';
-      } finally {
-        clearTimeout(pingTimer);
       }
     },
     async close() {

@@ -52,29 +52,18 @@ export async function connectRedis(
     if (down) log.info('Redis connection restored');
     down = false;
   });
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.connect(),
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new HwcError(
-                'config.invalid',
-                `REDIS_URL: no answer from Redis within ${startTimeoutMs / 1000} s`,
-              ),
-            ),
-          startTimeoutMs,
-        );
-      }),
-    ]);
+    await within(client.connect(), startTimeoutMs, 'connect');
   } catch (error) {
     // Else it would go on reconnecting, and keep the process alive, after the start gave up.
     client.destroy();
+    if (error instanceof RedisTimeout) {
+      throw new HwcError(
+        'config.invalid',
+        `REDIS_URL: no answer from Redis within ${startTimeoutMs / 1000} s`,
+      );
+    }
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
   return client;
 }
@@ -112,5 +101,31 @@ export async function storeCall<T>(what: string, call: () => Promise<T>): Promis
   } catch (error) {
     if (isHwcError(error)) throw error;
     throw new HwcError('store.unavailable', `Redis did not answer: ${what}`, { cause: error });
+  }
+}
+
+/** Rejects with a timeout when `promise` has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RedisTimeout(what)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+/** What `within` rejects with. */
+export class RedisTimeout extends Error {
+  constructor(what: string) {
+    super(`Redis did not answer in time: ${what}`);
+    this.name = 'RedisTimeout';
   }
 }

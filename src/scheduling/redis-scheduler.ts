@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { ErrorReply } from 'redis';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ScheduledTask, Scheduler, TaskRunner } from '../app/ports';
 import { isHwcError } from '../domain/errors';
 import { errorSummary } from '../logging/error-summary';
 import { createLogger, type Logger } from '../logging/logger';
 import { storeCall, type RedisClient } from '../redis/redis-client';
+import { RedisScript } from '../redis/redis-script';
 
 export interface RedisSchedulerOptions {
   /** The connection the process's Redis adapters share. */
@@ -67,20 +67,13 @@ interface Claim {
   leaseUntil: number;
 }
 
-class LuaScript {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-}
-
 /**
  * Claims the due members, earliest first: each one's score moves to the end of its lease, so no
  * other instance takes it before then. A member whose record is gone (its time plus the margin
  * passed) is removed and returned apart, to be reported.
  * KEYS: due. ARGV: now, lease end, limit, record key prefix, group key prefix.
  */
-const CLAIM = new LuaScript(`
+const CLAIM = new RedisScript(`
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local claimed, expired = {}, {}
 for _, key in ipairs(members) do
@@ -113,7 +106,7 @@ end
 `;
 
 /** Removes a task that ran (or is dropped), if still ours. KEYS: due, record, group. */
-const RELEASE = new LuaScript(`${STILL_OURS}
+const RELEASE = new RedisScript(`${STILL_OURS}
 if not stillOurs() then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
@@ -125,7 +118,7 @@ return 1
  * Puts a failed task back for another try, if still ours: its record keeps its expiry, so the
  * retries end with the margin too. KEYS: due, record. ARGV: …, new record, next try.
  */
-const RETRY = new LuaScript(`${STILL_OURS}
+const RETRY = new RedisScript(`${STILL_OURS}
 if not stillOurs() then return 0 end
 redis.call('SET', KEYS[2], ARGV[4], 'KEEPTTL')
 redis.call('ZADD', KEYS[1], 'XX', ARGV[5], ARGV[1])
@@ -137,7 +130,7 @@ return 1
  * the group outlives its longest-lived member. KEYS: due, record, group. ARGV: key, record, due,
  * record expiry.
  */
-const SCHEDULE = new LuaScript(`
+const SCHEDULE = new RedisScript(`
 redis.call('SET', KEYS[2], ARGV[2], 'PXAT', ARGV[4])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -151,7 +144,7 @@ return 1
  * Cancels a group's keys that start with a prefix (all of them for the group itself).
  * KEYS: due, group. ARGV: record key prefix, key prefix.
  */
-const CANCEL = new LuaScript(`
+const CANCEL = new RedisScript(`
 local cancelled = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if string.sub(key, 1, #ARGV[2]) == ARGV[2] then
@@ -448,15 +441,8 @@ export class RedisScheduler implements Scheduler {
     }
   }
 
-  /** EVALSHA, loading the script on the server's first NOSCRIPT (a restart, a failover). */
-  private async eval(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    const options = { keys, arguments: args };
-    try {
-      return await this.client.evalSha(script.sha, options);
-    } catch (error) {
-      if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
-      return this.client.eval(script.source, options);
-    }
+  private eval(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+    return script.run(this.client, keys, args);
   }
 
   private recordKey(key: string): string {

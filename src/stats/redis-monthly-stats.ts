@@ -8,6 +8,7 @@ import {
   type MonthReport,
   type StatsReport,
 } from './monthly-stats';
+import { RedisScript } from '../redis/redis-script';
 
 export interface RedisMonthlyStatsOptions {
   /** The process's shared, connected client; the stats never close it. */
@@ -29,7 +30,7 @@ const MINUTES_FIELD = /^m:(0|[1-9]\d{0,8})$/;
  * now (ms), index member, then pairs of histogram field and count. One script, so that a case is
  * counted whole or not at all.
  */
-const ADD = `
+const ADD = new RedisScript(`
 redis.call('HINCRBY', KEYS[1], 'signals', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'claimedBeforeLessons', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'colleaguesInformed', ARGV[3])
@@ -40,7 +41,7 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6])
 redis.call('PEXPIREAT', KEYS[2], ARGV[4])
-return 1`;
+return 1`);
 
 /**
  * The anonymous counts per school and month (MonthlyStats), shared by every instance. Keys hold
@@ -73,9 +74,10 @@ export class RedisMonthlyStats implements MonthlyStatsStore {
     const now = this.now();
     const pairs = [...histogram].flatMap(([minutes, n]) => [`m:${minutes}`, String(n)]);
     await storeCall('count an ended case', () =>
-      this.client.eval(ADD, {
-        keys: [this.monthKey(f.schoolId, f.month), this.indexKey()],
-        arguments: [
+      ADD.run(
+        this.client,
+        [this.monthKey(f.schoolId, f.month), this.indexKey()],
+        [
           String(f.signals),
           String(f.claimedBeforeLessons),
           String(f.colleaguesInformed),
@@ -84,7 +86,7 @@ export class RedisMonthlyStats implements MonthlyStatsStore {
           `${f.schoolId}:${f.month}`,
           ...pairs,
         ],
-      }),
+      ),
     );
   }
 

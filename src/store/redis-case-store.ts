@@ -8,6 +8,7 @@ import { storeCall, type RedisClient } from '../redis/redis-client';
 import { CaseDecryptError, type CaseKeyring } from './case-cipher';
 import { caseEndings, type CaseEnding, type CaseStore } from './case-store';
 import { expiryKey } from './in-memory-case-store';
+import { RedisScript } from '../redis/redis-script';
 
 export interface RedisCaseStoreOptions {
   /** The process's shared, connected client; the store never closes it. */
@@ -125,19 +126,19 @@ end
 `;
 
 /** ARGV 4..7: ver, exp, kid, blob. 1, or 0 when the id exists. */
-const CREATE = `${PREAMBLE}
+const CREATE = new RedisScript(`${PREAMBLE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'ver', ARGV[4], 'exp', ARGV[5], 'kid', ARGV[6], 'blob', ARGV[7])
 redis.call('PEXPIREAT', KEYS[1], ttlAt(ARGV[5]))
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 keepIndex()
-return 1`;
+return 1`);
 
 /**
  * ARGV 4..8: expected ver, next ver, kid, blob, and the new exp when the expiry moves. 1 when
  * stored; 0 when the case is gone, its time has come, or its ver is not the expected one.
  */
-const REPLACE = `${PREAMBLE}
+const REPLACE = new RedisScript(`${PREAMBLE}
 local current = redis.call('HMGET', KEYS[1], 'ver', 'exp')
 if not current[1] or not current[2] then return 0 end
 if tonumber(current[2]) <= tonumber(ARGV[2]) then return 0 end
@@ -149,21 +150,21 @@ if ARGV[8] then
   redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
   keepIndex()
 end
-return 1`;
+return 1`);
 
 /** ARGV 4..5, when a tombstone is to be kept: how it ended, until when. */
-const DELETE = `${PREAMBLE}
+const DELETE = new RedisScript(`${PREAMBLE}
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 keepIndex()
 if ARGV[4] then redis.call('SET', KEYS[3], ARGV[4], 'PXAT', ARGV[5]) end
-return 1`;
+return 1`);
 
 /**
  * ARGV 4: until when the 'expired' tombstone is kept. The case's ver, kid and blob when its time
  * had come (it is then deleted, and the tombstone written); else nil.
  */
-const TAKE_EXPIRED = `${PREAMBLE}
+const TAKE_EXPIRED = new RedisScript(`${PREAMBLE}
 local current = redis.call('HMGET', KEYS[1], 'exp', 'ver', 'kid', 'blob')
 if not current[1] or tonumber(current[1]) > tonumber(ARGV[2]) then return nil end
 redis.call('DEL', KEYS[1])
@@ -172,7 +173,7 @@ keepIndex()
 if ARGV[4] ~= '' then
   redis.call('SET', KEYS[3], 'expired', 'PXAT', ARGV[4])
 end
-return {current[2] or false, current[3] or false, current[4] or false}`;
+return {current[2] or false, current[3] or false, current[4] or false}`);
 
 /**
  * Open cases in Redis, shared by every instance, so a restart or a second instance loses none.
@@ -307,13 +308,14 @@ export class RedisCaseStore implements CaseStore {
   /** Leaves Redis as it is: open cases outlive the process, and the client is the app's. */
   close(): void {}
 
-  private run(what: string, script: string, id: string, more: Array<string | Buffer>): Promise<unknown> {
+  private run(what: string, script: RedisScript, id: string, more: Array<string | Buffer>): Promise<unknown> {
     return storeCall(what, () =>
-      this.raw.eval(script, {
-        keys: [this.caseKey(id), this.indexKey(), this.tombKey(id)],
+      script.run<unknown>(
+        this.raw,
+        [this.caseKey(id), this.indexKey(), this.tombKey(id)],
         // ARGV[3] shifts expiry times from the app's clock to Redis's, with the margin added.
-        arguments: [id, String(this.now()), String(this.marginMs + this.skew()), ...more],
-      }),
+        [id, String(this.now()), String(this.marginMs + this.skew()), ...more],
+      ),
     );
   }
 

@@ -6,7 +6,8 @@ import {
   type ChatMeta,
   type KnownChat,
 } from './redis-conversation-references';
-import { OutageNotice, within, type SharedRedis } from './shared-redis';
+import { within } from '../redis/redis-client';
+import { OutageNotice, type SharedRedis } from './shared-redis';
 
 export type { KnownChat } from './redis-conversation-references';
 

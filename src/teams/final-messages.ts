@@ -1,7 +1,8 @@
 import type { PostedMessage } from '../app/ports';
 import type { Logger } from '../logging/logger';
 import { storeCall } from '../redis/redis-client';
-import { OutageNotice, sha256Hex, within, type SharedRedis } from './shared-redis';
+import { within } from '../redis/redis-client';
+import { OutageNotice, sha256Hex, type SharedRedis } from './shared-redis';
 
 /**
  * How long a message that got its final card is remembered, so a progress update still on its way

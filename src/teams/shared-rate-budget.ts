@@ -24,7 +24,9 @@ import {
   type Release,
   type TeamsBucket,
 } from './rate-limiter';
-import { OutageNotice, RedisScript, sha256Hex, within, type SharedRedis } from './shared-redis';
+import { RedisScript } from '../redis/redis-script';
+import { within } from '../redis/redis-client';
+import { OutageNotice, sha256Hex, type SharedRedis } from './shared-redis';
 
 /**
  * KEYS: the buckets' sorted sets, then (optionally) the tenant's pause key.

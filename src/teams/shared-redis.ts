@@ -19,33 +19,6 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * Runs a Lua script by its SHA1, loading it on NOSCRIPT (a Redis that restarted or failed over
- * forgets loaded scripts). Failures reach the caller as they are.
- */
-export class RedisScript {
-  private sha: string | undefined;
-
-  constructor(private readonly source: string) {}
-
-  async run(client: RedisClient, keys: string[], args: string[]): Promise<unknown> {
-    const options = { keys, arguments: args };
-    if (this.sha) {
-      try {
-        return await client.evalSha(this.sha, options);
-      } catch (error) {
-        if (!isNoScript(error)) throw error;
-      }
-    }
-    this.sha = await client.scriptLoad(this.source);
-    return client.evalSha(this.sha, options);
-  }
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
-/**
  * Logs a shared store going away once at warn and its return once at info, rather than at every
  * call: during an outage each call falls back to the instance's own memory, and says so only once.
  */
@@ -68,30 +41,5 @@ export class OutageNotice {
     if (!this.down) return;
     this.down = false;
     this.logger?.info({ event: `${this.event}.restored` }, 'Redis answers again');
-  }
-}
-
-/** Rejects with a timeout when `promise` has not settled within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisTimeout(what)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error as Error);
-      },
-    );
-  });
-}
-
-export class RedisTimeout extends Error {
-  constructor(what: string) {
-    super(`Redis did not answer in time: ${what}`);
-    this.name = 'RedisTimeout';
   }
 }

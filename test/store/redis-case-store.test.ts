@@ -20,6 +20,7 @@ import { expiryKey, InMemoryCaseStore } from '../../src/store/in-memory-case-sto
 import { RedisCaseStore } from '../../src/store/redis-case-store';
 import { coordinatorA, coordinatorB, deputy, testSchool } from '../support/fixtures';
 import { freePort, RedisServerProcess, testRedis, type TestRedis } from '../support/redis';
+import { dumpRedis } from '../support/redis-scan';
 
 const MINUTE = 60_000;
 const MARGIN = 30 * MINUTE;
@@ -341,28 +342,11 @@ for (const implementation of implementations) {
   });
 }
 
-/** Everything under the test's prefix: key names and values as raw bytes, hash fields included. */
-async function rawContents(redis: TestRedis): Promise<Array<{ key: string; bytes: Buffer[] }>> {
-  const raw = redis.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  const contents: Array<{ key: string; bytes: Buffer[] }> = [];
-  for (const key of await redis.keys()) {
-    const type = await redis.client.type(key);
-    let bytes: Buffer[];
-    if (type === 'hash')
-      bytes = Object.entries(await raw.hGetAll(key)).flatMap(([f, v]) => [Buffer.from(f), v]);
-    else if (type === 'string') bytes = [(await raw.get(key)) ?? Buffer.alloc(0)];
-    else if (type === 'zset') bytes = await raw.zRange(key, 0, -1);
-    else throw new Error(`a key of type ${type} the scan cannot read`);
-    contents.push({ key, bytes });
-  }
-  return contents;
-}
-
 /** Where the pupil shows up, by key and the label of the trace: never the trace itself. */
 async function findPupil(redis: TestRedis): Promise<string[]> {
   const found: string[] = [];
-  for (const { key, bytes } of await rawContents(redis)) {
-    const texts = [key, ...bytes.map((b) => b.toString('latin1'))].map((t) => t.toLowerCase());
+  for (const { key, contents } of await dumpRedis(redis.client, redis.prefix)) {
+    const texts = [key, contents].map((t) => t.toLowerCase());
     for (const [label, trace] of pupilTraces) {
       if (texts.some((text) => text.includes(trace.toLowerCase()))) found.push(`${key}: ${label}`);
     }
