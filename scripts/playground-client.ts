@@ -4,7 +4,8 @@
  *
  * It listens to the Playground's log stream (every connector call the bot makes, in every chat,
  * also the colleagues' chats that the page does not show) and acts as a mock user through
- * POST /_conversation/v1/invoke. See docs/playground-notes.md.
+ * POST /_conversation/v1/invoke. What happened before it listened is in the Playground's events
+ * recording (`parseRecording`), which `npm run playground` turns on. See docs/playground-notes.md.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -39,23 +40,96 @@ export interface Pupil {
 
 export { DEMO_NOTE, DEMO_PUPIL };
 
+/**
+ * One entry of the Playground's log: the `log` of a log-stream message, or one item of its events
+ * recording (the same fields, plus request headers, url and method).
+ */
+export interface PlaygroundLogItem {
+  conversationId?: string;
+  messageId?: string;
+  activityName?: string;
+  request?: { body?: unknown };
+  response?: { statusCode?: number; body?: unknown };
+}
+
 export function readPlaygroundConfig(
   file = path.resolve(__dirname, '..', '.m365agentsplayground.yml'),
 ): PlaygroundConfig {
   return parseYaml(readFileSync(file, 'utf8')) as PlaygroundConfig;
 }
 
-/** Collects every card the bot posts, in any chat, from the Playground's log stream. */
-export class CardWatcher {
+/** The cards the bot posted, each as it last stood, and whose chat each is: folded from log items. */
+export class CardLog {
   readonly cards: PostedCard[] = [];
-  /** Every entry of the log stream as it came, for a report when something fails. */
-  readonly entries: string[] = [];
   /** Who each chat the bot opened is with, from its createConversation call. */
   readonly chatWith = new Map<string, string>();
+
+  /** Takes one log item in; true when it posted or updated a card. */
+  add(log: PlaygroundLogItem | undefined): boolean {
+    const opened = log?.request?.body as { members?: { id?: string }[] } | undefined;
+    const openedId = (log?.response?.body as { id?: string } | undefined)?.id;
+    const member = opened?.members?.[0]?.id;
+    if (member && openedId) this.chatWith.set(openedId, member);
+    const body = log?.request?.body as { type?: string; attachments?: unknown[] } | undefined;
+    if (!log?.conversationId || body?.type !== 'message' || !body.attachments?.length) return false;
+    const response = log.response?.body as { id?: string } | undefined;
+    const messageId = log.messageId ?? response?.id;
+    if (!messageId) return false;
+    // An update (PUT) of a card already seen replaces it; a new message is added.
+    const known = this.cards.find(
+      (c) => c.conversationId === log.conversationId && c.messageId === messageId,
+    );
+    const card = JSON.stringify(body.attachments);
+    if (known) known.card = card;
+    else this.cards.push({ conversationId: log.conversationId, messageId, card });
+    return true;
+  }
+}
+
+/**
+ * The items of the Playground's events recording (`--enable-events-recording`, written to
+ * M365_AGENTS_PLAYGROUND_RECORDING_FILE): each is pretty-printed JSON followed by a line `---`.
+ * Whatever does not parse, such as a last item still being written, is left out.
+ */
+export function parseRecording(text: string): PlaygroundLogItem[] {
+  const items: PlaygroundLogItem[] = [];
+  // JSON escapes every newline inside a string, so a line of only `---` separates two items.
+  for (const chunk of text.split(/\r?\n---\r?\n/)) {
+    if (chunk.trim() === '') continue;
+    try {
+      const item = JSON.parse(chunk) as unknown;
+      if (item && typeof item === 'object' && !Array.isArray(item)) items.push(item as PlaygroundLogItem);
+    } catch {
+      // Half written, or not an item.
+    }
+  }
+  return items;
+}
+
+/** A card the bot sent to a colleague (not into the current user's own chat) that opens their view. */
+export function isColleagueCard(card: PostedCard, personalChatId: string): boolean {
+  return card.conversationId !== personalChatId && card.card.includes('colleague.view');
+}
+
+/**
+ * The colleague cards among log items (an events recording, say), each as it last stood: a card
+ * the bot has since made neutral (its case ended) is no longer one.
+ */
+export function colleagueCardsIn(items: Iterable<PlaygroundLogItem>, personalChatId: string): PostedCard[] {
+  const log = new CardLog();
+  for (const item of items) log.add(item);
+  return log.cards.filter((card) => isColleagueCard(card, personalChatId));
+}
+
+/** Collects every card the bot posts, in any chat, from the Playground's log stream. */
+export class CardWatcher extends CardLog {
+  /** Every entry of the log stream as it came, for a report when something fails. */
+  readonly entries: string[] = [];
   private readonly socket: WebSocket;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly playgroundUrl: string) {
+    super();
     this.socket = new WebSocket(`${playgroundUrl.replace(/^http/, 'ws')}/_ws/log/stream`);
     this.socket.on('message', (data: WebSocket.RawData) => this.onLog(String(data)));
   }
@@ -96,39 +170,25 @@ export class CardWatcher {
     }
   }
 
+  /**
+   * Log items from before the stream was listened to (an events recording), in their order.
+   * Taking an item twice does no harm: a card is known by its chat and message id.
+   */
+  replay(items: Iterable<PlaygroundLogItem>): void {
+    let changed = false;
+    for (const item of items) changed = this.add(item) || changed;
+    if (changed) for (const wake of this.waiters.splice(0)) wake();
+  }
+
   private onLog(text: string): void {
     this.entries.push(text);
-    let entry: {
-      log?: {
-        conversationId?: string;
-        messageId?: string;
-        request?: { body?: unknown };
-        response?: { body?: unknown };
-      };
-    };
+    let entry: { log?: PlaygroundLogItem };
     try {
       entry = JSON.parse(text) as typeof entry;
     } catch {
       return;
     }
-    const log = entry.log;
-    const opened = log?.request?.body as { members?: { id?: string }[] } | undefined;
-    const openedId = (log?.response?.body as { id?: string } | undefined)?.id;
-    const member = opened?.members?.[0]?.id;
-    if (member && openedId) this.chatWith.set(openedId, member);
-    const body = log?.request?.body as { type?: string; attachments?: unknown[] } | undefined;
-    if (!log?.conversationId || body?.type !== 'message' || !body.attachments?.length) return;
-    const response = log.response?.body as { id?: string } | undefined;
-    const messageId = log.messageId ?? response?.id;
-    if (!messageId) return;
-    // An update (PUT) of a card already seen replaces it; a new message is added.
-    const known = this.cards.find(
-      (c) => c.conversationId === log.conversationId && c.messageId === messageId,
-    );
-    const card = JSON.stringify(body.attachments);
-    if (known) known.card = card;
-    else this.cards.push({ conversationId: log.conversationId, messageId, card });
-    for (const wake of this.waiters.splice(0)) wake();
+    if (this.add(entry.log)) for (const wake of this.waiters.splice(0)) wake();
   }
 }
 
@@ -187,7 +247,7 @@ export class PlaygroundClient {
   }
 
   isColleagueCard(card: PostedCard): boolean {
-    return card.conversationId !== this.config.personalChat.id && card.card.includes('colleague.view');
+    return isColleagueCard(card, this.config.personalChat.id);
   }
 
   /** A signal through the intake API, as a sender's system posts it. */
@@ -242,20 +302,46 @@ export class PlaygroundClient {
     return undefined;
   }
 
-  /** A colleague opens their card in their own chat, checks what it says, and presses 'Gelezen'. */
-  async acknowledgeAsColleague(card: PostedCard, report: StepReport, pupil?: Pupil): Promise<string> {
+  /** The colleague whose chat the card is in opens it: who that is, and their view. */
+  private async openAsColleague(
+    card: PostedCard,
+  ): Promise<{ userId: string; caseId?: string; view: string }> {
     const caseId = caseIdIn(card.card);
     const userId = await this.chatOwner(card.conversationId);
     if (!userId) throw new Error(`cannot tell whose chat ${card.conversationId} is`);
     const view = await this.invoke(userId, card, 'colleague.view', { caseId });
+    return { userId, caseId, view };
+  }
+
+  /** A colleague opens their card in their own chat, checks what it says, and presses 'Gelezen'. */
+  async acknowledgeAsColleague(card: PostedCard, report: StepReport, pupil?: Pupil): Promise<string> {
+    const { userId, caseId, view } = await this.openAsColleague(card);
     report(`${this.nameOf(userId)} opens the card in their own chat`, view);
     if (pupil) expectCard(view, new RegExp(pupil.name), "the pupil's name on the colleague's view");
-    expectCard(view, /Vertel dit aan niemand door/, "the colleague's view asking not to pass it on");
+    expectCard(view, /Vertel dit niet verder/, "the colleague's view asking not to pass it on");
     expectCard(view, /"verb":"colleague.acknowledge"/, "the 'Gelezen' button");
     const read = await this.invoke(userId, card, 'colleague.acknowledge', { caseId });
     report(`${this.nameOf(userId)} presses 'Gelezen'`, read);
     expectCard(read, /Gelezen om/, 'the acknowledgement');
     return userId;
+  }
+
+  /**
+   * A colleague card that may have been dealt with before (sent before the walkthrough started, or
+   * acknowledged in an earlier run): the colleague opens it and presses 'Gelezen' only when the
+   * view still offers it. A card already read, or of a case that has ended, answers with that view
+   * or a notice; that is reported, not an error. True when it was acknowledged now.
+   */
+  async acknowledgeIfOpen(card: PostedCard, report: StepReport): Promise<boolean> {
+    const { userId, caseId, view } = await this.openAsColleague(card);
+    if (!view.includes('"verb":"colleague.acknowledge"')) {
+      report(`${this.nameOf(userId)} opens the card: nothing (left) to acknowledge`, view);
+      return false;
+    }
+    report(`${this.nameOf(userId)} opens the card in their own chat`, view);
+    const read = await this.invoke(userId, card, 'colleague.acknowledge', { caseId });
+    report(`${this.nameOf(userId)} presses 'Gelezen'`, read);
+    return true;
   }
 
   /**
@@ -332,8 +418,15 @@ export class PlaygroundClient {
     const progress = await this.invoke(coordinator, shell, 'case.view', { caseId });
     report("the coordinator's view, after both read it", progress);
     expectCard(progress, /2 van 2 gelezen/, 'both acknowledgements');
-    const done = await this.invoke(coordinator, shell, 'case.record-parents', { caseId, parents: 'by-me' });
-    report("parents step: 'Ik informeer de ouders'", done);
+    const waiting = await this.invoke(coordinator, shell, 'case.record-parents', {
+      caseId,
+      parents: 'by-me',
+    });
+    report("parents step: 'Ik informeer de ouders'", waiting);
+    // The case waits until the coordinator says the parents were informed.
+    expectCard(waiting, /"verb":"case\.parents-done"/, "the view offering 'Ouders geïnformeerd'");
+    const done = await this.invoke(coordinator, shell, 'case.parents-done', { caseId });
+    report("'Ouders geïnformeerd'", done);
     expectCard(done, /Afgerond/, 'the case closed');
     const after = await this.invoke(coordinator, shell, 'case.view', { caseId });
     report('the card afterwards', after);

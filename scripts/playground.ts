@@ -7,15 +7,19 @@
  *    and INTAKE_API_KEYS=a demo key; all on top of .env.sample (if present) and the caller's env.
  * 2. Waits until http://127.0.0.1:3978/healthz answers 200 (at most 60 s).
  * 3. Starts `agentsplayground` on port 56150 against http://localhost:3978/api/messages, with
- *    no browser (unless TEAMSAPPTESTER_BROWSER is set) and no telemetry.
+ *    no browser (unless TEAMSAPPTESTER_BROWSER is set), no telemetry, and its events recording on
+ *    (every activity and connector call, which `npm run playground:walkthrough -- --colleagues-only`
+ *    reads to find the colleague cards sent before it started).
  * 4. Prints the page URL and a curl that posts a demo signal.
  * Ctrl+C (SIGINT) or SIGTERM is forwarded to both; when either child exits, the other is stopped
  * and this script exits with the first one's exit code.
  *
  * BOT_COMMAND: whitespace-separated command line (no shell quoting), resolved against
  * node_modules/.bin first. PLAYGROUND_BOT_PORT and PLAYGROUND_PORT replace 3978 and 56150 (the
- * end-to-end suite runs beside a developer's own Playground). Only node built-ins are used here
- * (and scripts/demo-pupil.ts).
+ * end-to-end suite runs beside a developer's own Playground; the walkthrough reads them too).
+ * The Playground's log and events recording go to a temporary folder, deleted on exit, unless
+ * M365_AGENTS_PLAYGROUND_LOGFILE or M365_AGENTS_PLAYGROUND_RECORDING_FILE say otherwise. Only node
+ * built-ins are used here (and scripts/demo-pupil.ts, scripts/playground-settings.ts).
  * See docs/playground-notes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,22 +29,20 @@ import net from 'node:net';
 import path from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { DEMO_PUPIL } from './demo-pupil';
+import { playgroundPorts, RECORDING_FILE, runFolderPrefix } from './playground-settings';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
-/** A port from the environment (for the end-to-end suite, which must not take a developer's ports). */
-function portSetting(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`[playground] ${name} must be a port number (1-65535), not '${raw}'.`);
+/** The ports from the environment (the end-to-end suite must not take a developer's ports). */
+function ports(): { botPort: number; playgroundPort: number } {
+  try {
+    return playgroundPorts();
+  } catch (error) {
+    console.error(`[playground] ${(error as Error).message}`);
     process.exit(1);
   }
-  return port;
 }
-const BOT_PORT = portSetting('PLAYGROUND_BOT_PORT', 3978);
-const PLAYGROUND_PORT = portSetting('PLAYGROUND_PORT', 56150);
+const { botPort: BOT_PORT, playgroundPort: PLAYGROUND_PORT } = ports();
 const HEALTH_URL = `http://127.0.0.1:${BOT_PORT}/healthz`;
 const CONNECTOR_URL = `http://localhost:${PLAYGROUND_PORT}/_connector`;
 const PLAYGROUND_CONFIG = path.join(ROOT, '.m365agentsplayground.yml');
@@ -172,16 +174,15 @@ function stopAll(signal: NodeJS.Signals): void {
 
 let exitCode: number | undefined;
 
-// The Playground logs every card it is sent, the pupil's view included, so its log is kept in
-// a temporary folder for this run only and deleted on exit: nothing of a signal stays behind.
-const ownLogDir = process.env.M365_AGENTS_PLAYGROUND_LOGFILE
-  ? undefined
-  : mkdtempSync(path.join(tmpdir(), 'hwc-playground-'));
+// The Playground logs and records every card it is sent, the pupil's view included, so its log
+// and events recording are kept in a temporary folder for this run only and deleted on exit:
+// nothing of a signal stays behind. The folder's name tells the walkthrough which run it is.
+const ownDir = mkdtempSync(path.join(tmpdir(), runFolderPrefix(PLAYGROUND_PORT)));
 const PLAYGROUND_LOG =
-  process.env.M365_AGENTS_PLAYGROUND_LOGFILE ?? path.join(ownLogDir ?? tmpdir(), 'm365agentsplayground.log');
-process.on('exit', () => {
-  if (ownLogDir) rmSync(ownLogDir, { recursive: true, force: true });
-});
+  process.env.M365_AGENTS_PLAYGROUND_LOGFILE || path.join(ownDir, 'm365agentsplayground.log');
+const PLAYGROUND_RECORDING =
+  process.env.M365_AGENTS_PLAYGROUND_RECORDING_FILE || path.join(ownDir, RECORDING_FILE);
+process.on('exit', () => rmSync(ownDir, { recursive: true, force: true }));
 
 function onChildExit(child: Child, code: number, signal?: string): void {
   if (child.exited) return;
@@ -227,7 +228,17 @@ function printReady(pageUrl: string, apiKey: string): void {
       `    -H 'X-API-Key: ${apiKey}' \\`,
       `    -d '${body}'`,
       '',
-      `[playground] Playground log (deleted when it stops): ${PLAYGROUND_LOG}. Ctrl+C stops both.`,
+      ...(
+        [
+          ['log', PLAYGROUND_LOG],
+          ['events recording', PLAYGROUND_RECORDING],
+        ] as const
+      ).map(
+        ([what, file]) =>
+          `[playground] The Playground's ${what}: ${file} ` +
+          (path.dirname(file) === ownDir ? '(deleted when it stops)' : '(your setting: not deleted)'),
+      ),
+      '[playground] Ctrl+C stops both.',
       '',
     ].join('\n'),
   );
@@ -293,6 +304,7 @@ async function main(): Promise<void> {
     TEAMSAPPTESTER_BROWSER: process.env.TEAMSAPPTESTER_BROWSER ?? 'none',
     APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
     M365_AGENTS_PLAYGROUND_LOGFILE: PLAYGROUND_LOG,
+    M365_AGENTS_PLAYGROUND_RECORDING_FILE: PLAYGROUND_RECORDING,
   };
   // These would make the Playground fetch tokens from and validate against login.microsoftonline.com.
   delete playgroundEnv.AUTH_CLIENT_ID;
@@ -307,6 +319,7 @@ async function main(): Promise<void> {
       '-c',
       'msteams',
       '--dt',
+      '--enable-events-recording',
       '-p',
       String(PLAYGROUND_PORT),
     ],

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
-import { schoolRegistry, type Messenger, type RequestContext, type Services } from './app/ports';
+import type { Messenger, RequestContext, Services } from './app/ports';
 import { CardCleanup } from './app/card-cleanup';
 import { goneCaseCard } from './app/case-access';
 import { runScheduledTask } from './app/scheduled-tasks';
@@ -11,10 +11,13 @@ import { receiveSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
 import { preloadCardTemplates } from './cards/render-card';
 import { loadConfig, type AppConfig } from './config/app-config';
+import { SchoolsReloader, type SchoolsReloadResult } from './config/schools-reloader';
 import { latestLocalDate } from './domain/calendar';
 import { caseFigures } from './domain/case-figures';
 import { isHwcError } from './domain/errors';
 import { createDirectories } from './directory/create-directory';
+import { GraphGroupMembers } from './directory/graph-group-members';
+import { warnCoordinatorsMissingFromStaff } from './directory/roster-csv-directory';
 import { createGraphServices } from './graph/create-graph';
 import { createHttpServer, listen } from './http/http-server';
 import { parseApiKeys } from './intake/intake-auth';
@@ -58,6 +61,8 @@ export interface RunningApp {
   services: Services;
   server: Server;
   logger: Logger;
+  /** Reads the schools file again now (SIGHUP, tests); it is also watched. A bad file changes nothing. */
+  reloadSchools(): Promise<SchoolsReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -71,10 +76,18 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     log: logger,
     ...(options.graphCredential ? { credential: options.graphCredential } : {}),
   });
-  // Reads the roster files now: a bad file stops the start, naming the file and line.
-  const directory = createDirectories(config.schools, path.dirname(config.schoolsFile), graph?.client, {
+  // Reads the roster files now: a bad file stops the start, naming the file and line. Later changes
+  // of the schools file are validated and applied while the bot runs (src/config/schools-reloader.ts).
+  const schoolsReloader = new SchoolsReloader({
+    file: config.schoolsFile,
+    schools: config.schools,
+    createDirectory: (schools) =>
+      createDirectories(schools, path.dirname(config.schoolsFile), graph?.client, { log: logger }),
+    ...(graph ? { groupMembers: new GraphGroupMembers(graph.client) } : {}),
     log: logger,
   });
+  // A coordinator or deputy missing from the school's staff file is most likely a mistyped id: warn, don't stop.
+  await warnCoordinatorsMissingFromStaff(config.schools, schoolsReloader.directory, logger);
   const apiKeys = parseApiKeys(env.INTAKE_API_KEYS);
 
   const clock = options.clock ?? (() => new Date());
@@ -138,7 +151,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
   const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
   const services: Services = {
-    schools: schoolRegistry(config.schools),
+    schools: schoolsReloader.registry,
     store,
     messenger,
     cleanup,
@@ -150,7 +163,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
           .catch((error: unknown) => logger.error(errorSummary(error), 'an ended case could not be counted'));
       },
     },
-    directory,
+    directory: schoolsReloader.directory,
     scheduler,
     clock,
     newId: randomUUID,
@@ -171,7 +184,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...(env.BOT_LANGUAGE !== 'auto' ? { language: env.BOT_LANGUAGE } : {}),
   });
 
-  const timeZones = config.schools.map((s) => s.timeZone);
+  // The Entra groups of coordinators are read before the first request (for 10 s at most).
+  await schoolsReloader.start();
   scheduler.start((task) => runScheduledTask(services, task));
   const server = createHttpServer(logger, async () => {
     if (!redis) return { ready: true, checks: { store: 'ok' } };
@@ -195,7 +209,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       : {}),
     auth: { apiKeys, ...(config.entraIntake ? { entra: config.entraIntake } : {}) },
     signalRules: () => ({
-      today: latestLocalDate(timeZones, clock()),
+      today: latestLocalDate(
+        services.schools.all().map((s) => s.timeZone),
+        clock(),
+      ),
       isKnownSchool: (id) => services.schools.get(id) !== undefined,
     }),
     isSenderAllowed: (sender, schoolId) => {
@@ -226,7 +243,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         }
       : {}),
     auth: { apiKeys: config.stats.apiKeys, ...(config.stats.entra ? { entra: config.stats.entra } : {}) },
-    knownSchools: config.schools.map((s) => s.id),
+    knownSchools: () => services.schools.all().map((s) => s.id),
   });
 
   const url = await listen(server, env.PORT, env.HOST);
@@ -264,6 +281,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      schoolsReloader.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, env.SHUTDOWN_GRACE_MS);
         timer.unref();
@@ -295,7 +313,16 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
           );
       }
     })());
-  return { url, config, services, server, logger, stop, ...(redis ? { redis: redis.client } : {}) };
+  return {
+    url,
+    config,
+    services,
+    server,
+    logger,
+    reloadSchools: () => schoolsReloader.reloadSchools(),
+    stop,
+    ...(redis ? { redis: redis.client } : {}),
+  };
 }
 
 function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
@@ -326,6 +353,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // SIGHUP: read the schools file again now (it is watched too); a bad file changes nothing.
+  process.on('SIGHUP', () => {
+    app.logger.info({ signal: 'SIGHUP' }, 'reloading the schools file');
+    void app.reloadSchools();
+  });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       app.logger.info({ signal }, 'shutting down');

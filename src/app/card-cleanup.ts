@@ -1,7 +1,8 @@
 import type { PostedShell } from '../domain/case';
 import { isHwcError } from '../domain/errors';
 import { errorSummary } from '../logging/error-summary';
-import { noticeCard } from './case-cards';
+import type { CaseEnding } from '../store/case-store';
+import { endedCard } from './case-cards';
 import type { Messenger, PendingCard, RequestContext, Scheduler } from './ports';
 
 export interface CardCleanupOptions {
@@ -52,8 +53,8 @@ export class CardCleanup {
    * Starts neutralizing and deleting the cards and returns at once: the click that closed the case
    * gets its answer without waiting for Teams, and nothing of the case is held while Teams is slow.
    */
-  forget(shells: readonly PostedShell[], ctx: RequestContext): void {
-    this.track(this.forgetAll(shells, ctx));
+  forget(shells: readonly PostedShell[], ending: CaseEnding | undefined, ctx: RequestContext): void {
+    this.track(this.forgetAll(shells, ending, ctx));
   }
 
   /** A retry task fell due: one more try for one card. */
@@ -73,7 +74,11 @@ export class CardCleanup {
     this.running.add(running);
   }
 
-  private async forgetAll(shells: readonly PostedShell[], ctx: RequestContext): Promise<void> {
+  private async forgetAll(
+    shells: readonly PostedShell[],
+    ending: CaseEnding | undefined,
+    ctx: RequestContext,
+  ): Promise<void> {
     const outcomes = await Promise.all(
       shells.map(async (shell): Promise<Outcome> => {
         const card: PendingCard = {
@@ -83,6 +88,7 @@ export class CardCleanup {
             serviceUrl: shell.serviceUrl,
           },
           ...(shell.locale ? { locale: shell.locale } : {}),
+          ...(ending ? { ending } : {}),
           attempts: 0,
         };
         const key = retryKey(this.options.newId());
@@ -116,7 +122,7 @@ export class CardCleanup {
     this.inFlight++;
     try {
       try {
-        await messenger.updateCard(card.message, noticeCard('closed', card.locale), { final: true });
+        await messenger.updateCard(card.message, endedCard(card.ending, card.locale), { final: true });
       } catch (error) {
         return await this.afterFailure(key, card, error, ctx);
       }

@@ -2,8 +2,9 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import { canCoordinate, type HwcCase, type Transition } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
 import { coordinatingStaff, type School, type StaffMember } from '../domain/school';
-import { mutateCase, type CaseEnding } from '../store/case-store';
-import { coordinatorViewCard, noticeCard, type NoticeKind } from './case-cards';
+import { mutateCase } from '../store/case-store';
+import { coordinatorViewCard, endingNotice, noticeCard } from './case-cards';
+import { formatDay, stringsFor } from '../i18n/strings';
 import type { Services } from './ports';
 
 /** Who clicked, as Teams tells us; their school role is looked up, never taken from the card. */
@@ -35,7 +36,12 @@ export type CommandOutcome =
 
 // A click that lost a race or came from a stale card: the answer is the current view, which says
 // who owns the case and what step it is at. No error, and nothing changes.
-const answeredWithTheView = ['case.already-claimed', 'case.not-owner', 'case.wrong-step'] as const;
+const answeredWithTheView = [
+  'case.already-claimed',
+  'case.not-owner',
+  'case.wrong-step',
+  'case.not-support-day',
+] as const;
 
 /** Runs a coordinator's command on the current case, retrying on a concurrent change. */
 export async function asCoordinator(
@@ -56,7 +62,17 @@ export async function asCoordinator(
     if (!answeredWithTheView.some((code) => isHwcError(error, code))) throw error;
     const current = await services.store.get(caseId);
     if (!current) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
-    return { view: coordinatorViewCard(school, current, actor.staffId, actor.locale) };
+    // An old card's 'Leerling is er vandaag niet' before the day: say why nothing happened.
+    const refusal = isHwcError(error, 'case.not-support-day')
+      ? stringsFor(actor.locale).view.absentOnlyOnSupportDay(
+          formatDay(current.supportDay.lessonStart, school.timeZone, actor.locale),
+        )
+      : undefined;
+    return {
+      view: coordinatorViewCard(school, current, actor.staffId, actor.locale, services.clock(), {
+        ...(refusal ? { error: refusal } : {}),
+      }),
+    };
   }
 }
 
@@ -70,17 +86,10 @@ export async function goneCaseCard(
   locale: string | undefined,
 ): Promise<AdaptiveCardJson> {
   const ending = await services.store.ending(caseId);
-  const kind = ending === undefined ? 'unknown' : endingNotice[ending];
-  return noticeCard(kind, locale);
+  if (ending === undefined) return noticeCard('unknown', locale);
+  // The view of a completed case says more than its posted card: that nothing is left to see.
+  return noticeCard(ending === 'completed' ? 'deleted' : endingNotice[ending], locale);
 }
-
-const endingNotice: Record<CaseEnding, NoticeKind> = {
-  completed: 'deleted',
-  'closed-early': 'closedEarly',
-  'not-our-pupil': 'notOurPupil',
-  'pupil-absent': 'pupilAbsent',
-  expired: 'expired',
-};
 
 /** For follow-ups: a case that was closed and deleted in the meantime leaves nothing to do. */
 export async function unlessGone<T>(work: Promise<T>): Promise<T | undefined> {

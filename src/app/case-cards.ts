@@ -1,16 +1,21 @@
 import type { AdaptiveCardJson, CaseViewAction, CaseViewCardData, Choice } from '../cards/card-data';
 import { renderCard } from '../cards/render-card';
+import { nextSchoolDayAfter } from '../domain/calendar';
 import {
   MAX_SUPPORT_NOTE_LENGTH,
+  canReportAbsence,
   isOwner,
   parentsChoices,
+  parentsPending,
   progressOf,
   type HwcCase,
   type InformedColleague,
   type PostedShell,
 } from '../domain/case';
 import type { Leftovers } from '../domain/case-leftovers';
+import { isToday } from '../domain/local-date';
 import type { School, StaffMember } from '../domain/school';
+import type { CaseEnding } from '../store/case-store';
 import {
   formatBirthDate,
   formatDateTime,
@@ -18,30 +23,58 @@ import {
   formatTime,
   languageOf,
   stringsFor,
+  type DayWords,
   type Strings,
 } from '../i18n/strings';
 import type { RecipientContext } from './ports';
 
+/** What a posted card may say of its case: when it is due and when it came in, never whom it is about. */
+export interface ShellContext {
+  caseId: string;
+  supportDayStart: Date;
+  receivedAt: Date;
+  timeZone: string;
+}
+
+export function shellContext(school: Pick<School, 'timeZone'>, c: HwcCase): ShellContext {
+  return {
+    caseId: c.id,
+    supportDayStart: c.supportDay.lessonStart,
+    receivedAt: c.receivedAt,
+    timeZone: school.timeZone,
+  };
+}
+
 /**
  * The card posted into a chat. It is a shell: it names no pupil and holds only the case id,
  * because Teams keeps every posted message. The content comes from the view cards below,
- * returned to a refresh or a 'Bekijk' click and cached only on the user's device.
+ * returned to a refresh or a 'Bekijk' click and cached only on the user's device. Its title and
+ * summary (the chat list, the notification) give the deadline; a coordinator's also when it came
+ * in, so two signals of one morning can be told apart unopened.
  */
 export function shellCard(
-  caseId: string,
+  shell: ShellContext,
   recipient: RecipientContext,
   status = '',
   audience: 'coordinator' | 'colleague' = 'coordinator',
 ): AdaptiveCardJson {
   const t = stringsFor(recipient.locale);
+  const day = formatDay(shell.supportDayStart, shell.timeZone, recipient.locale);
+  const colleague = audience === 'colleague';
   const card = renderCard('shell', {
-    caseId,
+    caseId: shell.caseId,
+    summary: colleague
+      ? t.shell.colleagueSummary(day)
+      : t.shell.summary(day, formatTime(shell.receivedAt, shell.timeZone)),
+    received: colleague
+      ? ''
+      : t.shell.received(formatDateTime(shell.receivedAt, shell.timeZone, recipient.locale)),
     userId: recipient.teamsUserId ?? '',
-    title: t.shell.title,
-    body: audience === 'colleague' ? t.shell.colleagueBody : t.shell.body,
+    title: colleague ? t.shell.colleagueTitle(day) : t.shell.deadlineTitle(day),
+    body: colleague ? t.shell.colleagueBody : t.shell.body,
     status,
     viewLabel: t.shell.view,
-    viewVerb: audience === 'colleague' ? 'colleague.view' : 'case.view',
+    viewVerb: colleague ? 'colleague.view' : 'case.view',
   });
   // Without a known user id, leave userIds out: an empty list would switch automatic refresh off,
   // while a personal chat (two members) is refreshed for all without one.
@@ -57,7 +90,7 @@ export function shellCard(
  * '2 van 3 gelezen'. Never a pupil's name, never what was agreed.
  */
 export function coordinatorShellCard(school: School, c: HwcCase, shell: PostedShell): AdaptiveCardJson {
-  return shellCard(c.id, shell, shellStatus(school, c, shell), 'coordinator');
+  return shellCard(shellContext(school, c), shell, shellStatus(school, c, shell), 'coordinator');
 }
 
 function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
@@ -65,13 +98,26 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
   if (!c.claim) return '';
   if (!isOwner(c, shell.staffId)) return t.claimedBy(c.claim.by.name);
   if (c.talk) {
-    if (c.colleagues.length === 0) return t.nobodyInformed;
+    if (c.colleagues.every((p) => p.parentsOnly)) return t.nobodyInformed;
     const progress = progressOf(c);
     return t.progress(progress.acknowledged, progress.reached);
   }
   if (c.absences > 0) return t.movedTo(formatDay(c.supportDay.lessonStart, school.timeZone, shell.locale));
   if (c.claim.handedOverBy) return t.handedOverToYou(c.claim.handedOverBy.name);
   return '';
+}
+
+/** 'vandaag', or the day itself when the card is read on another day. */
+export function dayWords(
+  school: Pick<School, 'timeZone'>,
+  day: { date: string; lessonStart: Date },
+  now: Date,
+  locale: string | undefined,
+): DayWords {
+  return {
+    today: isToday(day.date, now, school.timeZone),
+    day: formatDay(day.lessonStart, school.timeZone, locale),
+  };
 }
 
 export type NoticeKind =
@@ -85,6 +131,8 @@ export type NoticeKind =
   | 'closedEarly'
   | 'notOurPupil'
   | 'expired'
+  | 'ended'
+  | 'parentsDoneAndClosed'
   | 'unknown';
 
 export function noticeCard(
@@ -104,6 +152,8 @@ export function noticeCard(
     closedEarly: t.gone.closedEarly,
     notOurPupil: t.gone.notOurPupil,
     expired: t.gone.expired,
+    ended: t.gone.ended,
+    parentsDoneAndClosed: t.colleague.parentsDoneAndClosed,
     unknown: t.gone.unknown,
   }[kind];
   const unreachable = extra?.unreachable ?? 0;
@@ -112,6 +162,20 @@ export function noticeCard(
     body: unreachable > 0 ? `${text.body} ${t.ended.unreachable(unreachable)}` : text.body,
   });
 }
+
+/** The neutral card a posted card of an ended case becomes: how it ended, never 'afgerond' for work not done. */
+export function endedCard(ending: CaseEnding | undefined, locale: string | undefined): AdaptiveCardJson {
+  const kind: NoticeKind = ending === undefined ? 'ended' : endingNotice[ending];
+  return noticeCard(kind, locale);
+}
+
+export const endingNotice: Record<CaseEnding, NoticeKind> = {
+  completed: 'closed',
+  'closed-early': 'closedEarly',
+  'not-our-pupil': 'notOurPupil',
+  'pupil-absent': 'pupilAbsent',
+  expired: 'expired',
+};
 
 /** The notice to a coordinator that a case expired with something left undone. */
 export function expiryNoticeCard(
@@ -127,6 +191,7 @@ export function expiryNoticeCard(
     ...(leftovers.notAcknowledged > 0 ? [t.notAcknowledged(leftovers.notAcknowledged)] : []),
     ...(leftovers.unreachable > 0 ? [t.unreachable(leftovers.unreachable)] : []),
     ...(leftovers.parentsNotRecorded ? [t.parentsNotRecorded] : []),
+    ...(leftovers.parentsNotConfirmed ? [t.parentsNotConfirmed] : []),
   ];
   return renderCard('expiry-notice', {
     title: t.title,
@@ -146,9 +211,19 @@ function supportLines(school: School, c: HwcCase, t: Strings, locale: string | u
   return lines.length > 0 ? lines : [t.view.nothingAgreed];
 }
 
-function colleagueStatus(p: InformedColleague, t: Strings, zone: string): string {
+function colleagueStatus(c: HwcCase, p: InformedColleague, t: Strings, zone: string): string {
   if (p.delivery === 'sending') return t.view.colleagueSending;
   if (p.delivery === 'unreachable') return t.view.colleagueUnreachable;
+  if (c.parents?.by?.id === p.staff.id && c.parents.choice === 'by-group-teacher') {
+    const parents = c.parents.doneAt
+      ? t.view.informedParents(formatTime(c.parents.doneAt, zone))
+      : t.view.informsParents;
+    if (p.parentsOnly) return parents;
+    const read = p.acknowledgedAt
+      ? t.view.colleagueRead(formatTime(p.acknowledgedAt, zone))
+      : t.view.colleagueWaiting;
+    return `${read}; ${parents}`;
+  }
   return p.acknowledgedAt
     ? t.view.colleagueRead(formatTime(p.acknowledgedAt, zone))
     : t.view.colleagueWaiting;
@@ -158,17 +233,32 @@ function choicesOf(people: readonly StaffMember[]): Choice[] {
   return people.map((p) => ({ title: p.name, value: p.id }));
 }
 
+/** What the coordinator sees of the parents step, once the talk is recorded. */
+function parentsLine(c: HwcCase, viewerId: string, t: Strings, zone: string): string {
+  const parents = c.parents;
+  if (!parents) return '';
+  if (parents.choice === 'not-now') return t.view.parentsNotNow;
+  const informer = parents.choice === 'by-me' ? c.claim?.by : parents.by;
+  if (parents.doneAt) {
+    return t.view.parentsDoneBy(informer?.name || t.view.unnamedColleague, formatTime(parents.doneAt, zone));
+  }
+  if (informer?.id === viewerId) return t.view.parentsWaitingForYou;
+  return t.view.parentsWaitingFor(informer?.name || t.view.unnamedColleague);
+}
+
 /** The coordinator's view of the case, for the step it is at. Served only as an invoke response. */
 export function coordinatorViewCard(
   school: School,
   c: HwcCase,
   viewerId: string,
   locale: string | undefined,
-  notes: string[] = [],
+  now: Date,
+  extra: { notes?: string[]; error?: string } = {},
 ): AdaptiveCardJson {
   const t = stringsFor(locale);
   const zone = school.timeZone;
   const owner = isOwner(c, viewerId);
+  const when = dayWords(school, c.supportDay, now, locale);
   const action = (
     title: string,
     verb: string,
@@ -183,28 +273,33 @@ export function coordinatorViewCard(
     ...(c.group && owner ? [{ label: t.view.group, value: c.group }] : []),
     { label: t.view.received, value: formatDateTime(c.receivedAt, zone, locale) },
     { label: t.view.source, value: t.sources[c.source] },
-    {
-      label: t.view.deadline,
-      value: t.view.deadlineValue(
-        formatDay(c.supportDay.lessonStart, zone, locale),
-        formatTime(c.supportDay.lessonStart, zone),
-      ),
-    },
   ];
   const data: CaseViewCardData = {
     caseId: c.id,
+    deadline: t.view.deadlineLine(when, formatTime(c.supportDay.lessonStart, zone)),
     title: t.view.title,
     facts,
     status: '',
-    notes: [...notes],
+    notes: [...(extra.notes ?? [])],
+    error: extra.error ?? '',
     agreedTitle: t.view.agreed,
     agreed: [],
     colleaguesTitle: t.view.colleagues,
     colleagues: [],
     nextStep: '',
-    parents: { show: false, label: '', value: '', choices: [] },
+    parents: {
+      show: false,
+      label: t.view.parentsQuestion,
+      missing: t.view.parentsMissing,
+      value: '',
+      choices: [],
+      whoLabel: t.view.parentsWho,
+      whoPlaceholder: t.view.parentsWhoPlaceholder,
+      who: '',
+      people: [],
+    },
     handOver: { show: false, title: t.view.handOver, label: t.view.handOverTo, choices: [] },
-    privacy: t.view.privacy,
+    privacy: t.view.privacy(when),
     actions: [],
   };
 
@@ -222,11 +317,14 @@ export function coordinatorViewCard(
     if (c.absences > 0) {
       data.notes.unshift(t.view.absences(c.absences, Math.max(school.maxPupilAbsentDays - c.absences, 0)));
     }
-    data.nextStep = t.view.nextStepOwner;
+    data.nextStep = t.view.nextStepOwner(when);
     data.actions.push(action(t.view.talked, 'case.talk-form', 'positive'));
-    data.actions.push(
-      action(t.view.pupilAbsent, 'case.pupil-absent', 'default', { forDay: c.supportDay.date }),
-    );
+    // Only on the day itself: before it, nobody can know the pupil will not come.
+    if (canReportAbsence(school, c, now)) {
+      data.actions.push(
+        action(t.view.pupilAbsent, 'case.pupil-absent', 'default', { forDay: c.supportDay.date }),
+      );
+    }
     data.actions.push(action(t.view.notOurPupil, 'case.not-our-pupil'));
     const others = [...school.coordinators, ...school.deputies].filter(
       (p, i, all) => p.id !== viewerId && all.findIndex((q) => q.id === p.id) === i,
@@ -235,23 +333,32 @@ export function coordinatorViewCard(
   } else {
     const progress = progressOf(c);
     data.status =
-      c.colleagues.length === 0
+      progress.reached + progress.sending + progress.unreachable === 0
         ? t.view.nobodyInformed
         : t.view.progress(progress.acknowledged, progress.reached);
     data.agreed = supportLines(school, c, t, locale);
     data.colleagues = c.colleagues.map((p) => ({
       name: p.staff.name || t.view.unnamedColleague,
-      status: colleagueStatus(p, t, zone),
+      status: colleagueStatus(c, p, t, zone),
     }));
     data.nextStep = t.view.nextStepInforming;
-    data.parents = {
-      show: true,
-      label: t.view.parentsQuestion,
-      value: c.parents?.choice ?? '',
-      choices: parentsChoices.map((value) => ({ title: t.view.parentsChoices[value], value })),
-    };
-    if (c.parents) data.notes.push(t.view.parentsRecorded(t.view.parentsChoices[c.parents.choice]));
-    data.actions.push(action(t.view.recordParents, 'case.record-parents', 'positive', {}, 'auto'));
+    const parents = parentsLine(c, viewerId, t, zone);
+    if (parents) data.notes.push(parents);
+    if (!c.parents?.doneAt) {
+      // The people who may know come first; the people picker finds anyone else.
+      const people = c.colleagues.filter((p) => p.staff.name !== '').map((p) => p.staff);
+      const who = c.parents?.by?.id ?? (people.length === 1 ? (people[0]?.id ?? '') : '');
+      data.parents = {
+        ...data.parents,
+        show: true,
+        value: c.parents?.choice ?? '',
+        choices: parentsChoices.map((value) => ({ title: t.view.parentsChoices[value], value })),
+        who,
+        people: choicesOf(people),
+      };
+      data.actions.push(action(t.view.recordParents, 'case.record-parents', 'positive', {}, 'auto'));
+    }
+    if (parentsPending(c)) data.actions.push(action(t.view.parentsDone, 'case.parents-done', 'positive'));
     if (progress.reached > progress.acknowledged) {
       data.actions.push(action(t.view.remind, 'case.remind', 'default', { round: c.reminderRounds }));
     }
@@ -259,6 +366,53 @@ export function coordinatorViewCard(
   }
   data.actions.push(action(t.view.refresh, 'case.view'));
   return renderCard('case-view', data);
+}
+
+/**
+ * Asked before 'Leerling is er vandaag niet' and 'Niet onze leerling': the first moves the case
+ * past a day, the second deletes it. Served as an invoke response, to the coordinator only.
+ */
+export function confirmCard(
+  kind: 'pupilAbsent' | 'notOurPupil',
+  school: School,
+  c: HwcCase,
+  locale: string | undefined,
+): AdaptiveCardJson {
+  const t = stringsFor(locale);
+  const subject = `${c.pupil.name} (${formatBirthDate(c.pupil.birthDate, locale)})`;
+  if (kind === 'notOurPupil') {
+    return renderCard('confirm', {
+      caseId: c.id,
+      title: t.confirm.notOurPupil.title,
+      subject,
+      body: t.confirm.notOurPupil.body,
+      confirm: {
+        title: t.confirm.notOurPupil.confirm,
+        verb: 'case.not-our-pupil',
+        style: 'destructive',
+        data: { caseId: c.id, confirmed: true },
+      },
+      back: t.confirm.back,
+    });
+  }
+  const last = c.absences + 1 > school.maxPupilAbsentDays;
+  const today = formatDay(c.supportDay.lessonStart, school.timeZone, locale);
+  const nextDay = last
+    ? ''
+    : formatDay(nextSchoolDayAfter(school, c.supportDay.date).lessonStart, school.timeZone, locale);
+  return renderCard('confirm', {
+    caseId: c.id,
+    title: t.confirm.pupilAbsent.title,
+    subject,
+    body: last ? t.confirm.pupilAbsent.bodyLast : t.confirm.pupilAbsent.body(today, nextDay),
+    confirm: {
+      title: last ? t.confirm.pupilAbsent.confirmLast : t.confirm.pupilAbsent.confirm(nextDay),
+      verb: 'case.pupil-absent',
+      style: last ? 'destructive' : 'positive',
+      data: { caseId: c.id, forDay: c.supportDay.date, confirmed: true },
+    },
+    back: t.confirm.back,
+  });
 }
 
 // A Teams card holds about 28 KB. A list longer than this would break the form; Teams' own people
@@ -276,6 +430,7 @@ export function talkFormCard(
   school: School,
   c: HwcCase,
   locale: string | undefined,
+  now: Date,
   options: {
     group?: string;
     suggested: readonly StaffMember[];
@@ -293,9 +448,14 @@ export function talkFormCard(
   const t = stringsFor(locale);
   const language = languageOf(locale);
   const suggestedIds = new Set(options.suggested.map((p) => p.id));
+  // Without suggestions the coordinator should know why, and that the choice is theirs.
+  const hint =
+    options.suggested.length > 0 ? '' : school.directory ? t.talk.pupilNotFound : t.talk.noDirectory;
   return renderCard('talk-form', {
     caseId: c.id,
     pupilLine: `${c.pupil.name}${options.group ? ` (${options.group})` : ''}`,
+    hint,
+    supportLabel: t.talk.support(dayWords(school, c.supportDay, now, locale)),
     error: options.error ?? '',
     supportOptions: school.supportOptions.map((o) => ({ title: o.label[language], value: o.id })),
     maxNoteLength: MAX_SUPPORT_NOTE_LENGTH,
@@ -308,28 +468,53 @@ export function talkFormCard(
   });
 }
 
-/** What a colleague may know: served only to them, as an invoke response. */
+/**
+ * What a colleague may know: served only to them, as an invoke response. One asked to inform the
+ * parents sees that too, with 'Ouders geïnformeerd'; one asked only for that sees nothing of what
+ * was agreed with the pupil.
+ */
 export function colleagueViewCard(
   school: School,
   c: HwcCase,
   colleague: InformedColleague,
   locale: string | undefined,
+  now: Date,
 ): AdaptiveCardJson {
   const t = stringsFor(locale);
   const coordinator = c.claim?.by.name ?? '';
+  const when = dayWords(school, c.supportDay, now, locale);
+  const asked = c.parents?.choice === 'by-group-teacher' && c.parents.by?.id === colleague.staff.id;
+  const parentsText = asked
+    ? t.colleague.parentsAsk(coordinator)
+    : colleague.parentsOnly
+      ? t.colleague.parentsNoLonger(coordinator)
+      : '';
+  const doneAt = asked ? c.parents?.doneAt : undefined;
   return renderCard('colleague-view', {
     caseId: c.id,
-    intro: t.colleague.intro(coordinator),
+    title: t.colleague.title(when),
+    intro: colleague.parentsOnly ? t.colleague.parentsOnlyIntro(coordinator) : t.colleague.intro(coordinator),
     facts: [
       { label: t.view.pupil, value: c.pupil.name },
       ...(c.group ? [{ label: t.view.group, value: c.group }] : []),
     ],
     agreedTitle: t.view.agreed,
-    agreed: supportLines(school, c, t, locale),
+    agreed: colleague.parentsOnly ? [] : supportLines(school, c, t, locale),
+    showAgreed: !colleague.parentsOnly,
     whomToAsk: t.colleague.whomToAsk(coordinator),
+    doNotPassOn: t.colleague.doNotPassOn(when),
     acknowledged: colleague.acknowledgedAt
       ? t.colleague.acknowledgedAt(formatTime(colleague.acknowledgedAt, school.timeZone))
       : '',
+    showAcknowledge: !colleague.parentsOnly && !colleague.acknowledgedAt,
+    parents: {
+      show: parentsText !== '',
+      title: t.colleague.parentsTitle,
+      text: parentsText,
+      done: doneAt ? t.colleague.parentsDoneAt(formatTime(doneAt, school.timeZone)) : '',
+      canConfirm: asked && !doneAt,
+      confirm: t.colleague.parentsDone,
+    },
     refresh: t.view.refresh,
     t: t.colleague,
   });

@@ -22,8 +22,8 @@ async function loadForColleague(
   return { school, c };
 }
 
-function viewFor(school: School, c: HwcCase, actor: Actor): AdaptiveCardJson {
-  return colleagueViewCard(school, c, colleagueOf(c, actor.staffId), actor.locale);
+function viewFor(services: Services, school: School, c: HwcCase, actor: Actor): AdaptiveCardJson {
+  return colleagueViewCard(school, c, colleagueOf(c, actor.staffId), actor.locale, services.clock());
 }
 
 /** 'Bekijk' and the refresh of a colleague's card. */
@@ -33,7 +33,7 @@ export async function colleagueView(
   actor: Actor,
 ): Promise<AdaptiveCardJson> {
   const { school, c } = await loadForColleague(services, caseId, actor);
-  return viewFor(school, c, actor);
+  return viewFor(services, school, c, actor);
 }
 
 /**
@@ -60,5 +60,5 @@ export async function acknowledge(
     return noticeCard('acknowledgedAndClosed', actor.locale);
   }
   if (result.changed && before) await updateCoordinatorShells(services, school, before, ctx);
-  return viewFor(school, result.case, actor);
+  return viewFor(services, school, result.case, actor);
 }

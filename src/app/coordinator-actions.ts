@@ -9,7 +9,7 @@ import {
 } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
 import { coordinatingStaff } from '../domain/school';
-import { shellCard, coordinatorViewCard, noticeCard } from './case-cards';
+import { confirmCard, coordinatorViewCard, noticeCard, shellCard, shellContext } from './case-cards';
 import { asCoordinator, loadForCoordinator, type Actor, type CommandOutcome } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
@@ -21,7 +21,7 @@ export type { Actor } from './case-access';
 /** The coordinator opens the card: the signal's content, served only to them. */
 export async function viewCase(services: Services, caseId: string, actor: Actor): Promise<AdaptiveCardJson> {
   const { school, c } = await loadForCoordinator(services, caseId, actor);
-  return coordinatorViewCard(school, c, actor.staffId, actor.locale);
+  return coordinatorViewCard(school, c, actor.staffId, actor.locale, services.clock());
 }
 
 /**
@@ -45,7 +45,7 @@ export async function claim(
     await services.scheduler.cancel(`${caseId}:escalate`);
     await updateCoordinatorShells(services, school, before, ctx);
   }
-  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
 
 /** Ends the case when a command closed it; answers with `closedCard` then, else with the view. */
@@ -62,19 +62,31 @@ async function settle(
     return closedCard(result.case);
   }
   if (result.changed) await updateCoordinatorShells(services, school, before, ctx);
-  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
 
-/** 'Niet onze leerling': the case is closed and deleted, and every card for it turns neutral. */
+/**
+ * 'Niet onze leerling': asked first, because it deletes the case at once. Confirmed, the case is
+ * closed and deleted, and every card for it says so.
+ */
 export async function notOurPupil(
   services: Services,
   caseId: string,
+  confirmed: boolean,
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
+  if (!confirmed) {
+    const { school, c } = await loadForCoordinator(services, caseId, actor);
+    // Someone else's case, or past the talk: the view says why there is nothing to confirm.
+    const askable = !c.talk && (!c.claim || c.claim.by.id === actor.staffId);
+    return askable
+      ? confirmCard('notOurPupil', school, c, actor.locale)
+      : coordinatorViewCard(school, c, actor.staffId, actor.locale, services.clock());
+  }
   const outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
   if ('view' in outcome) return outcome.view;
-  return settle(services, outcome, actor, ctx, () => noticeCard('closed', actor.locale));
+  return settle(services, outcome, actor, ctx, () => noticeCard('notOurPupil', actor.locale));
 }
 
 /** 'Afsluiten': the owner closes the case before everything is done. */
@@ -87,7 +99,7 @@ export async function closeCase(
   const outcome = await asCoordinator(services, caseId, actor, closeEarly);
   if ('view' in outcome) return outcome.view;
   return settle(services, outcome, actor, ctx, (c) =>
-    noticeCard('closed', actor.locale, { unreachable: progressOf(c).unreachable }),
+    noticeCard('closedEarly', actor.locale, { unreachable: progressOf(c).unreachable }),
   );
 }
 
@@ -110,6 +122,7 @@ export async function handOver(
   if ('view' in outcome) return outcome.view;
   const { school, staff, before, result } = outcome;
   if (result.changed) {
+    const shell = shellContext(school, result.case);
     ctx.log.info({ caseId, schoolId: school.id }, 'case handed over');
     await updateCoordinatorShells(services, school, before, ctx);
     await postShell(
@@ -119,7 +132,7 @@ export async function handOver(
         staffId: toStaffId,
         role: school.coordinators.some((p) => p.id === toStaffId) ? 'coordinator' : 'deputy',
       },
-      (r) => shellCard(caseId, r, stringsFor(r.locale).shell.handedOverToYou(staff.name)),
+      (r) => shellCard(shell, r, stringsFor(r.locale).shell.handedOverToYou(staff.name)),
       ctx,
     ).catch((error: unknown) => {
       // The hand-over stands: the new owner sees it in their earlier card or when they open the bot.
@@ -129,5 +142,5 @@ export async function handOver(
       );
     });
   }
-  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }

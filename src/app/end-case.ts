@@ -3,6 +3,7 @@ import { expiryNoticeRecipients, leftoversOf, type Leftovers } from '../domain/c
 import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { expiryNoticeCard } from './case-cards';
+import type { CaseEnding } from '../store/case-store';
 import type { RequestContext, Services } from './ports';
 import { settleAll } from './shells';
 
@@ -16,7 +17,7 @@ export async function finishCase(services: Services, c: HwcCase, ctx: RequestCon
     how: c.closed?.reason ?? 'completed',
     until: tombstoneUntil(c.supportDay.dayEnd, now),
   });
-  await letGo(services, c, ctx);
+  await letGo(services, c, c.closed?.reason ?? 'completed', ctx);
   ctx.log.info(
     { caseId: c.id, schoolId: c.schoolId, reason: c.closed?.reason, cards: c.shells.length },
     'case closed and deleted',
@@ -29,7 +30,7 @@ export async function finishCase(services: Services, c: HwcCase, ctx: RequestCon
  * is sent with counts and a date only, so no suspended function holds the case while Teams answers.
  */
 export async function expireCase(services: Services, c: HwcCase, ctx: RequestContext): Promise<void> {
-  await letGo(services, c, ctx);
+  await letGo(services, c, 'expired', ctx);
   ctx.log.info({ caseId: c.id, schoolId: c.schoolId, state: c.state }, 'case expired and deleted');
   const school = services.schools.get(c.schoolId);
   const leftovers = leftoversOf(c);
@@ -65,8 +66,8 @@ export function tombstoneUntil(dayEnd: Date, endedAt: Date): Date {
  * Its timers and cards go first, so a failure in counting cannot leave them behind; the anonymous
  * counts are all that outlives the case.
  */
-async function letGo(services: Services, c: HwcCase, ctx: RequestContext): Promise<void> {
-  services.cleanup.forget(c.shells, ctx);
+async function letGo(services: Services, c: HwcCase, ending: CaseEnding, ctx: RequestContext): Promise<void> {
+  services.cleanup.forget(c.shells, ending, ctx);
   try {
     await services.scheduler.cancel(`${c.id}:`);
   } catch (error) {

@@ -2,7 +2,7 @@ import { escalate, type HwcCase } from '../domain/case';
 import type { School } from '../domain/school';
 import { mutateCase } from '../store/case-store';
 import { formatTime, stringsFor } from '../i18n/strings';
-import { shellCard } from './case-cards';
+import { shellCard, shellContext } from './case-cards';
 import { unlessGone } from './case-access';
 import type { RequestContext, Services } from './ports';
 import { markIfTakenMeanwhile, postShell, settleAll } from './shells';
@@ -48,7 +48,7 @@ export async function escalateIfUnclaimed(
           services,
           c.id,
           { staffId: p.id, role: 'deputy' },
-          (r) => shellCard(c.id, r, stringsFor(r.locale).shell.deputyEscalation),
+          (r) => shellCard(shellContext(school, c), r, stringsFor(r.locale).shell.deputyEscalation),
           ctx,
         ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
       ),
@@ -57,7 +57,7 @@ export async function escalateIfUnclaimed(
         services,
         c.id,
         { staffId: p.id, role: 'coordinator' },
-        (r) => shellCard(c.id, r, stringsFor(r.locale).shell.coordinatorReminder(lessons)),
+        (r) => shellCard(shellContext(school, c), r, stringsFor(r.locale).shell.coordinatorReminder(lessons)),
         ctx,
       ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
     ),

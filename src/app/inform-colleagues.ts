@@ -12,14 +12,14 @@ import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
 import { stringsFor } from '../i18n/strings';
-import { coordinatorViewCard, shellCard } from './case-cards';
+import { coordinatorViewCard, shellCard, shellContext, type ShellContext } from './case-cards';
 import { asCoordinator, unlessGone, type Actor } from './case-access';
 import type { RequestContext, Services } from './ports';
 import { finishCase } from './end-case';
 import { postShell, settleAll, updateCoordinatorShells } from './shells';
 
 /**
- * Sends every chosen colleague a private shell. A colleague Teams cannot reach (the app is not
+ * Sends every chosen colleague a private shell (also one added later, to inform the parents). A colleague Teams cannot reach (the app is not
  * installed and cannot be) is marked so, and the coordinator's view tells them to go in person.
  * The automatic reminder is scheduled once the cards are out, and the coordinator's card shows
  * the progress since `beforeTalk`.
@@ -32,12 +32,14 @@ export async function informColleagues(
   ctx: RequestContext,
 ): Promise<void> {
   const pending = c.colleagues.filter((p) => p.delivery === 'sending');
-  const results = await Promise.allSettled(pending.map((p) => informOne(services, c.id, p, ctx)));
+  const shell = shellContext(school, c);
+  const results = await Promise.allSettled(pending.map((p) => informOne(services, shell, p, ctx)));
   const unreachable = results.filter((r) => r.status === 'fulfilled' && r.value === 'unreachable').length;
   ctx.log.info({ caseId: c.id, colleagues: pending.length, unreachable }, 'colleagues informed');
   const after = await services.store.get(c.id);
   if (!after || after.state === 'closed') return;
-  if (pending.length > 0) {
+  // One asked only to inform the parents gets the parents reminder, not the one to read.
+  if (pending.some((p) => !p.parentsOnly)) {
     const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);
     await services.scheduler.schedule(`${c.id}:remind`, remindAt, { kind: 'remind', caseId: c.id });
   }
@@ -46,17 +48,24 @@ export async function informColleagues(
 
 async function informOne(
   services: Services,
-  caseId: string,
+  shell: ShellContext,
   colleague: InformedColleague,
   ctx: RequestContext,
 ): Promise<'sent' | 'unreachable' | 'gone'> {
+  const { caseId } = shell;
   const staffId = colleague.staff.id;
   try {
     const posted = await postShell(
       services,
       caseId,
       { staffId, role: 'colleague' },
-      (r) => shellCard(caseId, r, '', 'colleague'),
+      (r) =>
+        shellCard(
+          shell,
+          r,
+          colleague.parentsOnly ? stringsFor(r.locale).shell.parentsAsked : '',
+          'colleague',
+        ),
       ctx,
       (current, recipient) =>
         recordDelivery(current, staffId, {
@@ -83,7 +92,7 @@ async function informOne(
 /** Posts a new shell to each colleague who has not read theirs: a new message notifies, an update does not. */
 async function sendReminders(
   services: Services,
-  caseId: string,
+  shell: ShellContext,
   colleagues: readonly InformedColleague[],
   ctx: RequestContext,
 ): Promise<number> {
@@ -91,15 +100,15 @@ async function sendReminders(
     colleagues.map((p) =>
       postShell(
         services,
-        caseId,
+        shell.caseId,
         { staffId: p.staff.id, role: 'colleague' },
-        (r) => shellCard(caseId, r, stringsFor(r.locale).shell.colleagueReminder, 'colleague'),
+        (r) => shellCard(shell, r, stringsFor(r.locale).shell.colleagueReminder, 'colleague'),
         ctx,
       ),
     ),
     ctx,
     'could not remind every colleague',
-    { caseId },
+    { caseId: shell.caseId },
   );
 }
 
@@ -116,13 +125,16 @@ export async function remind(
   );
   if ('view' in outcome) return outcome.view;
   const { school, result } = outcome;
-  if (!result.changed) return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
-  const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
+  if (!result.changed) {
+    return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
+  }
+  const shell = shellContext(school, result.case);
+  const reminded = await sendReminders(services, shell, waitingColleagues(result.case), ctx);
   ctx.log.info({ caseId, reminded }, 'colleagues reminded');
   const current = (await services.store.get(caseId)) ?? result.case;
-  return coordinatorViewCard(school, current, actor.staffId, actor.locale, [
-    stringsFor(actor.locale).view.reminded(reminded),
-  ]);
+  return coordinatorViewCard(school, current, actor.staffId, actor.locale, services.clock(), {
+    notes: [stringsFor(actor.locale).view.reminded(reminded)],
+  });
 }
 
 /** The one automatic reminder, a set time after the cards went out. */
@@ -134,7 +146,9 @@ export async function remindAutomaticallyNow(
   const result = await unlessGone(
     mutateCase(services.store, caseId, (c) => remindAutomatically(c, services.clock())),
   );
-  if (!result?.changed) return;
-  const reminded = await sendReminders(services, caseId, waitingColleagues(result.case), ctx);
+  const school = result && services.schools.get(result.case.schoolId);
+  if (!result?.changed || !school) return;
+  const shell = shellContext(school, result.case);
+  const reminded = await sendReminders(services, shell, waitingColleagues(result.case), ctx);
   ctx.log.info({ caseId, reminded }, 'colleagues reminded automatically');
 }

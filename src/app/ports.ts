@@ -2,7 +2,7 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import type { HwcCase, PostedShell } from '../domain/case';
 import type { School, StaffMember } from '../domain/school';
 import type { Pupil } from '../domain/signal';
-import type { CaseStore } from '../store/case-store';
+import type { CaseEnding, CaseStore } from '../store/case-store';
 import type { Logger } from '../logging/logger';
 
 /** A member of staff the bot can reach in Teams. */
@@ -103,10 +103,33 @@ export function schoolRegistry(schools: readonly School[]): SchoolRegistry {
   return { get: (id) => byId.get(id), all: () => schools };
 }
 
+/**
+ * A registry whose schools are swapped while the app runs: the schools file was reloaded, or an
+ * Entra group of coordinators changed (src/config/schools-reloader.ts). Cases hold a school's id,
+ * never the School, so every lookup after a swap sees the new one.
+ */
+export interface ReloadableSchoolRegistry extends SchoolRegistry {
+  /** Replaces every school at once: a lookup sees either the old set or the new one, never a mix. */
+  replace(schools: readonly School[]): void;
+}
+
+export function reloadableSchoolRegistry(schools: readonly School[]): ReloadableSchoolRegistry {
+  let current = schoolRegistry(schools);
+  return {
+    get: (id) => current.get(id),
+    all: () => current.all(),
+    replace: (next) => {
+      current = schoolRegistry([...next]);
+    },
+  };
+}
+
 /** A card of an ended case still to be made neutral: where it is and in which language, nothing else. */
 export interface PendingCard {
   message: PostedMessage;
   locale?: string;
+  /** How the case ended, so the neutral card says so; absent in a task noted before it was kept. */
+  ending?: CaseEnding;
   /** Tries so far. */
   attempts: number;
 }
@@ -120,6 +143,8 @@ export type ScheduledTask =
   | { kind: 'escalate'; caseId: string }
   | { kind: 'remind'; caseId: string }
   | { kind: 'expire'; caseId: string }
+  /** The one reminder to whoever informs the parents. */
+  | { kind: 'parents-remind'; caseId: string }
   /** `key` is the task's own key, under which the next try is scheduled. */
   | { kind: 'cleanup-retry'; key: string; card: PendingCard };
 
@@ -153,7 +178,7 @@ export interface Scheduler {
 /** Takes the posted cards of an ended case out of Teams: a neutral card, then a delete. */
 export interface CardCleanupPort {
   /** Starts the work and returns at once; it keeps only the message ids, until each card is done. */
-  forget(shells: readonly PostedShell[], ctx: RequestContext): void;
+  forget(shells: readonly PostedShell[], ending: CaseEnding | undefined, ctx: RequestContext): void;
   /** A retry task fell due: one more try for one card. */
   retry(card: PendingCard, key: string, ctx: RequestContext): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { openCase } from '../domain/case';
 import { HwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
-import { shellCard } from './case-cards';
+import { shellCard, shellContext } from './case-cards';
 import { scheduleEscalation } from './escalation';
 import type { RequestContext, Services } from './ports';
 import { markIfTakenMeanwhile, postShell } from './shells';
@@ -51,7 +51,7 @@ export async function receiveSignal(
         services,
         created.id,
         { staffId: coordinator.id, role: 'coordinator' },
-        (recipient) => shellCard(created.id, recipient),
+        (recipient) => shellCard(shellContext(school, created), recipient),
         ctx,
       ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
     ),

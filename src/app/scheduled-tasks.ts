@@ -1,6 +1,7 @@
 import { expireIfDue } from './end-case';
 import { escalateIfUnclaimed } from './escalation';
 import { remindAutomaticallyNow } from './inform-colleagues';
+import { remindParentsNow } from './parents-step';
 import type { ScheduledTask, Services } from './ports';
 
 /**
@@ -14,6 +15,8 @@ export function runScheduledTask(services: Services, task: ScheduledTask): Promi
       return escalateIfUnclaimed(services, task.caseId, ctx);
     case 'remind':
       return remindAutomaticallyNow(services, task.caseId, ctx);
+    case 'parents-remind':
+      return remindParentsNow(services, task.caseId, ctx);
     case 'expire':
       return expireIfDue(services, task.caseId, ctx);
     case 'cleanup-retry':

@@ -53,12 +53,13 @@ export async function postShell(
       )
     ).case;
   } catch (error) {
-    services.cleanup.forget([shell], ctx);
+    const ending = await services.store.ending(caseId).catch(() => undefined);
+    services.cleanup.forget([shell], ending, ctx);
     if (isHwcError(error, 'case.not-found')) return { shell, recipient, case: undefined };
     throw error;
   }
   if (current.state === 'closed') {
-    services.cleanup.forget([shell], ctx);
+    services.cleanup.forget([shell], current.closed?.reason, ctx);
     return { shell, recipient, case: undefined };
   }
   return { shell, recipient, case: current };

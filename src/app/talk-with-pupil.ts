@@ -2,21 +2,22 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import {
   MAX_COLLEAGUES,
   MAX_SUPPORT_NOTE_LENGTH,
+  canReportAbsence,
   isOwner,
   pupilAbsent as movePupilAbsent,
   recordTalk as recordTalkOnCase,
   type HwcCase,
 } from '../domain/case';
-import { HwcError } from '../domain/errors';
 import type { School, StaffMember } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { stringsFor } from '../i18n/strings';
-import { coordinatorViewCard, noticeCard, talkFormCard } from './case-cards';
+import { confirmCard, coordinatorViewCard, noticeCard, talkFormCard } from './case-cards';
 import { asCoordinator, loadForCoordinator, type Actor } from './case-access';
 import { finishCase } from './end-case';
 import { informColleagues } from './inform-colleagues';
 import type { DirectoryPupil, RequestContext, Services } from './ports';
 import { updateCoordinatorShells } from './shells';
+import { within } from './within';
 
 /** What the coordinator filled in on the 'Gesprek gevoerd' form. */
 export interface TalkForm {
@@ -59,13 +60,14 @@ function formFor(
   school: School,
   c: HwcCase,
   actor: Actor,
+  now: Date,
   directory: DirectoryView,
   extra: { error?: string; form?: TalkForm } = {},
 ): AdaptiveCardJson {
   const suggested = (directory.pupil?.teachers ?? []).filter((p) => p.id !== actor.staffId);
   const staff = directory.staff.filter((p) => p.id !== actor.staffId);
   const form = extra.form;
-  return talkFormCard(school, c, actor.locale, {
+  return talkFormCard(school, c, actor.locale, now, {
     ...(directory.pupil ? { group: directory.pupil.group } : {}),
     suggested,
     staff,
@@ -93,8 +95,8 @@ export async function openTalkForm(
 ): Promise<AdaptiveCardJson> {
   const { school, c } = await loadForCoordinator(services, caseId, actor);
   if (!isOwner(c, actor.staffId) || c.talk)
-    return coordinatorViewCard(school, c, actor.staffId, actor.locale);
-  return formFor(school, c, actor, await lookUp(services, c, ctx));
+    return coordinatorViewCard(school, c, actor.staffId, actor.locale, services.clock());
+  return formFor(school, c, actor, services.clock(), await lookUp(services, c, ctx));
 }
 
 /**
@@ -110,11 +112,11 @@ export async function recordTalk(
 ): Promise<AdaptiveCardJson> {
   const { school, c } = await loadForCoordinator(services, caseId, actor);
   if (!isOwner(c, actor.staffId) || c.talk)
-    return coordinatorViewCard(school, c, actor.staffId, actor.locale);
+    return coordinatorViewCard(school, c, actor.staffId, actor.locale, services.clock());
   const t = stringsFor(actor.locale).talk;
   const chosen = [...new Set([...form.suggested, ...form.others])].filter((id) => id !== actor.staffId);
   const directory = await lookUp(services, c, ctx);
-  const refuse = (error: string) => formFor(school, c, actor, directory, { error, form });
+  const refuse = (error: string) => formFor(school, c, actor, services.clock(), directory, { error, form });
   if (form.nobody && chosen.length > 0) return refuse(t.errors.both);
   if (!form.nobody && chosen.length === 0) return refuse(t.errors.choose);
   if (chosen.length > MAX_COLLEAGUES) return refuse(t.errors.tooMany(MAX_COLLEAGUES));
@@ -166,17 +168,29 @@ export async function recordTalk(
     await settledWithin(informing, INFORM_WAIT_MS);
   }
   const current = (await services.store.get(caseId)) ?? result.case;
-  return coordinatorViewCard(school, current, actor.staffId, actor.locale);
+  return coordinatorViewCard(school, current, actor.staffId, actor.locale, services.clock());
 }
 
-/** 'Leerling is er vandaag niet': the case moves to the next school day, or closes after too many. */
+/**
+ * 'Leerling is er vandaag niet', on the support day only, and asked first: confirmed, the case
+ * moves to the next school day, or closes after too many.
+ */
 export async function pupilAbsent(
   services: Services,
   caseId: string,
   forDay: string,
+  confirmed: boolean,
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
+  if (!confirmed) {
+    const { school, c } = await loadForCoordinator(services, caseId, actor);
+    const now = services.clock();
+    if (isOwner(c, actor.staffId) && c.supportDay.date === forDay && canReportAbsence(school, c, now)) {
+      return confirmCard('pupilAbsent', school, c, actor.locale);
+    }
+    // Not (or no longer) possible: the domain's refusal gives the view with the reason.
+  }
   const outcome = await asCoordinator(services, caseId, actor, (school, current, staff, now) =>
     movePupilAbsent(school, current, staff, forDay, now),
   );
@@ -193,26 +207,7 @@ export async function pupilAbsent(
     );
     await updateCoordinatorShells(services, school, before, ctx);
   }
-  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale);
-}
-
-/** The answer, or a rejection once `ms` have passed: a slow directory must not make a click time out. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new HwcError('directory.unavailable', `no answer within ${ms} ms`)),
-          ms,
-        );
-        timer.unref();
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
 
 async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {

@@ -4,6 +4,10 @@ import type { Strings } from '../i18n/strings';
 
 export interface ShellCardData {
   caseId: string;
+  /** The message's summary too: what the chat list and the notification show. Never the pupil. */
+  summary: string;
+  /** 'Ontvangen op maandag 30 november, 19:42', so two signals can be told apart; empty for a colleague. */
+  received: string;
   /** The addressee's Teams user id (MRI), for automatic refresh; empty when not known yet. */
   userId: string;
   title: string;
@@ -32,17 +36,34 @@ export interface Choice {
 
 export interface CaseViewCardData {
   caseId: string;
+  /** The first and most prominent line: before lessons on which day. */
+  deadline: string;
   title: string;
   facts: { label: string; value: string }[];
   status: string;
   /** Further lines under the status (absences, a hand-over, a reminder sent). */
   notes: string[];
+  /** What is missing from the last click (the parents step without a choice, say); empty for none. */
+  error: string;
   agreedTitle: string;
   agreed: string[];
   colleaguesTitle: string;
   colleagues: { name: string; status: string }[];
   nextStep: string;
-  parents: { show: boolean; label: string; value: string; choices: Choice[] };
+  parents: {
+    show: boolean;
+    label: string;
+    /** Shown by the client when nothing is chosen: what is missing, not the question again. */
+    missing: string;
+    value: string;
+    choices: Choice[];
+    whoLabel: string;
+    whoPlaceholder: string;
+    /** The colleague who informs the parents, preselected. */
+    who: string;
+    /** The informed colleagues; the people picker finds the rest. */
+    people: Choice[];
+  };
   handOver: { show: boolean; title: string; label: string; choices: Choice[] };
   privacy: string;
   actions: CaseViewAction[];
@@ -51,6 +72,9 @@ export interface CaseViewCardData {
 export interface TalkFormCardData {
   caseId: string;
   pupilLine: string;
+  /** Why no group teachers are suggested, when none are; empty otherwise. */
+  hint: string;
+  supportLabel: string;
   error: string;
   supportOptions: Choice[];
   maxNoteLength: number;
@@ -63,7 +87,6 @@ export interface TalkFormCardData {
     Strings['talk'],
     | 'title'
     | 'intro'
-    | 'support'
     | 'note'
     | 'notePlaceholder'
     | 'colleagues'
@@ -77,18 +100,37 @@ export interface TalkFormCardData {
 
 export interface ColleagueViewCardData {
   caseId: string;
+  title: string;
   intro: string;
   facts: { label: string; value: string }[];
   agreedTitle: string;
   agreed: string[];
+  /** False for a colleague asked only to inform the parents: they see nothing of what was agreed. */
+  showAgreed: boolean;
   whomToAsk: string;
+  doNotPassOn: string;
   /** 'Gelezen om 08:14' once acknowledged; empty before. */
   acknowledged: string;
+  showAcknowledge: boolean;
+  parents: { show: boolean; title: string; text: string; done: string; canConfirm: boolean; confirm: string };
   refresh: string;
-  t: Pick<
-    Strings['colleague'],
-    'title' | 'whatYouCanDoTitle' | 'whatYouCanDo' | 'doNotPassOn' | 'acknowledge'
-  >;
+  t: Pick<Strings['colleague'], 'whatYouCanDoTitle' | 'whatYouCanDo' | 'acknowledge'>;
+}
+
+/** A question before a step that cannot be undone or skips a day, answered on the same card. */
+export interface ConfirmCardData {
+  caseId: string;
+  title: string;
+  /** Which pupil: served only to the coordinator, as an invoke response. */
+  subject: string;
+  body: string;
+  confirm: {
+    title: string;
+    verb: string;
+    style: 'default' | 'positive' | 'destructive';
+    data: { caseId: string; confirmed: true } & Record<string, string | number | boolean>;
+  };
+  back: string;
 }
 
 export interface NoticeCardData {
@@ -126,6 +168,7 @@ export interface CardDataByTemplate {
   notice: NoticeCardData;
   'expiry-notice': ExpiryNoticeCardData;
   'intake-form': IntakeFormCardData;
+  confirm: ConfirmCardData;
 }
 
 export type CardTemplateName = keyof CardDataByTemplate;

@@ -11,6 +11,7 @@ export const cardTemplateNames: readonly CardTemplateName[] = [
   'notice',
   'expiry-notice',
   'intake-form',
+  'confirm',
 ];
 
 function findCardsDirectory(): string {

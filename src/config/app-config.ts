@@ -192,6 +192,28 @@ function issuesOf(error: z.ZodError, prefix = ''): string[] {
   });
 }
 
+const SCHOOL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * Like issuesOf, and an issue inside a school also names that school's id: with twenty schools an
+ * index alone is hard to find. Only an id that is valid is added, so a wrong value is never echoed.
+ */
+function schoolsFileIssues(error: z.ZodError, data: unknown, prefix: string): string[] {
+  const schools = (data as { schools?: unknown } | null)?.schools;
+  return error.issues.map((issue) => {
+    const where = issue.path.map(String).join('.') || '(root)';
+    const [first, index] = issue.path;
+    const id =
+      first === 'schools' && typeof index === 'number' && Array.isArray(schools)
+        ? (schools[index] as { id?: unknown } | undefined)?.id
+        : undefined;
+    // At the end, so each line still starts with the path, like every other configuration problem.
+    const named = typeof id === 'string' && SCHOOL_ID.test(id) && !issue.message.includes(`school ${id}`);
+    const school = named ? ` (school ${id})` : '';
+    return `${prefix}${where}: ${issue.message}${school}`;
+  });
+}
+
 /**
  * Microsoft Graph settings: an app registration of its own (GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET),
  * or by default the bot's own identity (MicrosoftAppId with MicrosoftAppPassword, or its managed
@@ -364,7 +386,8 @@ export function loadSchoolsFile(file: string, baseDir = process.cwd()): { path: 
     ]);
   }
   const parsed = schoolsFileSchema.safeParse(data);
-  if (!parsed.success) throw configError(issuesOf(parsed.error, `SCHOOLS_FILE (${resolved}): `));
+  if (!parsed.success)
+    throw configError(schoolsFileIssues(parsed.error, data, `SCHOOLS_FILE (${resolved}): `));
   return { path: resolved, schools: parsed.data.schools };
 }
 

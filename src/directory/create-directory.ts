@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { emptyDirectory, type Directory } from '../app/ports';
+import { emptyDirectory, type Directory, type DirectoryPupil } from '../app/ports';
 import { HwcError } from '../domain/errors';
-import type { School } from '../domain/school';
+import type { School, StaffMember } from '../domain/school';
+import type { Pupil } from '../domain/signal';
 import type { GraphClient } from '../graph/graph-client';
 import type { Logger } from '../logging/logger';
 import { GraphEducationDirectory } from './graph-education-directory';
@@ -83,4 +84,29 @@ export function createDirectories(
       }
     },
   };
+}
+
+/**
+ * A Directory that answers from the one it was last given: the schools file was reloaded and its
+ * directories were built anew (src/config/schools-reloader.ts). A lookup under way finishes on
+ * the directory it started on.
+ */
+export class SwappableDirectory implements Directory {
+  constructor(private current: Directory) {}
+
+  replace(next: Directory): void {
+    this.current = next;
+  }
+
+  findPupil(schoolId: string, pupil: Pupil): Promise<DirectoryPupil | undefined> {
+    return this.current.findPupil(schoolId, pupil);
+  }
+
+  staff(schoolId: string): Promise<StaffMember[]> {
+    return this.current.staff(schoolId);
+  }
+
+  nameOf(schoolId: string, staffId: string): Promise<string | undefined> {
+    return this.current.nameOf(schoolId, staffId);
+  }
 }

@@ -3,7 +3,12 @@ import { stat } from 'node:fs/promises';
 import type { Directory, DirectoryPupil } from '../app/ports';
 import { HwcError } from '../domain/errors';
 import { findUniqueMatch, type MatchCandidate, type PersonName } from '../domain/name-match';
-import type { StaffMember } from '../domain/school';
+import {
+  coordinatorsMissingFromStaff,
+  type School,
+  type StaffMember,
+  type StaffMissing,
+} from '../domain/school';
 import type { Pupil } from '../domain/signal';
 import type { Logger } from '../logging/logger';
 import { csvError, readCsvTable, type ColumnSpec, type CsvRow, type CsvTable } from './csv-table';
@@ -311,4 +316,31 @@ export class RosterCsvDirectory implements Directory {
       );
     }
   }
+}
+
+/**
+ * Logs a warning for each coordinator and deputy of a roster-csv school whom its staff file does
+ * not list, most likely a mistyped id, and returns them. Run once the directories are loaded (and
+ * again after the schools file is reread). A graph-education school is not checked: its staff list
+ * holds teachers only, so a director or intern begeleider would be reported for nothing.
+ * The log line names school, role and id; never a name.
+ */
+export async function warnCoordinatorsMissingFromStaff(
+  schools: readonly School[],
+  directory: Pick<Directory, 'staff'>,
+  log: Pick<Logger, 'warn'>,
+): Promise<Array<StaffMissing & { schoolId: string }>> {
+  const found: Array<StaffMissing & { schoolId: string }> = [];
+  for (const school of schools) {
+    if (school.directory?.type !== 'roster-csv') continue;
+    const staffIds = new Set((await directory.staff(school.id)).map((s) => s.id.toLowerCase()));
+    for (const missing of coordinatorsMissingFromStaff(school, staffIds)) {
+      found.push({ schoolId: school.id, ...missing });
+      log.warn(
+        { event: 'directory.staff-missing', schoolId: school.id, role: missing.role, staffId: missing.id },
+        `a ${missing.role} in the schools file is not in the school’s staff file; check the Entra object id`,
+      );
+    }
+  }
+  return found;
 }

@@ -1,8 +1,12 @@
 import { DateTime } from 'luxon';
+import { isDutchPublicHoliday } from './dutch-public-holidays';
 import { HwcError } from './errors';
 import { weekdays, type School, type Weekday } from './school';
 
-export type SchoolCalendar = Pick<School, 'timeZone' | 'lessonStart' | 'dayEnd' | 'schoolDays' | 'holidays'>;
+export type SchoolCalendar = Pick<
+  School,
+  'timeZone' | 'lessonStart' | 'dayEnd' | 'schoolDays' | 'holidays' | 'publicHolidays'
+>;
 
 /** The school day on which the pupil gets support, as instants and as the school's local date. */
 export interface SupportDay {
@@ -46,7 +50,7 @@ export function nextSchoolDayAfter(calendar: SchoolCalendar, date: string): Supp
   }
   throw invalidCalendar(
     `the school calendar has no school day in the coming year (searched ${searchLimitDays} days ` +
-      `after ${date}); check its schoolDays and holidays`,
+      `after ${date}); check its schoolDays, holidays and calendar`,
   );
 }
 
@@ -63,7 +67,9 @@ export function weekdayOf(date: string): Weekday {
 function isSchoolDay(calendar: SchoolCalendar, date: string): boolean {
   // YYYY-MM-DD strings sort like the dates they name, so a string comparison is a date comparison.
   const inHoliday = calendar.holidays.some((h) => h.from <= date && date <= h.to);
-  return !inHoliday && calendar.schoolDays.includes(weekdayOf(date));
+  // Asked per date, so each date is checked against its own year, also across New Year.
+  const publicHoliday = calendar.publicHolidays && isDutchPublicHoliday(date);
+  return !inHoliday && !publicHoliday && calendar.schoolDays.includes(weekdayOf(date));
 }
 
 function schoolDayOn(calendar: SchoolCalendar, date: string): SupportDay {

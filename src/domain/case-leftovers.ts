@@ -1,4 +1,4 @@
-import { progressOf, type HwcCase } from './case';
+import { parentsStepDone, progressOf, type HwcCase } from './case';
 import { coordinatingStaff, type School } from './school';
 
 /**
@@ -13,6 +13,8 @@ export interface Leftovers {
   /** Colleagues Teams could not reach: they still need to be told in person. */
   unreachable: number;
   parentsNotRecorded: boolean;
+  /** Someone was to inform the parents, and nobody said it was done. */
+  parentsNotConfirmed: boolean;
 }
 
 /** Undefined when nothing was left undone. */
@@ -24,13 +26,15 @@ export function leftoversOf(c: HwcCase): Leftovers | undefined {
     notAcknowledged: progress.reached + progress.sending - progress.acknowledged,
     unreachable: progress.unreachable,
     parentsNotRecorded: c.talk !== undefined && c.parents === undefined,
+    parentsNotConfirmed: c.parents !== undefined && !parentsStepDone(c),
   };
   const open =
     leftovers.notClaimed ||
     leftovers.talkNotRecorded ||
     leftovers.notAcknowledged > 0 ||
     leftovers.unreachable > 0 ||
-    leftovers.parentsNotRecorded;
+    leftovers.parentsNotRecorded ||
+    leftovers.parentsNotConfirmed;
   return open ? leftovers : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { nextSchoolDayAfter, type SupportDay } from './calendar';
 import { HwcError } from './errors';
+import { isToday } from './local-date';
 import { rolesAt, type School, type StaffMember } from './school';
 import type { Pupil, SignalSource } from './signal';
 
@@ -24,8 +25,26 @@ export interface PostedShell {
 }
 
 export const parentsChoices = ['by-me', 'by-group-teacher', 'not-now'] as const;
-/** The parents step is a choice, never text: 'not now' covers 'not safe' and 'Veilig Thuis does it'. */
+/**
+ * The parents step is a choice, never text: 'not now' covers 'not safe' and 'Veilig Thuis does it'.
+ * 'by-group-teacher' names the colleague who informs them (in practice the group teacher).
+ */
 export type ParentsChoice = (typeof parentsChoices)[number];
+
+/**
+ * Who informs the parents, and whether that was done. Only 'not now' is done when it is chosen;
+ * otherwise the case waits for 'Ouders geïnformeerd' from whoever informs them (the coordinator
+ * may also confirm it for a colleague).
+ */
+export interface ParentsStep {
+  choice: ParentsChoice;
+  at: Date;
+  /** With 'by-group-teacher': the colleague who informs them. */
+  by?: StaffMember;
+  doneAt?: Date;
+  /** The one automatic reminder to whoever informs them. */
+  remindedAt?: Date;
+}
 
 /** What was agreed with the pupil. The note is short on purpose and never about the home situation. */
 export interface AgreedSupport {
@@ -46,6 +65,11 @@ export interface InformedColleague {
   sentAt?: Date;
   acknowledgedAt?: Date;
   reminders: number;
+  /**
+   * Told only to inform the parents: not among those who may know what was agreed with the pupil,
+   * so their card shows none of it, and the case does not wait for their 'Gelezen'.
+   */
+  parentsOnly?: boolean;
 }
 
 export interface Talk {
@@ -78,7 +102,7 @@ export interface HwcCase {
   group?: string;
   talk?: Talk;
   colleagues: InformedColleague[];
-  parents?: { choice: ParentsChoice; at: Date };
+  parents?: ParentsStep;
   /** How often the pupil was not at school on the support day, so the case moved on. */
   absences: number;
   escalatedAt?: Date;
@@ -259,8 +283,13 @@ export function recordTalk(
   });
 }
 
+/** 'Leerling is er vandaag niet' is offered only on the support day itself, before the talk. */
+export function canReportAbsence(school: School, c: HwcCase, now: Date): boolean {
+  return !c.talk && c.state !== 'closed' && isToday(c.supportDay.date, now, school.timeZone);
+}
+
 /**
- * 'Leerling is er vandaag niet': the case moves to the next school day, at most
+ * 'Leerling is er vandaag niet', on the support day only: the case moves to the next school day, at most
  * `maxPupilAbsentDays` times; after that it closes. `forDay` is the support day the card showed,
  * so a double click moves the case one day, not two.
  */
@@ -274,6 +303,10 @@ export function pupilAbsent(
   assertOwner(school, c, actor);
   if (c.supportDay.date !== forDay) return unchanged(c);
   if (c.talk) throw new HwcError('case.wrong-step', `case ${c.id} is past the talk with the pupil`);
+  // Before that day nobody can know: moving then would skip the day the pupil should be seen.
+  if (!isToday(c.supportDay.date, now, school.timeZone)) {
+    throw new HwcError('case.not-support-day', `case ${c.id} is not on its support day yet`);
+  }
   const absences = c.absences + 1;
   if (absences > school.maxPupilAbsentDays) {
     return next(c, { absences, state: 'closed', closed: { reason: 'pupil-absent', by: actor, at: now } });
@@ -326,7 +359,7 @@ export function acknowledge(c: HwcCase, staffId: string, now: Date): Transition 
 
 /** Colleagues who got the card and have not said 'Gelezen' yet. */
 export function waitingColleagues(c: HwcCase): InformedColleague[] {
-  return c.colleagues.filter((p) => p.delivery === 'sent' && !p.acknowledgedAt);
+  return c.colleagues.filter((p) => !p.parentsOnly && p.delivery === 'sent' && !p.acknowledgedAt);
 }
 
 export interface Progress {
@@ -336,8 +369,10 @@ export interface Progress {
   sending: number;
 }
 
+/** Of the colleagues who may know; one asked only to inform the parents is not counted. */
 export function progressOf(c: HwcCase): Progress {
-  const count = (test: (p: InformedColleague) => boolean) => c.colleagues.filter(test).length;
+  const count = (test: (p: InformedColleague) => boolean) =>
+    c.colleagues.filter((p) => !p.parentsOnly && test(p)).length;
   return {
     acknowledged: count((p) => p.acknowledgedAt !== undefined),
     reached: count((p) => p.delivery === 'sent'),
@@ -374,26 +409,121 @@ export function escalate(c: HwcCase, now: Date): Transition {
   return next(c, { escalatedAt: now });
 }
 
-/** The parents step, as a choice. It may be changed until the case closes. */
+/**
+ * The parents step, as a choice. It may be changed until the parents are informed. With
+ * 'by-group-teacher', `informer` is the colleague who informs them: one who was not among those
+ * told is added, to get a card that asks only that.
+ */
 export function recordParents(
   school: School,
   c: HwcCase,
   actor: StaffMember,
   choice: ParentsChoice,
   now: Date,
+  informer?: StaffMember,
 ): Transition {
   assertOwner(school, c, actor);
   if (c.state !== 'informing') throw new HwcError('case.wrong-step', `case ${c.id} has no talk recorded yet`);
-  if (c.parents?.choice === choice) return completeIfDone(c, now);
-  return completeIfDone(next(c, { parents: { choice, at: now } }).case, now, true);
+  if (c.parents?.doneAt) return completeIfDone(c, now);
+  let by: StaffMember | undefined;
+  if (choice === 'by-group-teacher') {
+    if (!informer) {
+      throw new HwcError('action.invalid', 'the colleague who informs the parents was not chosen');
+    }
+    // The coordinator who picks themself informs the parents themself.
+    if (informer.id === actor.id) choice = 'by-me';
+    else by = informer;
+  }
+  if (c.parents?.choice === choice && c.parents.by?.id === by?.id) return completeIfDone(c, now);
+  const known = by !== undefined && c.colleagues.some((p) => p.staff.id === by.id);
+  const colleagues =
+    by && !known
+      ? [...c.colleagues, { staff: by, delivery: 'sending' as const, reminders: 0, parentsOnly: true }]
+      : c.colleagues;
+  const parents: ParentsStep = { choice, at: now, ...(by ? { by } : {}) };
+  return completeIfDone(next(c, { parents, colleagues }).case, now, true);
 }
 
-/** Done: every colleague who got the card has read it and the parents step is recorded. */
+/** Who informs the parents: the owner with 'by-me', the chosen colleague, or nobody ('not now'). */
+export function parentsInformer(c: HwcCase): StaffMember | undefined {
+  if (c.parents?.choice === 'by-me') return c.claim?.by;
+  if (c.parents?.choice === 'by-group-teacher') return c.parents.by;
+  return undefined;
+}
+
+/** The parents step is chosen and, unless 'not now', confirmed as done. */
+export function parentsStepDone(c: HwcCase): boolean {
+  return c.parents !== undefined && (c.parents.choice === 'not-now' || c.parents.doneAt !== undefined);
+}
+
+/** Waiting for someone to say the parents were informed. */
+export function parentsPending(c: HwcCase): boolean {
+  return c.state === 'informing' && c.parents !== undefined && !parentsStepDone(c);
+}
+
+function parentsInformed(c: HwcCase, now: Date): Transition {
+  if (!c.parents || c.parents.doneAt) return completeIfDone(c, now);
+  return completeIfDone(next(c, { parents: { ...c.parents, doneAt: now } }).case, now, true);
+}
+
+/**
+ * 'Ouders geïnformeerd' by the owner: for themself, or for the colleague who was to do it (who
+ * told them in person, or whom Teams could not reach).
+ */
+export function confirmParentsInformed(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  now: Date,
+): Transition {
+  if (c.state === 'closed' && c.parents?.doneAt) return unchanged(c);
+  assertOwner(school, c, actor);
+  if (!parentsPending(c) && !c.parents?.doneAt) {
+    throw new HwcError('case.wrong-step', `case ${c.id} waits for no one to inform the parents`);
+  }
+  return parentsInformed(c, now);
+}
+
+/** 'Ouders geïnformeerd' on the card of the colleague who informs them, and only theirs. */
+export function confirmParentsInformedBy(c: HwcCase, staffId: string, now: Date): Transition {
+  if (c.state === 'closed' && c.parents?.doneAt) return unchanged(c);
+  assertOpen(c);
+  if (c.parents?.choice !== 'by-group-teacher' || c.parents.by?.id !== staffId) {
+    throw new HwcError('case.wrong-step', `on case ${c.id} someone else informs the parents`);
+  }
+  return parentsInformed(c, now);
+}
+
+/** The one automatic reminder to whoever informs the parents, while it is not done. */
+export function remindParents(c: HwcCase, now: Date): Transition {
+  if (!parentsPending(c) || !c.parents || c.parents.remindedAt) return unchanged(c);
+  return next(c, { parents: { ...c.parents, remindedAt: now } });
+}
+
+/**
+ * When whoever informs the parents is reminded: an hour before the day ends, when they have had
+ * time by then; else `reminderAfterMinutes` from now; never once the day has ended.
+ */
+export function parentsReminderAt(
+  school: Pick<School, 'reminderAfterMinutes'>,
+  c: HwcCase,
+  now: Date,
+): Date | undefined {
+  const dayEnd = c.supportDay.dayEnd.getTime();
+  const earliest = now.getTime() + school.reminderAfterMinutes * 60_000;
+  const at = Math.max(dayEnd - 60 * 60_000, earliest);
+  return at < dayEnd ? new Date(at) : undefined;
+}
+
+/**
+ * Done: every colleague who got the card has read it, and the parents step is done ('not now', or
+ * confirmed). One asked only to inform the parents is done with the parents step.
+ */
 export function isDone(c: HwcCase): boolean {
   return (
     c.state === 'informing' &&
-    c.parents !== undefined &&
-    c.colleagues.every((p) => p.delivery === 'unreachable' || p.acknowledgedAt !== undefined)
+    parentsStepDone(c) &&
+    c.colleagues.every((p) => p.parentsOnly || p.delivery === 'unreachable' || p.acknowledgedAt !== undefined)
   );
 }
 

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'case.not-owner'
   /** A command that does not fit the case's current step (a talk before a claim, say). */
   | 'case.wrong-step'
+  /** 'Leerling is er vandaag niet' before the support day: nobody can know that yet. */
+  | 'case.not-support-day'
   | 'case.closed'
   | 'case.conflict'
   /** The shared store (Redis) did not answer or failed: nothing was decided, try again shortly. */

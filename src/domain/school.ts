@@ -6,6 +6,24 @@ const clockTime = z
 
 const isoDate = z.iso.date({ message: 'expected a date as YYYY-MM-DD' });
 
+/** Lowercase letters, digits and dashes: ids of schools and of shared calendars. */
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes');
+
+const ENTRA_OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An Entra object id, the only id Teams and Graph know a person by: an e-mail address or a name
+ * would match nobody, silently. Kept in lowercase, as Teams sends it, so ids compare as strings.
+ * The message never repeats the value.
+ */
+const entraObjectId = z
+  .string()
+  .regex(
+    ENTRA_OBJECT_ID,
+    'expected the Entra object id (a GUID such as 0b7f4c2e-1d3a-4e5f-8a9b-0c1d2e3f4a5b), not an e-mail address or name',
+  )
+  .transform((id) => id.toLowerCase());
+
 const timeZone = z.string().refine(
   (zone) => {
     try {
@@ -23,7 +41,7 @@ export type Weekday = (typeof weekdays)[number];
 
 /** A member of staff as the school knows them: the Entra object id is what Teams and Graph use. */
 export const staffMemberSchema = z.strictObject({
-  id: z.string().min(1, 'expected the Entra object id'),
+  id: entraObjectId,
   name: z.string().min(1, 'expected a display name'),
 });
 export type StaffMember = z.infer<typeof staffMemberSchema>;
@@ -37,6 +55,26 @@ export type LocalizedText = z.infer<typeof localizedText>;
 export const holidaySchema = z
   .strictObject({ from: isoDate, to: isoDate, name: z.string().optional() })
   .refine((h) => h.from <= h.to, { message: "a holiday's 'from' must not be after its 'to'" });
+export type Holiday = z.infer<typeof holidaySchema>;
+
+/**
+ * Holidays shared by several schools (a region's school holidays, say), written once at the top
+ * of the schools file and named by each school's `calendar`.
+ */
+export const sharedCalendarSchema = z.strictObject({
+  /** Also closed on the Dutch public holidays that src/domain/dutch-public-holidays.ts computes. */
+  publicHolidays: z.boolean().default(false),
+  holidays: z.array(holidaySchema).default([]),
+});
+export type SharedCalendar = z.infer<typeof sharedCalendarSchema>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isClockTime(value: unknown): boolean {
+  return clockTime.safeParse(value).success;
+}
 
 /**
  * Where the school's pupils, groups and staff come from. Paths are relative to the schools file.
@@ -60,14 +98,26 @@ export type DirectorySettings = z.infer<typeof directorySchema>;
 
 export const schoolSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes'),
+    id: slug,
     name: z.string().min(1),
     timeZone: timeZone.default('Europe/Amsterdam'),
     lessonStart: clockTime,
     dayEnd: clockTime,
     schoolDays: z.array(z.enum(weekdays)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    /** A shared calendar under `calendars`: its holidays come before the school's own. */
+    calendar: slug.optional(),
+    /** The school's own closed days (study days, say), on top of its calendar's. */
     holidays: z.array(holidaySchema).default([]),
-    coordinators: z.array(staffMemberSchema).min(1, 'a school needs at least one coordinator'),
+    /** Closed on the computed Dutch public holidays; overrides the calendar's setting. */
+    publicHolidays: z.boolean().optional(),
+    /** At least one, unless coordinatorGroup names them. */
+    coordinators: z.array(staffMemberSchema).default([]),
+    /** An Entra group (its object id) whose members are coordinators too, read through Microsoft Graph. */
+    coordinatorGroup: z
+      .string()
+      .regex(ENTRA_OBJECT_ID, 'expected the group’s object id (a GUID)')
+      .transform((id) => id.toLowerCase())
+      .optional(),
     deputies: z.array(staffMemberSchema).default([]),
     /** Others who may type in a signal in Teams (a director who receives one by phone, say). */
     intakeUsers: z.array(staffMemberSchema).default([]),
@@ -98,15 +148,77 @@ export const schoolSchema = z
   .refine((s) => s.lessonStart < s.dayEnd, {
     message: 'lessonStart must be before dayEnd',
     path: ['dayEnd'],
+    // A time that is not HH:mm is reported on its own; comparing it would add a second, wrong issue.
+    when: ({ value }) => isRecord(value) && isClockTime(value.lessonStart) && isClockTime(value.dayEnd),
+  })
+  .refine((s) => s.coordinators.length > 0 || s.coordinatorGroup !== undefined, {
+    message: 'a school needs at least one coordinator, or a coordinatorGroup',
+    path: ['coordinators'],
   });
-export type School = z.infer<typeof schoolSchema>;
+/** A school as the schools file writes it; `School` is what it becomes once its calendar is resolved. */
+export type SchoolEntry = z.infer<typeof schoolSchema>;
+
+/**
+ * A school with its calendar resolved: `holidays` are the shared calendar's plus its own, and
+ * `publicHolidays` says whether the computed public holidays are closed days too. The calendar's
+ * name is gone, so the rest of the code needs to know nothing of shared calendars.
+ */
+export type School = Omit<SchoolEntry, 'calendar' | 'publicHolidays'> & { publicHolidays: boolean };
+
+/** The school with its shared calendar merged in; `calendars` has been checked to hold its calendar. */
+export function resolveSchool(
+  entry: SchoolEntry,
+  calendars: Readonly<Record<string, SharedCalendar>>,
+): School {
+  const { calendar: calendarName, publicHolidays, holidays, ...rest } = entry;
+  const shared = calendarName === undefined ? undefined : calendars[calendarName];
+  return {
+    ...rest,
+    holidays: [...(shared?.holidays ?? []), ...holidays],
+    // Off unless asked for, so a file written before shared calendars keeps its meaning.
+    publicHolidays: publicHolidays ?? shared?.publicHolidays ?? false,
+  };
+}
 
 export const schoolsFileSchema = z
-  .strictObject({ schools: z.array(schoolSchema).min(1, 'the schools file lists no school') })
+  .strictObject({
+    calendars: z.record(slug, sharedCalendarSchema).default({}),
+    schools: z.array(schoolSchema).min(1, 'the schools file lists no school'),
+  })
   .refine((f) => new Set(f.schools.map((s) => s.id)).size === f.schools.length, {
     message: 'school ids must be unique',
     path: ['schools'],
-  });
+  })
+  .superRefine(
+    (file, ctx) => {
+      // Runs also when other parts of the file are wrong (see `when`), so nothing here is trusted
+      // to have its type yet.
+      const { calendars, schools } = file as { calendars: unknown; schools: unknown };
+      if (!Array.isArray(schools) || !isRecord(calendars)) return;
+      const defined = Object.keys(calendars);
+      schools.forEach((school: unknown, index) => {
+        if (!isRecord(school)) return;
+        const { id, calendar } = school;
+        // A name that is not a valid id is reported as such already.
+        if (typeof calendar !== 'string' || !slug.safeParse(calendar).success) return;
+        if (Object.hasOwn(calendars, calendar)) return;
+        const which = typeof id === 'string' && slug.safeParse(id).success ? `school ${id}` : 'the school';
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schools', index, 'calendar'],
+          message:
+            `${which} names calendar '${calendar}', which is not under calendars ` +
+            (defined.length > 0 ? `(there: ${defined.join(', ')})` : '(none is defined)'),
+        });
+      });
+    },
+    // With twenty schools, a wrong calendar name is reported together with every other problem.
+    { when: ({ value }) => isRecord(value) },
+  )
+  .transform((f) => ({
+    calendars: f.calendars,
+    schools: f.schools.map((s) => resolveSchool(s, f.calendars)),
+  }));
 export type SchoolsFile = z.infer<typeof schoolsFileSchema>;
 
 export type StaffRole = 'coordinator' | 'deputy' | 'intake';
@@ -114,6 +226,23 @@ export type StaffRole = 'coordinator' | 'deputy' | 'intake';
 /** A coordinator or deputy of the school, as the schools file names them. */
 export function coordinatingStaff(school: School, staffId: string): StaffMember | undefined {
   return [...school.coordinators, ...school.deputies].find((p) => p.id === staffId);
+}
+
+/** A coordinator or deputy named in the schools file whom the school's staff list does not know. */
+export interface StaffMissing {
+  role: 'coordinator' | 'deputy';
+  id: string;
+}
+
+/**
+ * The coordinators and deputies missing from the school's staff list (lowercase Entra object ids):
+ * most likely a mistyped id, which reaches nobody. Only a warning: a director may well be in the
+ * schools file and not in the teachers' export.
+ */
+export function coordinatorsMissingFromStaff(school: School, staffIds: ReadonlySet<string>): StaffMissing[] {
+  const missing = (role: StaffMissing['role'], people: readonly StaffMember[]): StaffMissing[] =>
+    people.filter((p) => !staffIds.has(p.id.toLowerCase())).map((p) => ({ role, id: p.id }));
+  return [...missing('coordinator', school.coordinators), ...missing('deputy', school.deputies)];
 }
 
 /** The roles a person holds at a school, strongest first. */

@@ -43,6 +43,7 @@ const ROUTE_WORDS = new Set(
     'teamsApps',
     'me',
     'groups',
+    'transitiveMembers',
     '$count',
     '$value',
     '$ref',

@@ -3,6 +3,13 @@ import type { SignalSource } from '../domain/signal';
 
 export type Language = 'nl' | 'en';
 
+/** A day as a card names it: 'vandaag' when it is today, else the day itself ('dinsdag 1 december'). */
+export interface DayWords {
+  today: boolean;
+  /** 'dinsdag 1 december' / 'Tuesday 1 December'. */
+  day: string;
+}
+
 /** Everything a user reads. Dutch is the product's first language; English mirrors it. */
 export interface Strings {
   appName: string;
@@ -19,6 +26,15 @@ export interface Strings {
     deputyEscalation: string;
     handedOverToYou: (name: string) => string;
     movedTo: (day: string) => string;
+    /** The posted card's title and the chat list's text: the deadline, never the pupil. */
+    deadlineTitle: (day: string) => string;
+    received: (dayAndTime: string) => string;
+    summary: (day: string, receivedTime: string) => string;
+    colleagueTitle: (day: string) => string;
+    colleagueSummary: (day: string) => string;
+    parentsAsked: string;
+    parentsReminder: string;
+    expiredSummary: string;
   };
   view: {
     title: string;
@@ -26,20 +42,21 @@ export interface Strings {
     birthDate: string;
     received: string;
     source: string;
-    deadline: string;
-    deadlineValue: (weekdayDate: string, time: string) => string;
+    /** The first line of the view: before lessons today, or on the day it is. */
+    deadlineLine: (when: DayWords, time: string) => string;
     unclaimed: string;
     claimedBy: (name: string, time: string) => string;
     claimedByYou: (time: string) => string;
     nextStepUnclaimed: string;
-    nextStepOwner: string;
+    nextStepOwner: (when: DayWords) => string;
     claim: string;
     notOurPupil: string;
     refresh: string;
-    privacy: string;
+    privacy: (when: DayWords) => string;
     group: string;
     talked: string;
     pupilAbsent: string;
+    absentOnlyOnSupportDay: (day: string) => string;
     absences: (count: number, left: number) => string;
     handOver: string;
     handOverTo: string;
@@ -57,16 +74,41 @@ export interface Strings {
     remind: string;
     reminded: (count: number) => string;
     parentsQuestion: string;
+    parentsMissing: string;
     parentsChoices: Record<ParentsChoice, string>;
+    parentsWho: string;
+    parentsWhoPlaceholder: string;
+    parentsWhoMissing: string;
     recordParents: string;
-    parentsRecorded: (choice: string) => string;
+    parentsDone: string;
+    parentsWaitingForYou: string;
+    parentsWaitingFor: (name: string) => string;
+    parentsDoneBy: (name: string, time: string) => string;
+    parentsNotNow: string;
+    parentsRemind: string;
+    informsParents: string;
+    informedParents: (time: string) => string;
     closeEarly: string;
     nextStepInforming: string;
+  };
+  /** Asked before a step that cannot be undone or skips a day. */
+  confirm: {
+    back: string;
+    pupilAbsent: {
+      title: string;
+      body: (today: string, nextDay: string) => string;
+      bodyLast: string;
+      confirm: (nextDay: string) => string;
+      confirmLast: string;
+    };
+    notOurPupil: { title: string; body: string; confirm: string };
   };
   talk: {
     title: string;
     intro: string;
-    support: string;
+    support: (when: DayWords) => string;
+    pupilNotFound: string;
+    noDirectory: string;
     note: string;
     notePlaceholder: string;
     noteHint: (max: number) => string;
@@ -86,15 +128,22 @@ export interface Strings {
     };
   };
   colleague: {
-    title: string;
+    title: (when: DayWords) => string;
     intro: (coordinator: string) => string;
     whatYouCanDoTitle: string;
     whatYouCanDo: string;
     whomToAsk: (name: string) => string;
-    doNotPassOn: string;
+    doNotPassOn: (when: DayWords) => string;
     acknowledge: string;
     acknowledgedAt: (time: string) => string;
     acknowledgedAndClosed: { title: string; body: string };
+    parentsTitle: string;
+    parentsAsk: (coordinator: string) => string;
+    parentsOnlyIntro: (coordinator: string) => string;
+    parentsDone: string;
+    parentsDoneAt: (time: string) => string;
+    parentsNoLonger: (coordinator: string) => string;
+    parentsDoneAndClosed: { title: string; body: string };
   };
   ended: {
     completed: { title: string; body: string };
@@ -114,6 +163,8 @@ export interface Strings {
     notOurPupil: { title: string; body: string };
     expired: { title: string; body: string };
     unknown: { title: string; body: string };
+    /** An ended case whose ending the card does not know (a cleanup noted before endings were kept). */
+    ended: { title: string; body: string };
   };
   expired: {
     title: string;
@@ -123,6 +174,7 @@ export interface Strings {
     notAcknowledged: (count: number) => string;
     unreachable: (count: number) => string;
     parentsNotRecorded: string;
+    parentsNotConfirmed: string;
     advice: string;
   };
   intake: {
@@ -157,14 +209,23 @@ const nl: Strings = {
     claimedBy: (name) => `Opgepakt door ${name}.`,
     view: 'Bekijk',
     colleagueBody:
-      'Er is een vertrouwelijke Handle with Care-mededeling voor je. Open de kaart om te lezen wat er vandaag is afgesproken.',
+      'Er is een vertrouwelijke Handle with Care-mededeling voor je. Open de kaart om te lezen wat er is afgesproken.',
     progress: (acknowledged, reached) => `${acknowledged} van ${reached} gelezen.`,
     nobodyInformed: 'Niemand geïnformeerd. De stap naar de ouders staat nog open.',
     colleagueReminder: 'Herinnering: lees deze kaart graag vóór de lessen.',
     coordinatorReminder: (time) => `Herinnering: nog niet opgepakt. De lessen beginnen om ${time}.`,
-    deputyEscalation: 'Nog niet opgepakt door een coördinator. Pak het op als jij dit vandaag kunt doen.',
+    deputyEscalation:
+      'Nog niet opgepakt door een coördinator. Pak het op als jij de leerling vóór de lessen kunt opzoeken.',
     handedOverToYou: (name) => `Aan jou overgedragen door ${name}.`,
     movedTo: (day) => `Verplaatst naar ${day}: de leerling was er niet.`,
+    deadlineTitle: (day) => `Handle with Care: vóór de lessen op ${day}`,
+    received: (dayAndTime) => `Ontvangen op ${dayAndTime}.`,
+    summary: (day, time) => `Handle with Care: vóór de lessen op ${day} (ontvangen ${time})`,
+    colleagueTitle: (day) => `Handle with Care: ${day}`,
+    colleagueSummary: (day) => `Handle with Care: vertrouwelijke mededeling voor ${day}`,
+    parentsAsked: 'Je wordt gevraagd de ouders te informeren. Open de kaart.',
+    parentsReminder: 'Herinnering: laat weten of de ouders zijn geïnformeerd.',
+    expiredSummary: 'Handle with Care: signaal verlopen',
   },
   view: {
     title: 'Handle with Care-signaal',
@@ -172,22 +233,27 @@ const nl: Strings = {
     birthDate: 'Geboortedatum',
     received: 'Ontvangen',
     source: 'Van',
-    deadline: 'Uiterlijk',
-    deadlineValue: (day, time) => `vóór de lessen op ${day}, ${time}`,
+    deadlineLine: (when, time) =>
+      when.today ? `Vandaag vóór de lessen, om ${time}` : `Vóór de lessen op ${when.day}, om ${time}`,
     unclaimed: 'Nog niet opgepakt.',
     claimedBy: (name, time) => `Opgepakt door ${name} om ${time}.`,
     claimedByYou: (time) => `Jij hebt dit signaal opgepakt om ${time}.`,
     nextStepUnclaimed:
       'Pak het signaal op als jij de leerling aan het begin van de schooldag opzoekt. De andere coördinatoren zien dan dat het is opgepakt.',
-    nextStepOwner:
-      'Zoek de leerling op aan het begin van de schooldag. Bespreek samen wat de leerling vandaag nodig heeft en wie het op school mag weten.',
+    nextStepOwner: (when) =>
+      when.today
+        ? 'Zoek de leerling op aan het begin van de schooldag. Bespreek samen wat de leerling vandaag nodig heeft en wie het op school mag weten.'
+        : `Zoek de leerling op aan het begin van de schooldag op ${when.day}. Bespreek samen wat de leerling die dag nodig heeft en wie het op school mag weten.`,
     claim: 'Oppakken',
     notOurPupil: 'Niet onze leerling',
     refresh: 'Vernieuwen',
-    privacy: 'Dit signaal wordt nergens opgeslagen. Na de steundag is het verwijderd.',
+    privacy: (when) =>
+      `Dit signaal wordt nergens opgeslagen. Aan het eind van ${when.today ? 'vandaag' : when.day} is het verwijderd.`,
     group: 'Groep',
     talked: 'Gesprek gevoerd',
     pupilAbsent: 'Leerling is er vandaag niet',
+    absentOnlyOnSupportDay: (day) =>
+      `‘Leerling is er vandaag niet’ kan pas op ${day}, de dag waarop je de leerling opzoekt. Er is niets veranderd.`,
     absences: (count, left) =>
       `De leerling was er ${count === 1 ? '1 keer' : `${count} keer`} niet; het signaal is verplaatst. ${left === 0 ? 'Is de leerling er weer niet, dan wordt het signaal afgesloten.' : `Nog ${left} keer verplaatsen mogelijk.`}`,
     handOver: 'Overdragen',
@@ -206,21 +272,56 @@ const nl: Strings = {
     remind: 'Herinner',
     reminded: (count) => `${count === 1 ? '1 collega' : `${count} collega’s`} opnieuw gevraagd om te lezen.`,
     parentsQuestion: 'Ouders: wie informeert hen over de stappen op school?',
+    parentsMissing: 'Kies wie de ouders informeert, of ‘Nu niet’.',
     parentsChoices: {
       'by-me': 'Ik informeer de ouders',
-      'by-group-teacher': 'De groepsleerkracht informeert de ouders',
+      'by-group-teacher': 'De groepsleerkracht (of een andere collega) informeert de ouders',
       'not-now': 'Nu niet (niet veilig, of Veilig Thuis doet het)',
     },
+    parentsWho: 'Welke collega informeert de ouders?',
+    parentsWhoPlaceholder: 'Zoek een collega',
+    parentsWhoMissing: 'Kies welke collega de ouders informeert.',
     recordParents: 'Ouders vastleggen',
-    parentsRecorded: (choice) => `Ouders: ${choice}.`,
+    parentsDone: 'Ouders geïnformeerd',
+    parentsWaitingForYou:
+      'Ouders: jij informeert hen. Druk op ‘Ouders geïnformeerd’ als dat gebeurd is; anders krijg je tegen het eind van de schooldag een herinnering.',
+    parentsWaitingFor: (name) =>
+      `Ouders: ${name} informeert hen en laat het weten met ‘Ouders geïnformeerd’. Hoorde je het al persoonlijk, druk dan zelf op ‘Ouders geïnformeerd’.`,
+    parentsDoneBy: (name, time) => `Ouders: geïnformeerd door ${name}, gemeld om ${time}.`,
+    parentsNotNow: 'Ouders: nu niet.',
+    parentsRemind: 'Ouders: nog niet gemeld dat ze zijn geïnformeerd. Er is een herinnering gestuurd.',
+    informsParents: 'informeert de ouders',
+    informedParents: (time) => `ouders geïnformeerd, gemeld om ${time}`,
     closeEarly: 'Afsluiten',
     nextStepInforming:
-      'Als alle collega’s hebben gelezen en de stap naar de ouders is vastgelegd, wordt het signaal afgesloten en verwijderd.',
+      'Als alle collega’s hebben gelezen en de ouders zijn geïnformeerd (of je kiest ‘Nu niet’), wordt het signaal afgesloten en verwijderd.',
+  },
+  confirm: {
+    back: 'Terug',
+    pupilAbsent: {
+      title: 'Is de leerling er vandaag niet?',
+      body: (today, nextDay) =>
+        `Dan gaat het signaal van ${today} naar ${nextDay}: zoek de leerling die dag vóór de lessen op.`,
+      bodyLast:
+        'De leerling was er al eerder niet. Het signaal wordt nu afgesloten en verwijderd. Ga na of er nog iets nodig is en regel dat persoonlijk.',
+      confirm: (nextDay) => `Ja, verplaats naar ${nextDay}`,
+      confirmLast: 'Ja, afsluiten',
+    },
+    notOurPupil: {
+      title: 'Niet onze leerling?',
+      body: 'Het signaal wordt dan gesloten en meteen verwijderd; dat kan niet ongedaan worden gemaakt. Laat de afzender weten dat het signaal naar een andere school moet.',
+      confirm: 'Ja, niet onze leerling',
+    },
   },
   talk: {
     title: 'Gesprek gevoerd',
     intro: 'Leg vast wat je met de leerling hebt afgesproken en wie het op school mag weten.',
-    support: 'Wat heeft de leerling vandaag nodig?',
+    support: (when) =>
+      when.today ? 'Wat heeft de leerling vandaag nodig?' : `Wat heeft de leerling op ${when.day} nodig?`,
+    pupilNotFound:
+      'De leerling staat niet (eenduidig) in de leerlingadministratie, dus de groep is niet gevonden. Kies zelf de collega’s die het mogen weten.',
+    noDirectory:
+      'Er is geen leerlingadministratie gekoppeld, dus er zijn geen groepsleerkrachten voorgesteld. Kies zelf de collega’s die het mogen weten.',
     note: 'Verder afgesproken (kort)',
     notePlaceholder: 'Bijvoorbeeld: mag even naar de gang als het te veel wordt',
     noteHint: (max) =>
@@ -241,19 +342,32 @@ const nl: Strings = {
     },
   },
   colleague: {
-    title: 'Handle with Care: vandaag',
+    title: (when) => `Handle with Care: ${when.today ? 'vandaag' : when.day}`,
     intro: (coordinator) => `${coordinator} heeft met de leerling gesproken. Jij mag dit weten.`,
     whatYouCanDoTitle: 'Wat kun je doen?',
     whatYouCanDo:
       'Laat de leerling merken dat je er bent en houd je aan wat is afgesproken. Vraag niet naar thuis; geef ruimte als de leerling zelf iets wil vertellen.',
     whomToAsk: (name) => `Vragen? Neem contact op met ${name}.`,
-    doNotPassOn:
-      'Vertel dit aan niemand door. Deze mededeling wordt nergens bewaard en verdwijnt aan het eind van de schooldag.',
+    doNotPassOn: (when) =>
+      `Vertel dit niet verder. Deze mededeling wordt nergens bewaard en verdwijnt aan het eind van ${when.today ? 'vandaag' : when.day}.`,
     acknowledge: 'Gelezen',
     acknowledgedAt: (time) => `Gelezen om ${time}. Dank je.`,
     acknowledgedAndClosed: {
       title: 'Gelezen',
       body: 'Dank je. Deze mededeling is afgerond en verwijderd.',
+    },
+    parentsTitle: 'De ouders',
+    parentsAsk: (coordinator) =>
+      `${coordinator} vraagt jou de ouders te informeren over de stappen op school. Druk op ‘Ouders geïnformeerd’ als dat gebeurd is.`,
+    parentsOnlyIntro: (coordinator) =>
+      `${coordinator} heeft een Handle with Care-signaal over deze leerling ontvangen en met de leerling besproken.`,
+    parentsDone: 'Ouders geïnformeerd',
+    parentsDoneAt: (time) => `Je hebt om ${time} laten weten dat de ouders zijn geïnformeerd. Dank je.`,
+    parentsNoLonger: (coordinator) =>
+      `${coordinator} informeert de ouders nu zelf. Je hoeft daar niets meer voor te doen.`,
+    parentsDoneAndClosed: {
+      title: 'Ouders geïnformeerd',
+      body: 'Dank je. Het signaal is afgerond en verwijderd.',
     },
   },
   ended: {
@@ -292,6 +406,7 @@ const nl: Strings = {
         ? '1 collega was niet via Teams te bereiken.'
         : `${count} collega’s waren niet via Teams te bereiken.`,
     parentsNotRecorded: 'De stap naar de ouders was niet vastgelegd.',
+    parentsNotConfirmed: 'Niemand had gemeld dat de ouders waren geïnformeerd.',
     advice:
       'Ga na of er nog iets nodig is en regel dat persoonlijk. Deze melding noemt met opzet geen leerling; de bot weet er niets meer van.',
   },
@@ -310,7 +425,11 @@ const nl: Strings = {
     },
     expired: {
       title: 'Verlopen en verwijderd',
-      body: 'Dit Handle with Care-signaal is aan het eind van de steundag verlopen. Alle gegevens ervan zijn verwijderd.',
+      body: 'Dit Handle with Care-signaal is verlopen aan het eind van de dag waarvoor het gold. Alle gegevens ervan zijn verwijderd.',
+    },
+    ended: {
+      title: 'Beëindigd en verwijderd',
+      body: 'Dit Handle with Care-signaal is beëindigd. Alle gegevens ervan zijn verwijderd.',
     },
     unknown: {
       title: 'Onbekend signaal',
@@ -362,14 +481,23 @@ const en: Strings = {
     claimedBy: (name) => `Taken on by ${name}.`,
     view: 'View',
     colleagueBody:
-      'There is a confidential Handle with Care message for you. Open the card to read what was agreed for today.',
+      'There is a confidential Handle with Care message for you. Open the card to read what was agreed.',
     progress: (acknowledged, reached) => `${acknowledged} of ${reached} read.`,
     nobodyInformed: 'Nobody informed. The parents step is still open.',
     colleagueReminder: 'Reminder: please read this card before lessons.',
     coordinatorReminder: (time) => `Reminder: not taken on yet. Lessons start at ${time}.`,
-    deputyEscalation: 'Not taken on by a coordinator yet. Take it on if you can do this today.',
+    deputyEscalation:
+      'Not taken on by a coordinator yet. Take it on if you can see the pupil before lessons.',
     handedOverToYou: (name) => `Handed over to you by ${name}.`,
     movedTo: (day) => `Moved to ${day}: the pupil was not at school.`,
+    deadlineTitle: (day) => `Handle with Care: before lessons on ${day}`,
+    received: (dayAndTime) => `Received on ${dayAndTime}.`,
+    summary: (day, time) => `Handle with Care: before lessons on ${day} (received ${time})`,
+    colleagueTitle: (day) => `Handle with Care: ${day}`,
+    colleagueSummary: (day) => `Handle with Care: confidential message for ${day}`,
+    parentsAsked: 'You are asked to inform the parents. Open the card.',
+    parentsReminder: 'Reminder: please say whether the parents have been informed.',
+    expiredSummary: 'Handle with Care: signal expired',
   },
   view: {
     title: 'Handle with Care signal',
@@ -377,22 +505,27 @@ const en: Strings = {
     birthDate: 'Date of birth',
     received: 'Received',
     source: 'From',
-    deadline: 'Due',
-    deadlineValue: (day, time) => `before lessons on ${day}, ${time}`,
+    deadlineLine: (when, time) =>
+      when.today ? `Today before lessons, at ${time}` : `Before lessons on ${when.day}, at ${time}`,
     unclaimed: 'Not taken on yet.',
     claimedBy: (name, time) => `Taken on by ${name} at ${time}.`,
     claimedByYou: (time) => `You took this signal on at ${time}.`,
     nextStepUnclaimed:
       'Take the signal on if you will see the pupil at the start of the school day. The other coordinators then see that it is taken.',
-    nextStepOwner:
-      'See the pupil at the start of the school day. Agree together what the pupil needs today and who at school may know.',
+    nextStepOwner: (when) =>
+      when.today
+        ? 'See the pupil at the start of the school day. Agree together what the pupil needs today and who at school may know.'
+        : `See the pupil at the start of the school day on ${when.day}. Agree together what the pupil needs that day and who at school may know.`,
     claim: 'Take on',
     notOurPupil: 'Not our pupil',
     refresh: 'Refresh',
-    privacy: 'This signal is stored nowhere. It is deleted when the support day ends.',
+    privacy: (when) =>
+      `This signal is stored nowhere. It is deleted at the end of ${when.today ? 'today' : when.day}.`,
     group: 'Group',
     talked: 'Talk held',
     pupilAbsent: 'Pupil not at school today',
+    absentOnlyOnSupportDay: (day) =>
+      `'Pupil not at school today' is possible only on ${day}, the day you see the pupil. Nothing was changed.`,
     absences: (count, left) =>
       `The pupil was absent ${count === 1 ? 'once' : `${count} times`}; the signal has moved on. ${left === 0 ? 'If the pupil is absent again, the signal is closed.' : `It can move ${left} more time(s).`}`,
     handOver: 'Hand over',
@@ -411,21 +544,56 @@ const en: Strings = {
     remind: 'Remind',
     reminded: (count) => `Asked ${count === 1 ? '1 colleague' : `${count} colleagues`} again to read it.`,
     parentsQuestion: 'Parents: who tells them about the steps taken at school?',
+    parentsMissing: "Choose who informs the parents, or 'Not now'.",
     parentsChoices: {
       'by-me': 'I will inform the parents',
-      'by-group-teacher': 'The group teacher will inform the parents',
+      'by-group-teacher': 'The group teacher (or another colleague) will inform the parents',
       'not-now': 'Not now (not safe, or Veilig Thuis handles it)',
     },
+    parentsWho: 'Which colleague informs the parents?',
+    parentsWhoPlaceholder: 'Search for a colleague',
+    parentsWhoMissing: 'Choose which colleague informs the parents.',
     recordParents: 'Record parents step',
-    parentsRecorded: (choice) => `Parents: ${choice}.`,
+    parentsDone: 'Parents informed',
+    parentsWaitingForYou:
+      "Parents: you inform them. Press 'Parents informed' when that is done; otherwise you get a reminder towards the end of the school day.",
+    parentsWaitingFor: (name) =>
+      `Parents: ${name} informs them and confirms with 'Parents informed'. If you already heard in person, press 'Parents informed' yourself.`,
+    parentsDoneBy: (name, time) => `Parents: informed by ${name}, confirmed at ${time}.`,
+    parentsNotNow: 'Parents: not now.',
+    parentsRemind: 'Parents: not yet confirmed as informed. A reminder was sent.',
+    informsParents: 'informs the parents',
+    informedParents: (time) => `parents informed, confirmed at ${time}`,
     closeEarly: 'Close',
     nextStepInforming:
-      'When every colleague has read it and the parents step is recorded, the signal is closed and deleted.',
+      "When every colleague has read it and the parents are informed (or you choose 'Not now'), the signal is closed and deleted.",
+  },
+  confirm: {
+    back: 'Back',
+    pupilAbsent: {
+      title: 'Is the pupil not at school today?',
+      body: (today, nextDay) =>
+        `Then the signal moves from ${today} to ${nextDay}: see the pupil that day before lessons.`,
+      bodyLast:
+        'The pupil was absent before. The signal is now closed and deleted. Check whether anything is still needed and arrange it in person.',
+      confirm: (nextDay) => `Yes, move to ${nextDay}`,
+      confirmLast: 'Yes, close it',
+    },
+    notOurPupil: {
+      title: 'Not our pupil?',
+      body: 'The signal is then closed and deleted at once; this cannot be undone. Let the sender know that the signal must go to another school.',
+      confirm: 'Yes, not our pupil',
+    },
   },
   talk: {
     title: 'Talk held',
     intro: 'Record what you agreed with the pupil and who at school may know.',
-    support: 'What does the pupil need today?',
+    support: (when) =>
+      when.today ? 'What does the pupil need today?' : `What does the pupil need on ${when.day}?`,
+    pupilNotFound:
+      'The pupil is not (unambiguously) in the pupil records, so the group was not found. Choose the colleagues who may know yourself.',
+    noDirectory:
+      'No pupil records are connected, so no group teachers are suggested. Choose the colleagues who may know yourself.',
     note: 'Also agreed (short)',
     notePlaceholder: 'For example: may step out into the corridor when it gets too much',
     noteHint: (max) =>
@@ -446,17 +614,30 @@ const en: Strings = {
     },
   },
   colleague: {
-    title: 'Handle with Care: today',
+    title: (when) => `Handle with Care: ${when.today ? 'today' : when.day}`,
     intro: (coordinator) => `${coordinator} has talked with the pupil. You may know this.`,
     whatYouCanDoTitle: 'What can you do?',
     whatYouCanDo:
       "Let the pupil notice that you are there, and keep to what was agreed. Don't ask about home; make room if the pupil wants to tell something.",
     whomToAsk: (name) => `Questions? Contact ${name}.`,
-    doNotPassOn:
-      'Do not pass this on. This message is stored nowhere and disappears at the end of the school day.',
+    doNotPassOn: (when) =>
+      `Do not pass this on. This message is stored nowhere and disappears at the end of ${when.today ? 'today' : when.day}.`,
     acknowledge: 'Read',
     acknowledgedAt: (time) => `Read at ${time}. Thank you.`,
     acknowledgedAndClosed: { title: 'Read', body: 'Thank you. This message is completed and deleted.' },
+    parentsTitle: 'The parents',
+    parentsAsk: (coordinator) =>
+      `${coordinator} asks you to inform the parents about the steps taken at school. Press 'Parents informed' when that is done.`,
+    parentsOnlyIntro: (coordinator) =>
+      `${coordinator} received a Handle with Care signal about this pupil and talked it through with the pupil.`,
+    parentsDone: 'Parents informed',
+    parentsDoneAt: (time) => `You confirmed at ${time} that the parents were informed. Thank you.`,
+    parentsNoLonger: (coordinator) =>
+      `${coordinator} now informs the parents. You need not do anything for that.`,
+    parentsDoneAndClosed: {
+      title: 'Parents informed',
+      body: 'Thank you. The signal is completed and deleted.',
+    },
   },
   ended: {
     completed: {
@@ -493,6 +674,7 @@ const en: Strings = {
         ? '1 colleague could not be reached in Teams.'
         : `${count} colleagues could not be reached in Teams.`,
     parentsNotRecorded: 'The parents step had not been recorded.',
+    parentsNotConfirmed: 'Nobody had confirmed that the parents were informed.',
     advice:
       'Check whether anything is still needed and arrange it in person. This notice names no pupil on purpose; the bot no longer knows anything of it.',
   },
@@ -511,7 +693,11 @@ const en: Strings = {
     },
     expired: {
       title: 'Expired and deleted',
-      body: 'This Handle with Care signal expired at the end of its support day. All its data has been deleted.',
+      body: 'This Handle with Care signal expired at the end of the day it was for. All its data has been deleted.',
+    },
+    ended: {
+      title: 'Ended and deleted',
+      body: 'This Handle with Care signal has ended. All its data has been deleted.',
     },
     unknown: {
       title: 'Unknown signal',

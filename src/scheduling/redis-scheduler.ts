@@ -6,6 +6,7 @@ import { errorSummary } from '../logging/error-summary';
 import { createLogger, type Logger } from '../logging/logger';
 import { storeCall, type RedisClient } from '../redis/redis-client';
 import { RedisScript } from '../redis/redis-script';
+import { caseEndings } from '../store/case-store';
 
 export interface RedisSchedulerOptions {
   /** The connection the process's Redis adapters share. */
@@ -41,12 +42,14 @@ const taskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('escalate'), caseId: nonEmpty }),
   z.object({ kind: z.literal('remind'), caseId: nonEmpty }),
   z.object({ kind: z.literal('expire'), caseId: nonEmpty }),
+  z.object({ kind: z.literal('parents-remind'), caseId: nonEmpty }),
   z.object({
     kind: z.literal('cleanup-retry'),
     key: nonEmpty,
     card: z.object({
       message: z.object({ conversationId: z.string(), activityId: z.string(), serviceUrl: z.string() }),
       locale: z.string().optional(),
+      ending: z.enum(caseEndings).optional(),
       attempts: z.number().int().min(0),
     }),
   }),

@@ -42,7 +42,7 @@ export interface StatsRouteOptions {
    * The configured school ids: such a school is reported (with no months) before its first case.
    * Without it, the schools that have figures.
    */
-  knownSchools?: readonly string[];
+  knownSchools?: readonly string[] | (() => readonly string[]);
   now?: () => Date;
   /** Failed authentications per client IP per minute before 429 instead of 401. Default 20. */
   failedAuthPerMinute?: number;
@@ -101,7 +101,8 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
 
   /** The schools a caller may see and that exist: configured, or with figures. */
   async function visibleSchools(scope: readonly string[] | 'all'): Promise<string[]> {
-    const existing = new Set([...(options.knownSchools ?? []), ...(await options.stats.schoolIds())]);
+    const known = typeof options.knownSchools === 'function' ? options.knownSchools() : options.knownSchools;
+    const existing = new Set([...(known ?? []), ...(await options.stats.schoolIds())]);
     return [...existing].filter((id) => scope === 'all' || scope.includes(id));
   }
 

@@ -68,9 +68,18 @@ const storedCase = z.object({
       sentAt: date.optional(),
       acknowledgedAt: date.optional(),
       reminders: z.number(),
+      parentsOnly: z.boolean().optional(),
     }),
   ),
-  parents: z.object({ choice: z.enum(parentsChoices), at: date }).optional(),
+  parents: z
+    .object({
+      choice: z.enum(parentsChoices),
+      at: date,
+      by: staff.optional(),
+      doneAt: date.optional(),
+      remindedAt: date.optional(),
+    })
+    .optional(),
   absences: z.number(),
   escalatedAt: date.optional(),
   reminderRounds: z.number(),

@@ -107,8 +107,18 @@ class ConnectorCallFailed extends Error {
   }
 }
 
+/**
+ * The card's fallbackText is also the message's summary: what the chat list and the notification
+ * show instead of 'Sent a card'. Posted cards are neutral, so it names no pupil either.
+ */
 function cardActivity(card: AdaptiveCardJson): Partial<Activity> {
-  return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)] };
+  const summary =
+    typeof card.fallbackText === 'string' && card.fallbackText !== '' ? card.fallbackText : undefined;
+  return {
+    type: ActivityTypes.Message,
+    ...(summary ? { summary } : {}),
+    attachments: [CardFactory.adaptiveCard(card)],
+  };
 }
 
 function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBucket> | undefined {

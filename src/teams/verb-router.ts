@@ -9,6 +9,7 @@ import { closeCaseVerb } from './verbs/close-case';
 import { handOverVerb } from './verbs/hand-over';
 import { notOurPupilVerb } from './verbs/not-our-pupil';
 import { openTalkFormVerb } from './verbs/open-talk-form';
+import { colleagueParentsInformedVerb, parentsInformedVerb } from './verbs/parents-informed';
 import { pupilAbsentVerb } from './verbs/pupil-absent';
 import { recordParentsVerb } from './verbs/record-parents';
 import { recordTalkVerb } from './verbs/record-talk';
@@ -34,10 +35,12 @@ export function verbHandlers(
     recordTalkVerb(services),
     remindColleaguesVerb(services),
     recordParentsVerb(services),
+    parentsInformedVerb(services),
     closeCaseVerb(services),
     // The colleague's card.
     viewColleagueCardVerb(services),
     acknowledgeVerb(services),
+    colleagueParentsInformedVerb(services),
     submitIntakeVerb(services, sentForms),
   ];
 }

@@ -12,6 +12,8 @@ class ScriptedMessenger implements Messenger {
   readonly calls: string[] = [];
   updateFailures: HwcError[] = [];
   deleteOutcome: DeleteOutcome | HwcError = 'deleted';
+  /** The title each neutral card said. */
+  readonly titles: string[] = [];
 
   async sendCard(): Promise<PostedMessage> {
     throw new Error('not used');
@@ -21,7 +23,7 @@ class ScriptedMessenger implements Messenger {
     this.calls.push(`update ${message.activityId}${options?.final ? ' final' : ''}`);
     const failure = this.updateFailures.shift();
     if (failure) throw failure;
-    assert.match(JSON.stringify(card), /Afgerond/);
+    this.titles.push(String(card.fallbackText));
   }
 
   async deleteCard(message: PostedMessage): Promise<DeleteOutcome> {
@@ -66,16 +68,42 @@ describe('taking the cards of an ended case out of Teams', () => {
   afterEach(() => scheduler.close());
 
   it('makes each card neutral first and then deletes it, keeping nothing', async () => {
-    cleanup.forget([shell('1'), shell('2')], ctx);
+    cleanup.forget([shell('1'), shell('2')], 'completed', ctx);
     await cleanup.idle();
     assert.deepEqual(messenger.calls, ['update 1 final', 'update 2 final', 'delete 1', 'delete 2']);
     assert.equal(cleanup.size, 0);
     assert.equal(scheduler.size, 0);
   });
 
+  it('says how the case ended, and never "afgerond" for work that was not done', async () => {
+    const endings = [
+      ['completed', 'Afgerond'],
+      ['not-our-pupil', 'Gesloten: niet onze leerling'],
+      ['expired', 'Verlopen en verwijderd'],
+      ['closed-early', 'Afgesloten en verwijderd'],
+      ['pupil-absent', 'Afgesloten'],
+    ] as const;
+    for (const [ending, title] of endings) {
+      cleanup.forget([shell(ending)], ending, ctx);
+      await cleanup.idle();
+      assert.equal(messenger.titles.at(-1), title, ending);
+    }
+    assert.equal(messenger.titles.filter((t) => /afgerond/i.test(t)).length, 1, 'only the completed one');
+  });
+
+  it('keeps the ending through a retry, in the task it waits in', async () => {
+    messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503 after 5 attempts')];
+    cleanup.forget([shell('1')], 'expired', ctx);
+    await cleanup.idle();
+    now += 60_000;
+    scheduler.runDue();
+    await cleanup.idle();
+    assert.deepEqual(messenger.titles, ['Verlopen en verwijderd']);
+  });
+
   it('leaves the neutral card where the channel does not delete (501), and keeps nothing', async () => {
     messenger.deleteOutcome = 'not-supported';
-    cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], 'completed', ctx);
     await cleanup.idle();
     assert.deepEqual(messenger.calls, ['update 1 final', 'delete 1']);
     assert.equal(cleanup.size, 0);
@@ -83,7 +111,7 @@ describe('taking the cards of an ended case out of Teams', () => {
 
   it('when Teams does not take the neutral card, keeps only its id and tries again later', async () => {
     messenger.updateFailures = [new HwcError('delivery.failed', 'HTTP 503 after 5 attempts')];
-    cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], 'completed', ctx);
     await cleanup.idle();
     assert.equal(cleanup.size, 0, 'nothing is under way');
     assert.equal(scheduler.size, 1, 'the ids wait as the retry task');
@@ -106,7 +134,7 @@ describe('taking the cards of an ended case out of Teams', () => {
       new HwcError('delivery.failed', 'HTTP 503'),
       new HwcError('delivery.unreachable', 'HTTP 403'),
     ];
-    cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], 'completed', ctx);
     await cleanup.idle();
     for (const wait of [60_000, 300_000]) {
       now += wait;
@@ -117,7 +145,7 @@ describe('taking the cards of an ended case out of Teams', () => {
     assert.equal(cleanup.size, 0, 'given up: nothing kept');
     assert.equal(scheduler.size, 0);
 
-    cleanup.forget([shell('2')], ctx);
+    cleanup.forget([shell('2')], 'completed', ctx);
     await cleanup.idle();
     assert.equal(messenger.calls.at(-1), 'update 2 final');
     assert.equal(cleanup.size, 0, 'a 403 is not retried');
@@ -125,7 +153,7 @@ describe('taking the cards of an ended case out of Teams', () => {
 
   it('a delete that fails leaves the neutral card and keeps nothing', async () => {
     messenger.deleteOutcome = new HwcError('delivery.failed', 'HTTP 500');
-    cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], 'completed', ctx);
     await cleanup.idle();
     assert.equal(cleanup.size, 0);
     assert.equal(scheduler.size, 0);
@@ -137,7 +165,7 @@ describe('taking the cards of an ended case out of Teams', () => {
       messenger.calls.push(`update ${message.activityId} final`);
       await new Promise<void>((resolve) => (release = resolve));
     };
-    cleanup.forget([shell('1')], ctx);
+    cleanup.forget([shell('1')], 'completed', ctx);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(messenger.calls, ['update 1 final']);
     assert.equal(scheduler.size, 1, 'the retry is written while the first try is under way');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { acknowledge, colleagueView } from '../../src/app/colleague-actions';
 import { claim, closeCase } from '../../src/app/coordinator-actions';
-import { recordParents } from '../../src/app/parents-step';
+import { parentsInformed, recordParents } from '../../src/app/parents-step';
 import { HwcError } from '../../src/domain/errors';
 import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import type {
@@ -169,6 +169,53 @@ describe('follow-ups on the clock (fake timers)', () => {
     assert.equal(messenger.to(gymTeacher.id).length, 2, 'one automatic reminder, not more');
   });
 
+  it('whoever informs the parents gets one reminder an hour before the day ends, while nobody says it is done', async () => {
+    const caseId = await newCase();
+    const actor = { staffId: coordinatorA.id, locale: 'nl-NL' };
+    await claim(services, caseId, actor, ctx);
+    await recordTalk(
+      services,
+      caseId,
+      { support: [], note: '', suggested: [], others: [groupTeacher.id], nobody: false },
+      actor,
+      ctx,
+    );
+    await acknowledge(services, caseId, { staffId: groupTeacher.id, locale: 'nl-NL' }, ctx);
+    await recordParents(services, caseId, 'by-group-teacher', groupTeacher.id, actor, ctx);
+    const asked = messenger.to(groupTeacher.id).length;
+    assert.match(messenger.to(groupTeacher.id).at(-1)!, /Je wordt gevraagd de ouders te informeren/);
+    // Monday: the day ends at 15:00 (14:00Z); the reminder comes at 14:00 (13:00Z).
+    await clock.tickAsync(new Date('2026-11-23T12:59:00Z').getTime() - Date.now());
+    assert.equal(messenger.to(groupTeacher.id).length, asked, 'not before the time');
+    await clock.tickAsync(60_000);
+    assert.equal(messenger.to(groupTeacher.id).length, asked + 1);
+    assert.match(
+      messenger.to(groupTeacher.id).at(-1)!,
+      /Herinnering: laat weten of de ouders zijn geïnformeerd/,
+    );
+    await clock.tickAsync(30 * 60_000);
+    assert.equal(messenger.to(groupTeacher.id).length, asked + 1, 'one reminder, not more');
+    assert.equal((await services.store.get(caseId))?.state, 'informing', 'the case still waits');
+  });
+
+  it("no parents reminder once 'Ouders geïnformeerd' was pressed", async () => {
+    const caseId = await newCase();
+    const actor = { staffId: coordinatorA.id, locale: 'nl-NL' };
+    await claim(services, caseId, actor, ctx);
+    await recordTalk(
+      services,
+      caseId,
+      { support: [], note: '', suggested: [], others: [groupTeacher.id, gymTeacher.id], nobody: false },
+      actor,
+      ctx,
+    );
+    await recordParents(services, caseId, 'by-me', undefined, actor, ctx);
+    await parentsInformed(services, caseId, actor, ctx);
+    const before = messenger.to(coordinatorA.id).length;
+    await clock.tickAsync(new Date('2026-11-23T13:30:00Z').getTime() - Date.now());
+    assert.equal(messenger.to(coordinatorA.id).length, before, 'no reminder to the coordinator');
+  });
+
   describe('closing while cards are still on their way', () => {
     const actor = { staffId: coordinatorA.id, locale: 'nl-NL' };
     const talk = {
@@ -191,7 +238,7 @@ describe('follow-ups on the clock (fake timers)', () => {
       const recording = recordTalk(services, caseId, talk, actor, ctx);
       await until(async () => (await services.store.get(caseId))?.colleagues[0]?.delivery === 'sent');
       await acknowledge(services, caseId, { staffId: groupTeacher.id, locale: 'nl-NL' }, ctx);
-      await recordParents(services, caseId, 'by-me', actor, ctx);
+      await recordParents(services, caseId, 'not-now', undefined, actor, ctx);
       assert.equal(
         (await services.store.get(caseId))?.state,
         'informing',
@@ -213,7 +260,7 @@ describe('follow-ups on the clock (fake timers)', () => {
       const view = JSON.stringify(
         await colleagueView(services, caseId, { staffId: gymTeacher.id, locale: 'nl-NL' }),
       );
-      assert.match(view, /Vertel dit aan niemand door/);
+      assert.match(view, /Vertel dit niet verder/);
       release();
       await clock.tickAsync(10);
       await recording;
@@ -233,7 +280,7 @@ describe('follow-ups on the clock (fake timers)', () => {
       const lastPerMessage = new Map<string, string>();
       for (const u of messenger.updates) lastPerMessage.set(u.message.activityId, JSON.stringify(u.card));
       assert.equal(lastPerMessage.size, messenger.sent.length, 'every card posted was updated');
-      for (const card of lastPerMessage.values()) assert.match(card, /afgerond/);
+      for (const card of lastPerMessage.values()) assert.match(card, /Afgesloten en verwijderd/);
     });
   });
 });

@@ -40,6 +40,18 @@ function chatWith(t: TestApp, staffId: string): RecordedActivity[] {
   return conversation ? t.connector.activitiesIn(conversation.id) : [];
 }
 
+/**
+ * Every card posted to this person. Once they clicked a card, the fake connector knows their chat
+ * by the id the test's activities carry, which in Teams is one and the same chat.
+ */
+function postsTo(t: TestApp, staffId: string): RecordedActivity[] {
+  const chats = new Set([
+    ...t.connector.conversations.filter((c) => c.members.some((m) => m.id === staffId)).map((c) => c.id),
+    `a:personal-${staffId}`,
+  ]);
+  return t.connector.activities.filter((a) => posting.has(a.kind) && chats.has(a.conversationId ?? ''));
+}
+
 describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", () => {
   let t: TestApp;
   beforeEach(async () => {
@@ -80,7 +92,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const caseId = await claimed();
     const form = await t.invoke(coordinatorA.id, 'case.talk-form', { caseId });
     assert.deepEqual(cardProblems(form.card), []);
-    assert.match(text(form.card), /Wat heeft de leerling vandaag nodig\?/);
+    assert.match(text(form.card), /Wat heeft de leerling (vandaag|op \S+ \d+ \S+) nodig\?/);
     assert.match(text(form.card), /graph\.microsoft\.com\/users/);
 
     const view = await talked(caseId, twoColleagues);
@@ -109,7 +121,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     ]) {
       assert.ok(text(colleagueView.card).includes(expected), expected);
     }
-    assert.match(text(colleagueView.card), /Vertel dit aan niemand door/);
+    assert.match(text(colleagueView.card), /Vertel dit niet verder/);
 
     const read = await t.invoke(groupTeacher.id, 'colleague.acknowledge', { caseId });
     assert.match(text(read.card), /Gelezen om \d\d:\d\d/);
@@ -131,7 +143,12 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
       /2 van 2 gelezen/,
     );
 
-    const done = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
+    // 'Ik informeer de ouders' waits until the coordinator says it was done, later that day.
+    const waiting = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
+    assert.match(text(waiting.card), /Ouders: jij informeert hen/);
+    assert.match(text(waiting.card), /case\.parents-done/);
+    assert.equal(await t.app.services.store.size(), 1, 'the case waits for the parents');
+    const done = await t.invoke(coordinatorA.id, 'case.parents-done', { caseId });
     assert.match(text(done.card), /Afgerond/);
     assert.equal(await t.app.services.store.size(), 0);
     // Every card posted for the case, in every chat, was made neutral and then deleted.
@@ -157,12 +174,67 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const view = await t.invoke(groupTeacher.id, 'colleague.view', { caseId });
     assert.match(text(view.card), /Niets bijzonders afgesproken/);
     await t.invoke(groupTeacher.id, 'colleague.acknowledge', { caseId });
-    const done = await t.invoke(coordinatorB.id, 'case.record-parents', {
+    const chosen = await t.invoke(coordinatorB.id, 'case.record-parents', {
       caseId,
       parents: 'by-group-teacher',
+      parentsBy: groupTeacher.id,
     });
-    assert.match(text(done.card), /Afgerond/);
+    // The case does not close: it waits for the group teacher.
+    assert.match(text(chosen.card), /Ouders: Marloes Tjallema informeert hen/);
+    assert.equal(await t.app.services.store.size(), 1);
+    // The teacher hears it by a new message, and their card says it is their job.
+    const posts = postsTo(t, groupTeacher.id);
+    assert.equal(posts.length, 2, 'a new card notifies the group teacher');
+    assert.match(cardIn(posts.at(-1)!), /Je wordt gevraagd de ouders te informeren/);
+    assertNoPupilData(cardIn(posts.at(-1)!), 'the posted card');
+    const card = await t.invoke(groupTeacher.id, 'colleague.view', { caseId });
+    assert.deepEqual(cardProblems(card.card), []);
+    assert.match(text(card.card), /vraagt jou de ouders te informeren/);
+    assert.match(text(card.card), /colleague\.parents-done/);
+    // Nobody else may say it for them.
+    const other = await t.invoke(gymTeacher.id, 'colleague.parents-done', { caseId });
+    assert.match(text(other.card), /Niet beschikbaar/);
+    assert.equal(await t.app.services.store.size(), 1);
+
+    const done = await t.invoke(groupTeacher.id, 'colleague.parents-done', { caseId });
+    assert.match(text(done.card), /Ouders geïnformeerd/);
+    assert.match(text(done.card), /afgerond en verwijderd/);
     assert.equal(await t.app.services.store.size(), 0);
+  });
+
+  it('a colleague who was not told is asked to inform the parents, with a card that shows only that', async () => {
+    const caseId = await claimed();
+    await talked(caseId, { others: gymTeacher.id, note: 'Mag even naar de gang' });
+    await t.invoke(gymTeacher.id, 'colleague.acknowledge', { caseId });
+    assert.equal(chatWith(t, duoTeacher.id).length, 0);
+    const chosen = await t.invoke(coordinatorA.id, 'case.record-parents', {
+      caseId,
+      parents: 'by-group-teacher',
+      parentsBy: duoTeacher.id,
+    });
+    assert.match(text(chosen.card), /informeert de ouders/);
+    assert.equal(chatWith(t, duoTeacher.id).filter((a) => posting.has(a.kind)).length, 1, 'their first card');
+    const card = await t.invoke(duoTeacher.id, 'colleague.view', { caseId });
+    assert.match(text(card.card), /vraagt jou de ouders te informeren/);
+    assert.doesNotMatch(text(card.card), /gang/, 'nothing of what was agreed');
+    assert.doesNotMatch(text(card.card), /colleague\.acknowledge/, "no 'Gelezen' to wait for");
+    const done = await t.invoke(duoTeacher.id, 'colleague.parents-done', { caseId });
+    assert.match(text(done.card), /afgerond en verwijderd/);
+    assert.equal(await t.app.services.store.size(), 0);
+  });
+
+  it('the parents step says what is missing: a choice, or which colleague', async () => {
+    const caseId = await claimed();
+    await talked(caseId, { others: groupTeacher.id });
+    const none = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId });
+    assert.match(text(none.card), /Kies wie de ouders informeert, of ‘Nu niet’/);
+    const nobody = await t.invoke(coordinatorA.id, 'case.record-parents', {
+      caseId,
+      parents: 'by-group-teacher',
+      parentsBy: '',
+    });
+    assert.match(text(nobody.card), /Kies welke collega de ouders informeert/);
+    assert.equal((await t.app.services.store.get(caseId))?.parents, undefined, 'nothing recorded');
   });
 
   it("'nobody to inform': no colleague gets anything, and the parents step closes the case", async () => {
@@ -196,15 +268,44 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     assert.equal(chatWith(t, groupTeacher.id).length, 0);
   });
 
-  it("'pupil not at school today' moves the case to the next school day, once per click, and closes it after the maximum", async () => {
+  it("'pupil not at school today' exists on the support day only, asks first, moves once per click, and closes after the maximum", async () => {
+    await t.stop();
+    // Sunday evening 22 November, for a Monday support day.
+    let now = new Date('2026-11-22T19:00:00Z');
+    t = await startTestApp({ start: { clock: () => now } });
     const caseId = await claimed();
-    const before = (await t.app.services.store.get(caseId))!.supportDay;
-    const first = await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: before.date });
-    // The same card clicked again: the case moves one day, not two.
-    await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: before.date });
+    const monday = (await t.app.services.store.get(caseId))!.supportDay;
+    assert.equal(monday.date, '2026-11-23');
+
+    // The evening before: not offered, and an old card's click is refused with the reason.
+    const evening = await t.invoke(coordinatorA.id, 'case.view', { caseId });
+    assert.doesNotMatch(text(evening.card), /case\.pupil-absent/);
+    const early = await t.invoke(coordinatorA.id, 'case.pupil-absent', {
+      caseId,
+      forDay: monday.date,
+      confirmed: true,
+    });
+    assert.match(text(early.card), /kan pas op maandag 23 november/);
+    assert.equal((await t.app.services.store.get(caseId))!.absences, 0, 'nothing moved');
+
+    // On Monday morning it is offered; the click asks first and names the day it moves to.
+    now = new Date('2026-11-23T06:50:00Z');
+    assert.match(text((await t.invoke(coordinatorA.id, 'case.view', { caseId })).card), /case\.pupil-absent/);
+    const asked = await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: monday.date });
+    assert.deepEqual(cardProblems(asked.card), []);
+    assert.match(text(asked.card), /Ja, verplaats naar dinsdag 24 november/);
+    assert.equal((await t.app.services.store.get(caseId))!.absences, 0, 'asking moves nothing');
+
+    const first = await t.invoke(coordinatorA.id, 'case.pupil-absent', {
+      caseId,
+      forDay: monday.date,
+      confirmed: true,
+    });
+    // The same card confirmed again: the case moves one day, not two.
+    await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: monday.date, confirmed: true });
     const moved = (await t.app.services.store.get(caseId))!;
     assert.equal(moved.absences, 1);
-    assert.ok(moved.supportDay.lessonStart > before.lessonStart);
+    assert.equal(moved.supportDay.date, '2026-11-24');
     assert.match(text(first.card), /De leerling was er 1 keer niet/);
     assert.match(
       cardIn(
@@ -212,15 +313,23 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
           .filter((a) => a.kind === 'update')
           .at(-1)!,
       ),
-      /Verplaatst naar/,
+      /Handle with Care: vóór de lessen op dinsdag 24 november/,
     );
 
-    await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: moved.supportDay.date });
+    now = new Date('2026-11-24T06:50:00Z');
+    await t.invoke(coordinatorA.id, 'case.pupil-absent', { caseId, forDay: '2026-11-24', confirmed: true });
     const third = (await t.app.services.store.get(caseId))!;
     assert.equal(third.absences, testSchool.maxPupilAbsentDays);
+    now = new Date('2026-11-25T06:50:00Z');
+    const last = await t.invoke(coordinatorA.id, 'case.pupil-absent', {
+      caseId,
+      forDay: third.supportDay.date,
+    });
+    assert.match(text(last.card), /Ja, afsluiten/);
     const closed = await t.invoke(coordinatorA.id, 'case.pupil-absent', {
       caseId,
       forDay: third.supportDay.date,
+      confirmed: true,
     });
     assert.match(text(closed.card), /te vaak niet/);
     assert.equal(await t.app.services.store.size(), 0);
@@ -256,8 +365,8 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     ]);
     const c = (await t.app.services.store.get(caseId))!;
     assert.equal(c.colleagues.filter((p) => p.acknowledgedAt).length, 1);
-    await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
-    await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
+    await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'not-now' });
+    await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'not-now' });
     assert.equal(
       (await t.app.services.store.get(caseId))!.state,
       'informing',
@@ -275,6 +384,8 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
       t.invoke(groupTeacher.id, 'colleague.acknowledge', { caseId }),
       t.invoke(coordinatorA.id, 'case.view', { caseId }),
       t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' }),
+      t.invoke(coordinatorA.id, 'case.parents-done', { caseId }),
+      t.invoke(groupTeacher.id, 'colleague.parents-done', { caseId }),
       t.invoke(coordinatorA.id, 'case.remind', { caseId, round: 0 }),
       t.invoke(coordinatorA.id, 'case.close', { caseId }),
     ];
@@ -292,7 +403,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     assert.match(view, /niet bereikbaar via Teams: vertel het persoonlijk/);
     assert.match(view, /0 van 1 gelezen/);
     await t.invoke(groupTeacher.id, 'colleague.acknowledge', { caseId });
-    const done = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' });
+    const done = await t.invoke(coordinatorA.id, 'case.record-parents', { caseId, parents: 'not-now' });
     assert.match(text(done.card), /1 collega was niet via Teams te bereiken/);
     assert.equal(await t.app.services.store.size(), 0);
   });

@@ -77,6 +77,6 @@ describe('receiving a signal', () => {
     messenger.open();
     await receipt;
     const toB = messenger.updates.filter((u) => u.message.conversationId === `conv-${coordinatorB.id}`);
-    assert.match(JSON.stringify(toB[0]?.card), /De gegevens zijn verwijderd/);
+    assert.match(JSON.stringify(toB[0]?.card), /Alle gegevens ervan zijn verwijderd/);
   });
 });

@@ -163,12 +163,22 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
       assert.match(await invoke(on(3 + index), colleague.id, 'colleague.view', { caseId }), /Gelezen/);
       await invoke(on(4 + index), colleague.id, 'colleague.acknowledge', { caseId });
     }
-    const done = await invoke(on(6), coordinatorA.id, 'case.record-parents', { caseId, parents });
-    assert.match(done, /Afgerond/);
+    // The case waits until whoever informs the parents says it was done, on any instance.
+    const chosen = await invoke(on(6), coordinatorA.id, 'case.record-parents', {
+      caseId,
+      parents,
+      ...(parents === 'by-group-teacher' ? { parentsBy: groupTeacher.id } : {}),
+    });
+    assert.match(chosen, /Ouders geïnformeerd/);
+    const done =
+      parents === 'by-me'
+        ? await invoke(on(7), coordinatorA.id, 'case.parents-done', { caseId })
+        : await invoke(on(7), groupTeacher.id, 'colleague.parents-done', { caseId });
+    assert.match(done, parents === 'by-me' ? /Afgerond/ : /afgerond en verwijderd/);
     assert.doesNotMatch(done, new RegExp(signal.pupil.name));
     for (const app of apps) await app.settled();
     await assertOnlyTheTombstoneRemains(caseId);
-    const later = await invoke(on(7), coordinatorB.id, 'case.view', { caseId });
+    const later = await invoke(on(8), coordinatorB.id, 'case.view', { caseId });
     assert.match(later, /Afgerond en verwijderd/);
   }
 
@@ -249,7 +259,7 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
     await invoke(b, groupTeacher.id, 'colleague.acknowledge', { caseId });
     assert.match(await invoke(b, coordinatorA.id, 'case.view', { caseId }), /1 van 1 gelezen|gelezen om/);
     assert.match(
-      await invoke(b, coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' }),
+      await invoke(b, coordinatorA.id, 'case.record-parents', { caseId, parents: 'not-now' }),
       /Afgerond/,
     );
     await b.settled();
@@ -286,8 +296,8 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
     const acknowledged = await b.app.services.store.get(caseId);
     assert.equal(acknowledged?.colleagues.filter((c) => c.acknowledgedAt).length, 1);
     const parents = await Promise.all([
-      invoke(a, owner, 'case.record-parents', { caseId, parents: 'by-me' }),
-      invoke(b, owner, 'case.record-parents', { caseId, parents: 'by-me' }),
+      invoke(a, owner, 'case.record-parents', { caseId, parents: 'not-now' }),
+      invoke(b, owner, 'case.record-parents', { caseId, parents: 'not-now' }),
     ]);
     assert.ok(parents.some((p) => /Afgerond/.test(p)));
     for (const app of apps) await app.settled();

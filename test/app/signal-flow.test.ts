@@ -61,7 +61,7 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     const text = cardText(view.card);
     assert.ok(text.includes(pupil.name));
     assert.ok(text.includes('12-04-2016'));
-    assert.match(text, /vóór de lessen op/);
+    assert.match(text, /Vóór de lessen op|Vandaag vóór de lessen/);
     assert.match(text, /Oppakken/);
   });
 
@@ -90,15 +90,28 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     assert.match(JSON.stringify(update?.body), /"userIds":\["29:/, 'the update keeps the automatic refresh');
   });
 
-  it("closes, blanks and deletes every card on 'Niet onze leerling', after which views say 'completed and deleted'", async () => {
+  it("asks before 'Niet onze leerling', then closes, blanks and deletes every card, which say what happened", async () => {
     const caseId = await deliver();
-    const closed = await t.invoke(coordinatorB.id, 'case.not-our-pupil', { caseId });
-    assert.match(cardText(closed.card), /afgerond/);
+    // The click next to 'Oppakken' only asks: nothing is deleted yet.
+    const asked = await t.invoke(coordinatorB.id, 'case.not-our-pupil', { caseId });
+    assert.deepEqual(cardProblems(asked.card), []);
+    assert.match(cardText(asked.card), /Niet onze leerling\?/);
+    assert.match(cardText(asked.card), /Ja, niet onze leerling/);
+    assert.equal(await t.app.services.store.size(), 1, 'nothing closed before the confirmation');
+    assert.equal(t.connector.activities.filter((x) => x.kind === 'update').length, 0);
+
+    const closed = await t.invoke(coordinatorB.id, 'case.not-our-pupil', { caseId, confirmed: true });
+    assert.match(cardText(closed.card), /Gesloten: niet onze leerling/);
+    assert.doesNotMatch(cardText(closed.card), /afgerond/i);
     assert.equal(await t.app.services.store.size(), 0);
     await t.settled();
     const updates = t.connector.activities.filter((x) => x.kind === 'update');
     assert.equal(updates.length, 2);
-    for (const u of updates) assert.match(JSON.stringify(u.body), /De gegevens zijn verwijderd/);
+    for (const u of updates) {
+      assert.match(JSON.stringify(u.body), /Gesloten: niet onze leerling/);
+      assert.doesNotMatch(JSON.stringify(u.body), /afgerond/i, 'never told afgerond for work not done');
+      assert.equal((u.body as { summary?: string }).summary, 'Gesloten: niet onze leerling');
+    }
     const deletes = t.connector.activities.filter((x) => x.kind === 'delete');
     assert.deepEqual(
       deletes.map((d) => d.activityId).sort(),
@@ -108,6 +121,17 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     const stale = await t.invoke(coordinatorA.id, 'case.view', { caseId });
     assert.match(cardText(stale.card), /Gesloten: niet onze leerling/);
     assert.ok(!cardText(stale.card).includes(pupil.name));
+  });
+
+  it('posts the shell with the deadline as its summary, for the chat list and the notification', async () => {
+    await deliver();
+    const posted = t.connector.activities.filter((x) => posting.has(x.kind));
+    assert.ok(posted.length > 0, 'a card was posted');
+    for (const p of posted) {
+      const summary = (p.body as { summary?: string } | null)?.summary ?? '';
+      assert.match(summary, /^Handle with Care: vóór de lessen op \S+ \d+ \S+ \(ontvangen \d\d:\d\d\)$/);
+      assertNoPupilData(summary, 'the summary');
+    }
   });
 
   it('lets a deputy of the school see and take on the case', async () => {
@@ -223,7 +247,8 @@ describe('a case at the end of its support day', () => {
       (t.app.services.scheduler as InProcessScheduler).runDue();
       await waitFor(() => t.connector.activities.filter((a) => a.kind === 'update').length === 2);
       for (const update of t.connector.activities.filter((a) => a.kind === 'update')) {
-        assert.match(JSON.stringify(update.body), /De gegevens zijn verwijderd/);
+        assert.match(JSON.stringify(update.body), /Verlopen en verwijderd/);
+        assert.doesNotMatch(JSON.stringify(update.body), /afgerond/i, 'an expired case is not completed');
       }
       assertNoPupilData(t.logs.text(), 'the log');
     } finally {

@@ -3,9 +3,11 @@ import {
   colleagueViewCard,
   coordinatorShellCard,
   coordinatorViewCard,
+  confirmCard,
   noticeCard,
   expiryNoticeCard,
   shellCard,
+  shellContext,
   talkFormCard,
 } from '../../src/app/case-cards';
 import { intakeFormCard } from '../../src/app/teams-intake';
@@ -54,6 +56,7 @@ const everythingLeft = {
   notAcknowledged: 2,
   unreachable: 1,
   parentsNotRecorded: true,
+  parentsNotConfirmed: false,
 };
 
 const services = testServices([testSchool, otherSchool], {
@@ -68,6 +71,10 @@ const services = testServices([testSchool, otherSchool], {
 const teacher = { id: '7b1f0d6e-8c2a-4d3b-9e4f-6a7b8c9d0e1f', name: 'Maarten Bolderdijk' };
 const gymTeacher = { id: '8c2a1e7f-9d3b-4e4c-af50-7b8c9d0e1f2a', name: '' };
 const at = (time: string) => new Date(`2026-11-23T${time}:00Z`);
+/** The evening before the support day (Monday 23 November), and the morning of it. */
+const dayBefore = new Date('2026-11-22T20:00:00Z');
+const onTheDay = at('06:55');
+const shell = shellContext(testSchool, unclaimed);
 
 /** The case after the talk: two colleagues (one without a name yet), one of them has read it. */
 function informing(): HwcCase {
@@ -87,6 +94,14 @@ function informing(): HwcCase {
   c = recordDelivery(c, gymTeacher.id, 'unreachable').case;
   return acknowledge(c, teacher.id, at('07:14')).case;
 }
+
+const headTeacher = { id: '9d3b2f80-ae4c-4f5d-b061-8c9d0e1f2a3b', name: 'Ria Vlasblom' };
+const parentsByMe = () => recordParents(testSchool, informing(), coordinatorA, 'by-me', at('07:20')).case;
+const parentsByTeacher = () =>
+  recordParents(testSchool, informing(), coordinatorA, 'by-group-teacher', at('07:20'), teacher).case;
+/** Asked of someone who was not among those told: they are added, to inform the parents only. */
+const parentsByOther = () =>
+  recordParents(testSchool, informing(), coordinatorA, 'by-group-teacher', at('07:20'), headTeacher).case;
 
 const nobodyTold = recordTalk(
   testSchool,
@@ -109,24 +124,27 @@ function everyCard(): [string, AdaptiveCardJson][] {
   for (const locale of ['nl-NL', 'en-US']) {
     const t = stringsFor(locale);
     cards.push(
-      [`shell with a known user (${locale})`, shellCard(caseId, { teamsUserId: '29:abc', locale })],
-      [`shell for a first contact (${locale})`, shellCard(caseId, { locale })],
+      [`shell with a known user (${locale})`, shellCard(shell, { teamsUserId: '29:abc', locale })],
+      [`shell for a first contact (${locale})`, shellCard(shell, { locale })],
       [
         `shell marked as taken (${locale})`,
-        shellCard(caseId, { locale }, t.shell.claimedBy(coordinatorA.name)),
+        shellCard(shell, { locale }, t.shell.claimedBy(coordinatorA.name)),
       ],
-      [`view, unclaimed (${locale})`, coordinatorViewCard(testSchool, unclaimed, coordinatorA.id, locale)],
+      [
+        `view, unclaimed (${locale})`,
+        coordinatorViewCard(testSchool, unclaimed, coordinatorA.id, locale, onTheDay),
+      ],
       [
         `view, claimed by the viewer (${locale})`,
-        coordinatorViewCard(testSchool, claimed, coordinatorA.id, locale),
+        coordinatorViewCard(testSchool, claimed, coordinatorA.id, locale, onTheDay),
       ],
       [
         `view, claimed by another (${locale})`,
-        coordinatorViewCard(testSchool, claimed, coordinatorB.id, locale),
+        coordinatorViewCard(testSchool, claimed, coordinatorB.id, locale, onTheDay),
       ],
       [
         `view, talk recorded, colleagues informed (${locale})`,
-        coordinatorViewCard(testSchool, informing(), coordinatorA.id, locale),
+        coordinatorViewCard(testSchool, informing(), coordinatorA.id, locale, onTheDay),
       ],
       [
         `view, nobody informed, parents recorded (${locale})`,
@@ -135,16 +153,17 @@ function everyCard(): [string, AdaptiveCardJson][] {
           recordParents(testSchool, nobodyTold, coordinatorA, 'not-now', at('07:05')).case,
           coordinatorA.id,
           locale,
-          [t.view.reminded(2)],
+          onTheDay,
+          { notes: [t.view.reminded(2)] },
         ),
       ],
       [
         `view after the pupil was absent (${locale})`,
-        coordinatorViewCard(testSchool, { ...claimed, absences: 1 }, coordinatorA.id, locale),
+        coordinatorViewCard(testSchool, { ...claimed, absences: 1 }, coordinatorA.id, locale, onTheDay),
       ],
       [
         `talk form with suggestions (${locale})`,
-        talkFormCard(testSchool, claimed, locale, {
+        talkFormCard(testSchool, claimed, locale, onTheDay, {
           group: 'groep 6',
           suggested: [teacher],
           staff: [teacher, { id: deputy.id, name: deputy.name }],
@@ -152,7 +171,7 @@ function everyCard(): [string, AdaptiveCardJson][] {
       ],
       [
         `talk form without a directory, with an error (${locale})`,
-        talkFormCard(testSchool, claimed, locale, {
+        talkFormCard(testSchool, claimed, locale, onTheDay, {
           suggested: [],
           staff: [],
           error: t.talk.errors.choose,
@@ -166,23 +185,68 @@ function everyCard(): [string, AdaptiveCardJson][] {
           informing(),
           { ...informing().colleagues[0]!, acknowledgedAt: undefined },
           locale,
+          onTheDay,
         ),
       ],
       [
         `colleague view, read (${locale})`,
-        colleagueViewCard(testSchool, informing(), informing().colleagues[0]!, locale),
+        colleagueViewCard(testSchool, informing(), informing().colleagues[0]!, locale, onTheDay),
       ],
-      [`shell of a colleague (${locale})`, shellCard(caseId, { locale }, '', 'colleague')],
+      [`shell of a colleague (${locale})`, shellCard(shell, { locale }, '', 'colleague')],
       [
         `shell of the owner with progress (${locale})`,
         coordinatorShellCard(testSchool, informing(), { ...ownerShell, locale }),
       ],
       [
         `shell, reminder to a colleague (${locale})`,
-        shellCard(caseId, { locale }, t.shell.colleagueReminder, 'colleague'),
+        shellCard(shell, { locale }, t.shell.colleagueReminder, 'colleague'),
       ],
-      [`shell, escalation to a deputy (${locale})`, shellCard(caseId, { locale }, t.shell.deputyEscalation)],
+      [`shell, escalation to a deputy (${locale})`, shellCard(shell, { locale }, t.shell.deputyEscalation)],
       [`completed notice (${locale})`, noticeCard('completed', locale, { unreachable: 1 })],
+      ...(
+        [
+          'notOurPupil',
+          'closedEarly',
+          'expired',
+          'ended',
+          'parentsDoneAndClosed',
+          'tryAgain',
+          'unknown',
+        ] as const
+      ).map((kind): [string, AdaptiveCardJson] => [`${kind} notice (${locale})`, noticeCard(kind, locale)]),
+      [`confirm 'not our pupil' (${locale})`, confirmCard('notOurPupil', testSchool, claimed, locale)],
+      [`confirm 'pupil absent' (${locale})`, confirmCard('pupilAbsent', testSchool, claimed, locale)],
+      [
+        `confirm 'pupil absent', the last time (${locale})`,
+        confirmCard('pupilAbsent', testSchool, { ...claimed, absences: 2 }, locale),
+      ],
+      [
+        `view, waiting for the owner to inform the parents (${locale})`,
+        coordinatorViewCard(testSchool, parentsByMe(), coordinatorA.id, locale, onTheDay),
+      ],
+      [
+        `view, waiting for a colleague to inform the parents (${locale})`,
+        coordinatorViewCard(testSchool, parentsByOther(), coordinatorA.id, locale, onTheDay),
+      ],
+      [
+        `colleague view, asked to inform the parents (${locale})`,
+        colleagueViewCard(
+          testSchool,
+          parentsByTeacher(),
+          parentsByTeacher().colleagues[0]!,
+          locale,
+          onTheDay,
+        ),
+      ],
+      [
+        `colleague view, asked only to inform the parents (${locale})`,
+        colleagueViewCard(testSchool, parentsByOther(), parentsByOther().colleagues[2]!, locale, onTheDay),
+      ],
+      [
+        `shell, asked to inform the parents (${locale})`,
+        shellCard(shell, { locale }, t.shell.parentsAsked, 'colleague'),
+      ],
+      [`shell, parents reminder (${locale})`, shellCard(shell, { locale }, t.shell.parentsReminder)],
       [`pupil absent notice (${locale})`, noticeCard('pupilAbsent', locale)],
       [`acknowledged and closed notice (${locale})`, noticeCard('acknowledgedAndClosed', locale)],
       [`closed notice (${locale})`, noticeCard('closed', locale)],
@@ -228,6 +292,10 @@ function everyCard(): [string, AdaptiveCardJson][] {
   return cards;
 }
 
+function actionVerbs(card: AdaptiveCardJson): string[] {
+  return [...JSON.stringify(card).matchAll(/"verb":"([a-z.-]+)"/g)].map((m) => m[1] ?? '');
+}
+
 describe('the cards', () => {
   for (const [name, card] of everyCard()) {
     it(`the ${name} card is a valid Adaptive Card 1.5`, () => {
@@ -246,7 +314,7 @@ describe('the cards', () => {
     for (const [name, card] of everyCard()) {
       for (const data of actionData(card)) {
         const extra = Object.keys(data).filter(
-          (k) => !['caseId', 'verb', 'formId', 'forDay', 'round'].includes(k),
+          (k) => !['caseId', 'verb', 'formId', 'forDay', 'round', 'confirmed'].includes(k),
         );
         assert.deepEqual(extra, [], `${name}: action data has ${extra.join(', ')}`);
       }
@@ -292,14 +360,18 @@ describe('the cards', () => {
   });
 
   it('the coordinator sees per colleague when they read it, and who could not be reached', () => {
-    const text = JSON.stringify(coordinatorViewCard(testSchool, informing(), coordinatorA.id, 'nl-NL'));
+    const text = JSON.stringify(
+      coordinatorViewCard(testSchool, informing(), coordinatorA.id, 'nl-NL', onTheDay),
+    );
     assert.ok(text.includes('Maarten Bolderdijk'));
     assert.ok(text.includes('gelezen om 08:14'));
     assert.ok(text.includes('niet bereikbaar via Teams'));
   });
 
   it('a coordinator who does not own the case sees who does, not what was agreed', () => {
-    const text = JSON.stringify(coordinatorViewCard(testSchool, informing(), coordinatorB.id, 'nl-NL'));
+    const text = JSON.stringify(
+      coordinatorViewCard(testSchool, informing(), coordinatorB.id, 'nl-NL', onTheDay),
+    );
     assert.ok(text.includes('Opgepakt door Wilma Ravenstein'));
     assert.ok(!text.includes('gang'));
     assert.ok(!text.includes('Maarten Bolderdijk'));
@@ -307,14 +379,14 @@ describe('the cards', () => {
 
   it("the colleague's view says what was agreed, whom to ask and not to pass it on", () => {
     const c = informing();
-    const text = JSON.stringify(colleagueViewCard(testSchool, c, c.colleagues[0]!, 'nl-NL'));
+    const text = JSON.stringify(colleagueViewCard(testSchool, c, c.colleagues[0]!, 'nl-NL', onTheDay));
     for (const expected of [
       pupil.name,
       'groep 6',
       'Een rustige plek',
       'Mag even naar de gang',
       'Wilma Ravenstein',
-      'Vertel dit aan niemand door',
+      'Vertel dit niet verder',
     ]) {
       assert.ok(text.includes(expected), expected);
     }
@@ -325,7 +397,7 @@ describe('the cards', () => {
   });
 
   it('the talk form offers the people picker, with the staff list as static choices', () => {
-    const card = talkFormCard(testSchool, claimed, 'nl-NL', {
+    const card = talkFormCard(testSchool, claimed, 'nl-NL', onTheDay, {
       suggested: [teacher],
       staff: [teacher, deputy],
     });
@@ -337,16 +409,132 @@ describe('the cards', () => {
   });
 
   it('the view shows the pupil, the date of birth and the deadline before lessons', () => {
-    const text = JSON.stringify(coordinatorViewCard(testSchool, unclaimed, coordinatorA.id, 'nl-NL'));
-    assert.ok(text.includes(pupil.name));
-    assert.ok(text.includes('12-04-2016'));
-    assert.ok(text.includes('vóór de lessen op maandag 23 november, 08:30'));
-    assert.ok(text.includes('Veilig Thuis'));
+    const text = JSON.stringify(
+      coordinatorViewCard(testSchool, unclaimed, coordinatorA.id, 'nl-NL', dayBefore),
+    );
+    assert.ok(text.includes(pupil.name), 'the name');
+    assert.ok(text.includes('12-04-2016'), 'the date of birth');
+    assert.ok(text.includes('Vóór de lessen op maandag 23 november, om 08:30'), 'the deadline');
+    assert.ok(text.includes('Veilig Thuis'), 'the source');
+  });
+
+  it("the view's first and most prominent line is the deadline", () => {
+    for (const [now, expected] of [
+      [dayBefore, 'Vóór de lessen op maandag 23 november, om 08:30'],
+      [onTheDay, 'Vandaag vóór de lessen, om 08:30'],
+    ] as const) {
+      const body = coordinatorViewCard(testSchool, claimed, coordinatorA.id, 'nl-NL', now).body as {
+        text?: string;
+        size?: string;
+      }[];
+      assert.equal(body[0]?.text, expected, 'the first line');
+      assert.equal(body[0]?.size, 'Large', 'the largest text on the card');
+    }
+  });
+
+  it("a day that is not today is named, never called 'vandaag'", () => {
+    const before = JSON.stringify(
+      coordinatorViewCard(testSchool, claimed, coordinatorA.id, 'nl-NL', dayBefore),
+    );
+    assert.ok(!before.includes('vandaag nodig'), 'the next step of Sunday evening');
+    assert.ok(before.includes('op maandag 23 november'), 'the next step names the day');
+    assert.ok(before.includes('Aan het eind van maandag 23 november is het verwijderd'), 'the privacy line');
+    assert.ok(!before.includes('steundag'), 'no jargon');
+    const onDay = JSON.stringify(
+      coordinatorViewCard(testSchool, claimed, coordinatorA.id, 'nl-NL', onTheDay),
+    );
+    assert.ok(onDay.includes('vandaag nodig'), 'on the day itself it is today');
+
+    const form = JSON.stringify(
+      talkFormCard(testSchool, claimed, 'nl-NL', dayBefore, { suggested: [teacher], staff: [] }),
+    );
+    assert.ok(form.includes('Wat heeft de leerling op maandag 23 november nodig?'), 'the talk form');
+    const c = informing();
+    const colleague = (now: Date) =>
+      (colleagueViewCard(testSchool, c, c.colleagues[0]!, 'nl-NL', now).body as { text?: string }[])[0]?.text;
+    assert.equal(colleague(dayBefore), 'Handle with Care: maandag 23 november');
+    assert.equal(colleague(onTheDay), 'Handle with Care: vandaag');
+  });
+
+  it("'Leerling is er vandaag niet' is offered on the support day only", () => {
+    const verbs = (now: Date) =>
+      actionVerbs(coordinatorViewCard(testSchool, claimed, coordinatorA.id, 'nl-NL', now));
+    assert.ok(!verbs(dayBefore).includes('case.pupil-absent'), 'not the evening before');
+    assert.ok(verbs(onTheDay).includes('case.pupil-absent'), 'on the day');
+  });
+
+  it('the shell gives the deadline and when it came in, as its title and summary, never the pupil', () => {
+    const card = shellCard(shell, { locale: 'nl-NL' });
+    assert.equal(
+      card.fallbackText,
+      'Handle with Care: vóór de lessen op maandag 23 november (ontvangen 20:00)',
+    );
+    const text = JSON.stringify(card);
+    assert.ok(text.includes('Handle with Care: vóór de lessen op maandag 23 november'), 'the title');
+    assert.ok(text.includes('Ontvangen op vrijdag 20 november, 20:00'), 'when it came in');
+    assertNoPupilData(text, 'the shell');
+    const later = shellCard(
+      shellContext(testSchool, { ...unclaimed, receivedAt: new Date('2026-11-20T21:12:00Z') }),
+      {
+        locale: 'nl-NL',
+      },
+    );
+    assert.notEqual(later.fallbackText, card.fallbackText, 'two signals of one evening differ unopened');
+  });
+
+  it('the parents question, left open, says what is missing instead of repeating itself', () => {
+    const card = coordinatorViewCard(testSchool, informing(), coordinatorA.id, 'nl-NL', onTheDay);
+    const input = (card.body as { id?: string; errorMessage?: string; label?: string }[]).find(
+      (e) => e.id === 'parents',
+    );
+    assert.equal(input?.errorMessage, 'Kies wie de ouders informeert, of ‘Nu niet’.');
+    assert.notEqual(input?.errorMessage, input?.label, 'not the question again');
+  });
+
+  it('without suggestions the talk form says why, and that the coordinator picks the colleagues', () => {
+    const withRoster = {
+      ...testSchool,
+      directory: { type: 'roster-csv' as const, pupils: 'p.csv', staff: 's.csv' },
+    };
+    const notFound = JSON.stringify(
+      talkFormCard(withRoster, claimed, 'nl-NL', onTheDay, { suggested: [], staff: [] }),
+    );
+    assert.ok(notFound.includes('de groep is niet gevonden'), 'the pupil is not in the roster');
+    assert.ok(notFound.includes('Kies zelf de collega’s'), 'the choice is the coordinator’s');
+    const noRoster = JSON.stringify(
+      talkFormCard(testSchool, claimed, 'nl-NL', onTheDay, { suggested: [], staff: [] }),
+    );
+    assert.ok(noRoster.includes('geen leerlingadministratie gekoppeld'), 'no roster at all');
+  });
+
+  it('the colleague who informs the parents is told so on their card, with a button to say it is done', () => {
+    const c = parentsByTeacher();
+    const card = colleagueViewCard(testSchool, c, c.colleagues[0]!, 'nl-NL', onTheDay);
+    assert.ok(JSON.stringify(card).includes('vraagt jou de ouders te informeren'), 'it says it is their job');
+    assert.ok(actionVerbs(card).includes('colleague.parents-done'), "'Ouders geïnformeerd'");
+    const other = colleagueViewCard(
+      testSchool,
+      c,
+      { ...c.colleagues[0]!, staff: gymTeacher },
+      'nl-NL',
+      onTheDay,
+    );
+    assert.ok(!actionVerbs(other).includes('colleague.parents-done'), 'not on anyone else’s card');
+  });
+
+  it('one asked only to inform the parents sees nothing of what was agreed', () => {
+    const c = parentsByOther();
+    const asked = c.colleagues.find((p) => p.staff.id === headTeacher.id)!;
+    assert.equal(asked.parentsOnly, true);
+    const text = JSON.stringify(colleagueViewCard(testSchool, c, asked, 'nl-NL', onTheDay));
+    assert.ok(!text.includes('gang') && !text.includes('Een rustige plek'), 'nothing agreed');
+    assert.ok(text.includes('vraagt jou de ouders te informeren'), 'only the parents step');
+    assert.ok(!text.includes('colleague.acknowledge'), "no 'Gelezen' to wait for");
   });
 
   it('a shell refreshes automatically for its addressee, and only asks for a refresh by id when known', () => {
-    const known = shellCard(caseId, { teamsUserId: '29:abc' }) as { refresh?: { userIds?: string[] } };
-    const firstContact = shellCard(caseId, {}) as { refresh?: { userIds?: string[] } };
+    const known = shellCard(shell, { teamsUserId: '29:abc' }) as { refresh?: { userIds?: string[] } };
+    const firstContact = shellCard(shell, {}) as { refresh?: { userIds?: string[] } };
     assert.deepEqual(known.refresh?.userIds, ['29:abc']);
     assert.equal(firstContact.refresh?.userIds, undefined);
   });
@@ -358,7 +546,7 @@ describe('the cards', () => {
   });
 
   it('speaks Dutch unless the Teams locale is English', () => {
-    assert.ok(JSON.stringify(shellCard(caseId, { locale: 'fr-FR' })).includes('Bekijk'));
-    assert.ok(JSON.stringify(shellCard(caseId, { locale: 'en-GB' })).includes('"View"'));
+    assert.ok(JSON.stringify(shellCard(shell, { locale: 'fr-FR' })).includes('Bekijk'));
+    assert.ok(JSON.stringify(shellCard(shell, { locale: 'en-GB' })).includes('"View"'));
   });
 });

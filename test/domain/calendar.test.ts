@@ -16,6 +16,7 @@ const amsterdam: SchoolCalendar = {
   dayEnd: '17:00',
   schoolDays: ['mon', 'tue', 'wed', 'thu', 'fri'],
   holidays: [],
+  publicHolidays: false,
 };
 
 function receivedAt(calendar: SchoolCalendar, instant: string): SupportDay {
@@ -126,6 +127,42 @@ describe('the support day', () => {
 
     it('a holiday covers its own date: an early signal that day waits for the day after', () => {
       assert.equal(receivedAt(kingsDay, '2027-04-27T05:00:00Z').date, '2027-04-28');
+    });
+  });
+
+  describe('around public holidays', () => {
+    const withPublicHolidays: SchoolCalendar = { ...amsterdam, publicHolidays: true };
+
+    it('a school closed on public holidays hands the evening before Ascension Day to the Friday', () => {
+      // Hemelvaartsdag 2027 is Thursday 6 May.
+      assert.equal(receivedAt(withPublicHolidays, '2027-05-05T18:00:00Z').date, '2027-05-07');
+    });
+
+    it('a school that has not switched public holidays on is open on Ascension Day', () => {
+      assert.equal(receivedAt(amsterdam, '2027-05-05T18:00:00Z').date, '2027-05-06');
+    });
+
+    it('a signal on the Friday before Koningsdag on a Monday is handled on the Tuesday', () => {
+      // 27 April 2026 is a Monday.
+      assert.equal(receivedAt(withPublicHolidays, '2026-04-24T18:00:00Z').date, '2026-04-28');
+    });
+
+    it('a signal on Easter Monday itself, before lessons, waits for the Tuesday', () => {
+      assert.equal(receivedAt(withPublicHolidays, '2027-03-29T05:00:00Z').date, '2027-03-30');
+    });
+
+    it('counts New Year’s Day of the coming year when a signal arrives in the old one', () => {
+      // 1 January 2029 is a Monday; the signal arrives on Friday 29 December 2028.
+      assert.equal(receivedAt(withPublicHolidays, '2028-12-29T18:00:00Z').date, '2029-01-02');
+    });
+
+    it('skips a public holiday inside a run of the school’s own holidays and study days alike', () => {
+      const studyDayAfterWhitMonday: SchoolCalendar = {
+        ...withPublicHolidays,
+        holidays: [{ from: '2027-05-18', to: '2027-05-18', name: 'Studiedag' }],
+      };
+      // Friday 14 May, then Tweede Pinksterdag (17 May) and the study day (18 May).
+      assert.equal(nextSchoolDayAfter(studyDayAfterWhitMonday, '2027-05-14').date, '2027-05-19');
     });
   });
 

@@ -60,6 +60,7 @@ describe('what an expired case left undone', () => {
       notAcknowledged: 0,
       unreachable: 0,
       parentsNotRecorded: false,
+      parentsNotConfirmed: false,
     });
     assert.deepEqual(expiryNoticeRecipients(testSchool, c), [coordinatorA.id, coordinatorB.id]);
   });
@@ -84,6 +85,7 @@ describe('what an expired case left undone', () => {
       notAcknowledged: 1,
       unreachable: 1,
       parentsNotRecorded: true,
+      parentsNotConfirmed: false,
     });
   });
 
@@ -114,9 +116,21 @@ describe('what an expired case left undone', () => {
         at('07:05'),
       ).case,
       coordinatorA,
-      'by-me',
+      'not-now',
       at('07:20'),
     ).case;
     assert.equal(leftoversOf(reachedAll), undefined);
+  });
+
+  it('a parents step that nobody confirmed as done is left undone', () => {
+    const c = recordParents(
+      testSchool,
+      acknowledge(informed(), groupTeacher.id, at('07:10')).case,
+      coordinatorA,
+      'by-me',
+      at('07:20'),
+    ).case;
+    assert.equal(leftoversOf(c)?.parentsNotConfirmed, true);
+    assert.equal(leftoversOf(c)?.parentsNotRecorded, false);
   });
 });

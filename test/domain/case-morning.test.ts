@@ -10,6 +10,10 @@ import {
   openCase,
   progressOf,
   pupilAbsent,
+  canReportAbsence,
+  confirmParentsInformed,
+  confirmParentsInformedBy,
+  parentsReminderAt,
   recordDelivery,
   recordParents,
   recordTalk,
@@ -178,6 +182,18 @@ describe('the case after the claim (pure domain)', () => {
       assert.equal(moved.case.absences, 1);
     });
 
+    it('is refused before the support day: nobody can know yet that the pupil will not come', () => {
+      // Sunday evening, for a Monday support day: the bug was a move to Tuesday, past Monday.
+      assert.equal(
+        codeOf(() =>
+          pupilAbsent(testSchool, claimed(), coordinatorA, '2026-11-23', at('19:30', '2026-11-22')),
+        ),
+        'case.not-support-day',
+      );
+      assert.equal(canReportAbsence(testSchool, claimed(), at('19:30', '2026-11-22')), false);
+      assert.equal(canReportAbsence(testSchool, claimed(), at('06:50')), true);
+    });
+
     it('a click on a card for a day that has passed changes nothing', () => {
       const moved = pupilAbsent(testSchool, claimed(), coordinatorA, '2026-11-23', at('07:40')).case;
       assert.equal(pupilAbsent(testSchool, moved, coordinatorA, '2026-11-23', at('07:41')).changed, false);
@@ -185,13 +201,101 @@ describe('the case after the claim (pure domain)', () => {
 
     it('closes the case once the pupil was absent more often than the school allows', () => {
       let c = claimed();
+      // Each time on the day the case is on: 06:40 UTC is before lessons in Amsterdam.
+      const onItsDay = (x: HwcCase) => at('06:40', x.supportDay.date);
       for (let i = 0; i < testSchool.maxPupilAbsentDays; i++) {
-        c = pupilAbsent(testSchool, c, coordinatorA, c.supportDay.date, at('07:40')).case;
+        c = pupilAbsent(testSchool, c, coordinatorA, c.supportDay.date, onItsDay(c)).case;
       }
       assert.equal(c.state, 'claimed');
-      const closed = pupilAbsent(testSchool, c, coordinatorA, c.supportDay.date, at('07:40')).case;
+      const closed = pupilAbsent(testSchool, c, coordinatorA, c.supportDay.date, onItsDay(c)).case;
       assert.equal(closed.state, 'closed');
       assert.equal(closed.closed?.reason, 'pupil-absent');
+    });
+  });
+
+  describe('the parents step', () => {
+    const readByAll = () => {
+      const c = acknowledge(informed(), groupTeacher.id, at('07:10')).case;
+      return acknowledge(c, gymTeacher.id, at('07:11')).case;
+    };
+
+    it("only 'nu niet' closes at once", () => {
+      assert.equal(
+        recordParents(testSchool, readByAll(), coordinatorA, 'not-now', at('07:20')).case.state,
+        'closed',
+      );
+      const byMe = recordParents(testSchool, readByAll(), coordinatorA, 'by-me', at('07:20')).case;
+      assert.equal(byMe.state, 'informing', "'ik informeer de ouders' waits");
+    });
+
+    it("'ik informeer de ouders' closes when the coordinator confirms it later that day", () => {
+      const byMe = recordParents(testSchool, readByAll(), coordinatorA, 'by-me', at('07:20')).case;
+      const done = confirmParentsInformed(testSchool, byMe, coordinatorA, at('13:10')).case;
+      assert.equal(done.state, 'closed');
+      assert.equal(done.parents?.doneAt?.toISOString(), at('13:10').toISOString());
+    });
+
+    it('a colleague informs the parents: the case waits for their confirmation, and only theirs', () => {
+      const c = recordParents(
+        testSchool,
+        readByAll(),
+        coordinatorA,
+        'by-group-teacher',
+        at('07:20'),
+        groupTeacher,
+      ).case;
+      assert.equal(c.state, 'informing');
+      assert.equal(
+        codeOf(() => confirmParentsInformedBy(c, gymTeacher.id, at('12:00'))),
+        'case.wrong-step',
+      );
+      const done = confirmParentsInformedBy(c, groupTeacher.id, at('12:00'));
+      assert.equal(done.case.state, 'closed');
+      assert.equal(confirmParentsInformedBy(done.case, groupTeacher.id, at('12:01')).changed, false, 'once');
+    });
+
+    it('the coordinator may confirm for the colleague, or close the case instead', () => {
+      const c = recordParents(
+        testSchool,
+        readByAll(),
+        coordinatorA,
+        'by-group-teacher',
+        at('07:20'),
+        groupTeacher,
+      ).case;
+      assert.equal(confirmParentsInformed(testSchool, c, coordinatorA, at('12:00')).case.state, 'closed');
+      assert.equal(closeEarly(testSchool, c, coordinatorA, at('12:00')).case.closed?.reason, 'closed-early');
+    });
+
+    it('a colleague who was not told is added to inform the parents only, and the case does not wait for their Gelezen', () => {
+      const c = recordParents(
+        testSchool,
+        readByAll(),
+        coordinatorA,
+        'by-group-teacher',
+        at('07:20'),
+        deputy,
+      ).case;
+      const added = c.colleagues.find((p) => p.staff.id === deputy.id);
+      assert.equal(added?.parentsOnly, true);
+      assert.equal(added?.delivery, 'sending');
+      assert.equal(progressOf(c).reached, 2, 'not counted among those who read');
+      const sent = recordDelivery(c, deputy.id, { sentAt: at('07:21') }).case;
+      assert.equal(confirmParentsInformedBy(sent, deputy.id, at('12:00')).case.state, 'closed');
+    });
+
+    it('choosing a colleague without naming one is refused', () => {
+      assert.equal(
+        codeOf(() => recordParents(testSchool, readByAll(), coordinatorA, 'by-group-teacher', at('07:20'))),
+        'action.invalid',
+      );
+    });
+
+    it('the reminder comes an hour before the day ends, or later when the choice was made late', () => {
+      const c = recordParents(testSchool, readByAll(), coordinatorA, 'by-me', at('07:20')).case;
+      assert.equal(parentsReminderAt(testSchool, c, at('07:20'))?.toISOString(), at('13:00').toISOString());
+      assert.equal(parentsReminderAt(testSchool, c, at('12:50'))?.toISOString(), at('13:10').toISOString());
+      assert.equal(parentsReminderAt(testSchool, c, at('13:45')), undefined, 'not after the day');
     });
   });
 
@@ -216,11 +320,11 @@ describe('the case after the claim (pure domain)', () => {
         'case.not-authorized',
       );
       c = acknowledge(c, groupTeacher.id, at('07:10')).case;
-      assert.equal(recordParents(testSchool, c, coordinatorA, 'by-me', at('07:20')).case.state, 'closed');
+      assert.equal(recordParents(testSchool, c, coordinatorA, 'not-now', at('07:20')).case.state, 'closed');
     });
 
     it('closes when every colleague has read it and the parents step is recorded, in either order', () => {
-      let c = recordParents(testSchool, informed(), coordinatorA, 'by-group-teacher', at('07:05')).case;
+      let c = recordParents(testSchool, informed(), coordinatorA, 'not-now', at('07:05')).case;
       assert.equal(c.state, 'informing');
       c = acknowledge(c, groupTeacher.id, at('07:10')).case;
       c = completeIfDone(acknowledge(c, gymTeacher.id, at('07:11')).case, at('07:11')).case;
@@ -229,7 +333,10 @@ describe('the case after the claim (pure domain)', () => {
 
     it('a card still being sent holds up closing', () => {
       const c = recordTalk(testSchool, claimed(), coordinatorA, talk, at('07:00')).case;
-      assert.equal(recordParents(testSchool, c, coordinatorA, 'by-me', at('07:05')).case.state, 'informing');
+      assert.equal(
+        recordParents(testSchool, c, coordinatorA, 'not-now', at('07:05')).case.state,
+        'informing',
+      );
     });
 
     it('the owner may close early; a second close changes nothing', () => {

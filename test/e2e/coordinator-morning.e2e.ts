@@ -224,6 +224,13 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       caseId = caseIdIn(shell.card);
       assert.ok(caseId, 'the card carries no case id');
       await see('Er is een Handle with Care-taak voor je');
+      // The deadline and the time it came in, in neutral words, on the card and as its summary.
+      await see(/Handle with Care: vóór de lessen op \S+ \d+ \S+/);
+      await see(/Ontvangen op \S+ \d+ \S+, \d\d:\d\d/);
+      assert.match(
+        shell.card,
+        /"fallbackText":"Handle with Care: vóór de lessen op \S+ \d+ \S+ \(ontvangen \d\d:\d\d\)"/,
+      );
       noPupilIn(await pageText(), 'the page with the chat card');
     });
 
@@ -231,8 +238,17 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       await press(card('Er is een Handle with Care-taak voor je'), 'Bekijk');
       await see(pupil.name);
       await see('12-04-2016');
-      await see(/vóór de lessen op \S+ \d+ \S+, \d\d:\d\d/);
+      await see(/(Vóór de lessen op \S+ \d+ \S+|Vandaag vóór de lessen), om \d\d:\d\d/);
       await see('Nog niet opgepakt.');
+    });
+
+    it('Niet onze leerling asks first, and Terug leaves the signal as it was', async function () {
+      await press(card(pupil.name), 'Niet onze leerling');
+      await see('Niet onze leerling?');
+      await see('Ja, niet onze leerling');
+      await press(card('Ja, niet onze leerling'), 'Terug');
+      await see('Nog niet opgepakt.');
+      assert.equal(await card(pupil.name).getByRole('button', { name: 'Oppakken', exact: true }).count(), 1);
     });
 
     it('Oppakken makes the coordinator the owner', async function () {
@@ -242,7 +258,7 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
 
     it('Gesprek gevoerd opens the form with the two group teachers suggested', async function () {
       await press(card(pupil.name), 'Gesprek gevoerd');
-      await see('Wat heeft de leerling vandaag nodig?');
+      await see(/Wat heeft de leerling (vandaag|op \S+ \d+ \S+) nodig\?/);
       await see('Groepsleerkracht van groep 5');
       const form = card('Wie mag het weten?');
       for (const teacher of ['Femke Oosterhuis', 'Bram Kuijpers']) {
@@ -278,10 +294,12 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       await see(/Bram Kuijpers\s+gelezen om \d\d:\d\d/);
     });
 
-    it('the parents step closes the case: Afgerond', async function () {
+    it('Ik informeer de ouders waits for Ouders geïnformeerd, which closes the case: Afgerond', async function () {
       const view = card('Ouders: wie informeert hen over de stappen op school?');
       await view.getByRole('radio', { name: endingIn('Ik informeer de ouders') }).check();
       await press(view, 'Ouders vastleggen');
+      await seeTheView('2 van 2 gelezen.', ['Ouders: jij informeert hen.']);
+      await press(card('Ouders: jij informeert hen.'), 'Ouders geïnformeerd');
       await see(closed);
     });
 

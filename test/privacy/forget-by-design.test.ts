@@ -54,7 +54,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
   async function press(
     who: string,
     verb: string,
-    data: Record<string, string | number>,
+    data: Record<string, string | number | boolean>,
     showsPupil: boolean,
   ): Promise<string> {
     const res = await t.invoke(who, verb, data);
@@ -90,8 +90,16 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     await press(groupTeacher.id, 'colleague.view', { caseId }, true);
     await press(groupTeacher.id, 'colleague.acknowledge', { caseId }, true);
     await press(gymTeacher.id, 'colleague.acknowledge', { caseId }, true);
-    const done = await press(coordinatorA.id, 'case.record-parents', { caseId, parents: 'by-me' }, false);
-    assert.match(done, /Afgerond/);
+    // The group teacher informs the parents, and closes the case with 'Ouders geïnformeerd'.
+    await press(
+      coordinatorA.id,
+      'case.record-parents',
+      { caseId, parents: 'by-group-teacher', parentsBy: groupTeacher.id },
+      true,
+    );
+    await press(groupTeacher.id, 'colleague.view', { caseId }, true);
+    const done = await press(groupTeacher.id, 'colleague.parents-done', { caseId }, false);
+    assert.match(done, /afgerond en verwijderd/);
     await afterwardsTheViewsSayDeleted(caseId);
   }
 
@@ -116,10 +124,13 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
       const c = await t.app.services.store.get(caseId);
       assert.ok(c, 'the case is open until the last absence');
       const forDay = c.supportDay.date;
+      // On the morning of the day the case is on: only then is the absence known.
+      now = new Date(c.supportDay.lessonStart.getTime() - 40 * 60_000);
+      await press(coordinatorA.id, 'case.pupil-absent', { caseId, forDay }, true);
       const answer = await press(
         coordinatorA.id,
         'case.pupil-absent',
-        { caseId, forDay },
+        { caseId, forDay, confirmed: true },
         absence < testSchool.maxPupilAbsentDays,
       );
       if (absence === testSchool.maxPupilAbsentDays) assert.match(answer, /te vaak niet/);
@@ -205,7 +216,14 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
       const history = activities.filter((a) => a.activityId === shell.activityId);
       assert.equal(history.at(-1)?.kind, 'delete', 'a shell was left in a chat');
       const lastUpdate = history.filter((a) => a.kind === 'update').at(-1);
-      assert.match(JSON.stringify(lastUpdate?.body), /Afgerond/, 'deleted without being made neutral first');
+      // Neutral: how the case ended, no action, no case id.
+      const neutral = JSON.stringify(lastUpdate?.body ?? null);
+      assert.match(
+        neutral,
+        /Afgerond|Gesloten: niet onze leerling|Afgesloten|Verlopen en verwijderd/,
+        'deleted without being made neutral first',
+      );
+      assert.ok(!neutral.includes('caseId'), 'the neutral card still opens the case');
     }
   });
 

@@ -124,6 +124,7 @@ function fullCase(id = randomUUID()): HwcCase {
     sentAt: at(20 + n),
     acknowledgedAt: at(25 + n),
     reminders: n,
+    parentsOnly: n === 2,
   }));
   const c: Required<HwcCase> = {
     ...newCase(id, at(2)),
@@ -141,7 +142,13 @@ function fullCase(id = randomUUID()): HwcCase {
       nobodyToInform: false,
     },
     colleagues,
-    parents: { choice: 'by-me', at: at(30) },
+    parents: {
+      choice: 'by-group-teacher',
+      at: at(30),
+      by: { id: randomUUID(), name: 'Lieke Haverkamp' },
+      doneAt: at(44),
+      remindedAt: at(41),
+    } satisfies Required<NonNullable<HwcCase['parents']>>,
     absences: 1,
     escalatedAt: at(5),
     reminderRounds: 1,

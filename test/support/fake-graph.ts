@@ -21,10 +21,20 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
  *   GET  /education/classes/:id/teachers        classTeachers
  *   POST /users/:id/teamwork/installedApps      installApp     201, or 409 when already installed
  *   GET  /appCatalogs/teamsApps?$filter=externalId eq '…'      listCatalogApps
+ *   GET  /groups/:id/transitiveMembers          groupMembers   users, nested groups (and their members), devices
+ *   GET  /groups/:id/transitiveMembers/microsoft.graph.user   groupMembers, an OData cast: only as an
+ *        advanced query (ConsistencyLevel: eventual and $count=true), else 400 Request_UnsupportedQuery
+ * Collections of directory objects carry each item's `@odata.type`, and `$select` picks the fields.
  * Errors use Graph's shape `{ "error": { "code", "message" } }`.
  */
 export type GraphRoute =
-  'schoolUsers' | 'userClasses' | 'classTeachers' | 'installApp' | 'listCatalogApps' | 'user';
+  | 'schoolUsers'
+  | 'userClasses'
+  | 'classTeachers'
+  | 'installApp'
+  | 'listCatalogApps'
+  | 'user'
+  | 'groupMembers';
 
 export const FAKE_GRAPH_TOKEN = 'fake-graph-token';
 
@@ -75,6 +85,19 @@ export interface FakeCatalogApp {
   distributionMethod: 'organization' | 'store' | 'sideloaded';
 }
 
+/** An Entra group: its members are ids of users, groups (nested) or devices known to the fake. */
+export interface FakeGroup {
+  id: string;
+  displayName: string;
+  members: string[];
+}
+
+/** A member that is neither a user nor a group (a device): Graph lists it, and it coordinates nothing. */
+export interface FakeDevice {
+  id: string;
+  displayName: string;
+}
+
 export interface FakeGraphOptions {
   /** The token every request must carry (default FAKE_GRAPH_TOKEN). */
   token?: string;
@@ -91,6 +114,8 @@ export class FakeGraph {
   readonly catalogApps: FakeCatalogApp[] = [];
   /** User id → catalog app ids installed for them. */
   readonly installed = new Map<string, Set<string>>();
+  readonly groups = new Map<string, FakeGroup>();
+  readonly devices = new Map<string, FakeDevice>();
   token: string;
   pageSize: number;
 
@@ -188,6 +213,29 @@ export class FakeGraph {
     return cls;
   }
 
+  /** A user of the tenant outside any education school (a member of an Entra group, say). */
+  addTenantUser(user: { displayName: string; id?: string }): FakeEducationUser {
+    const full: FakeEducationUser = {
+      id: user.id ?? randomUUID(),
+      displayName: user.displayName,
+      primaryRole: 'none',
+    };
+    this.users.set(full.id, full);
+    return full;
+  }
+
+  addGroup(displayName: string, members: string[] = [], id: string = randomUUID()): FakeGroup {
+    const group = { id, displayName, members: [...members] };
+    this.groups.set(id, group);
+    return group;
+  }
+
+  addDevice(displayName: string, id: string = randomUUID()): FakeDevice {
+    const device = { id, displayName };
+    this.devices.set(id, device);
+    return device;
+  }
+
   addCatalogApp(app: Partial<FakeCatalogApp> & { externalId: string }): FakeCatalogApp {
     const full: FakeCatalogApp = {
       id: app.id ?? randomUUID(),
@@ -279,6 +327,24 @@ export class FakeGraph {
 
     const id = segments[2]!;
     switch (route) {
+      case 'groupMembers': {
+        const group = this.groups.get(segments[1]!);
+        if (!group) return fail(404, 'Request_ResourceNotFound', 'Group not found');
+        const members = this.transitiveMembers(group);
+        if (segments[3] === undefined) return this.page(parsed, members.map(select(parsed)), answer);
+        // An OData cast on this relationship is an advanced query (Microsoft documents both the
+        // header and $count=true as required).
+        const advanced =
+          req.headers.consistencylevel === 'eventual' && parsed.searchParams.get('$count') === 'true';
+        if (!advanced) {
+          return fail(400, 'Request_UnsupportedQuery', 'The specified OData cast needs an advanced query.');
+        }
+        if (segments[3] !== 'microsoft.graph.user') {
+          return fail(400, 'Request_UnsupportedQuery', 'Unsupported member type.');
+        }
+        const users = members.filter((m) => m['@odata.type'] === '#microsoft.graph.user');
+        return this.page(parsed, users.map(select(parsed)), answer);
+      }
       case 'schoolUsers': {
         const ids = this.schools.get(id);
         if (!ids) return fail(404, 'Request_ResourceNotFound', 'School not found');
@@ -336,6 +402,41 @@ export class FakeGraph {
     }
   }
 
+  /** Every member of a group and of the groups in it, each once, the nested groups themselves too. */
+  private transitiveMembers(group: FakeGroup): DirectoryObject[] {
+    const found = new Map<string, DirectoryObject>();
+    const visit = (g: FakeGroup): void => {
+      for (const memberId of g.members) {
+        if (found.has(memberId)) continue;
+        const user = this.users.get(memberId);
+        const nested = this.groups.get(memberId);
+        const device = this.devices.get(memberId);
+        if (user) {
+          found.set(memberId, {
+            '@odata.type': '#microsoft.graph.user',
+            id: user.id,
+            displayName: user.displayName,
+          });
+        } else if (nested) {
+          found.set(memberId, {
+            '@odata.type': '#microsoft.graph.group',
+            id: nested.id,
+            displayName: nested.displayName,
+          });
+          visit(nested);
+        } else if (device) {
+          found.set(memberId, {
+            '@odata.type': '#microsoft.graph.device',
+            id: device.id,
+            displayName: device.displayName,
+          });
+        }
+      }
+    };
+    visit(group);
+    return [...found.values()];
+  }
+
   /** One page of a collection; `$skiptoken` is the offset of the next page. */
   private page(parsed: URL, items: unknown[], answer: (status: number, body?: unknown) => void): void {
     const offset = Number(parsed.searchParams.get('$skiptoken') ?? '0');
@@ -350,7 +451,32 @@ export class FakeGraph {
   }
 }
 
+interface DirectoryObject {
+  '@odata.type': string;
+  id: string;
+  displayName: string;
+}
+
+/** `$select` as Graph applies it to directory objects: the fields asked for, and the type always. */
+function select(parsed: URL): (item: DirectoryObject) => Record<string, unknown> {
+  const fields = parsed.searchParams.get('$select')?.split(',').filter(Boolean);
+  return (item) => {
+    if (!fields) return { ...item };
+    const picked: Record<string, unknown> = { '@odata.type': item['@odata.type'] };
+    for (const field of fields) picked[field] = field in item ? item[field as keyof DirectoryObject] : null;
+    return picked;
+  };
+}
+
 function routeOf(method: string, s: string[]): GraphRoute | undefined {
+  if (
+    method === 'GET' &&
+    s[0] === 'groups' &&
+    s[2] === 'transitiveMembers' &&
+    (s.length === 3 || (s.length === 4 && s[3]?.startsWith('microsoft.graph.')))
+  ) {
+    return 'groupMembers';
+  }
   if (method === 'GET' && s.length === 4 && s[0] === 'education') {
     if (s[1] === 'schools' && s[3] === 'users') return 'schoolUsers';
     if (s[1] === 'users' && s[3] === 'classes') return 'userClasses';

@@ -23,6 +23,7 @@ export const testSchool: School = {
   dayEnd: '15:00',
   schoolDays: ['mon', 'tue', 'wed', 'thu', 'fri'],
   holidays: [{ from: '2026-12-19', to: '2027-01-03' }],
+  publicHolidays: false,
   coordinators: [coordinatorA, coordinatorB],
   deputies: [deputy],
   intakeUsers: [intakeUser],
