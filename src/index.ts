@@ -136,6 +136,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       tenantId: env.MicrosoftAppTenantId,
       openIdMetadataUrl: env.ToBotFromChannelOpenIdMetadataUrl,
       tokenIssuer: env.ToBotFromChannelTokenIssuer,
+      sovereignCloud: env.BOT_SOVEREIGN_CLOUD,
     },
     logger,
   );
@@ -187,11 +188,21 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   // The Entra groups of coordinators are read before the first request (for 10 s at most).
   await schoolsReloader.start();
   scheduler.start((task) => runScheduledTask(services, task));
-  const server = createHttpServer(logger, async () => {
-    if (!redis) return { ready: true, checks: { store: 'ok' } };
-    const store = await redis.ping();
-    return { ready: store === 'ok', checks: { store } };
-  });
+  const server = createHttpServer(
+    logger,
+    async () => {
+      if (!redis) return { ready: true, checks: { store: 'ok' } };
+      const store = await redis.ping();
+      return { ready: store === 'ok', checks: { store } };
+    },
+    {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+    },
+  );
   registerBotRoute(server, adapter, bot);
   registerIntakeRoutes(server, {
     logger,

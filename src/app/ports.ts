@@ -34,7 +34,8 @@ export interface Messenger {
   /**
    * Opens (or reuses) the 1:1 chat with the person and posts the card the factory builds.
    * Rejects with HwcError 'delivery.unreachable' when the app is not installed for the person
-   * and could not be installed, and 'delivery.failed' when Teams did not take it after retries.
+   * and could not be installed, and 'delivery.failed' when Teams did not take it after retries, or
+   * may have taken it without an answer (then it is not posted again: at most one card per send).
    */
   sendCard(
     to: StaffRecipient,

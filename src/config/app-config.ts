@@ -6,6 +6,8 @@ import { HwcError } from '../domain/errors';
 import { schoolsFileSchema, type School } from '../domain/school';
 import type { GraphSettings } from '../graph/create-graph';
 import { GRAPH_BASE_URL } from '../graph/graph-client';
+import { MAX_TRUSTED_PROXY_HOPS } from '../http/client-address';
+import { HTTP_SERVER_DEFAULTS } from '../http/http-server';
 import { parseApiKeys, type ApiKey, type EntraAuthOptions } from '../intake/intake-auth';
 import { parseEncryptionKeys, type CaseKeyring } from '../store/case-cipher';
 
@@ -46,6 +48,23 @@ function apiKeysSetting(setting: string) {
   });
 }
 
+/** A whole number from `min` to `max`, written as digits only; empty or unset is `fallback`. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(fallback) : v))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, expected)
+        .transform(Number)
+        .pipe(z.number().int().min(min, expected).max(max, expected)),
+    );
+}
+
 /** The value of an app role in Entra ID: printable ASCII without spaces. */
 const appRole = z
   .string()
@@ -66,6 +85,10 @@ const envSchema = z.object({
   MicrosoftAppTenantId: optionalGuid,
   ToBotFromChannelOpenIdMetadataUrl: optionalUrl,
   ToBotFromChannelTokenIssuer: optionalText,
+  /** The two overrides above are a national cloud's; without it production refuses them. */
+  BOT_SOVEREIGN_CLOUD: optionalText
+    .pipe(z.enum(['true', 'false'], { message: 'expected true or false' }).optional())
+    .transform((v) => v === 'true'),
   TEAMS_SERVICE_URL: z
     .url({ message: 'expected an absolute URL' })
     .default('https://smba.trafficmanager.net/teams/'),
@@ -86,6 +109,13 @@ const envSchema = z.object({
     .trim()
     .min(1, 'is required: the path of the schools file (JSON or YAML)'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** The HTTP server's limits on slow and many clients (src/http/http-server.ts); see .env.sample. */
+  HTTP_HEADERS_TIMEOUT_MS: wholeNumber(100, 120_000, HTTP_SERVER_DEFAULTS.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(100, 600_000, HTTP_SERVER_DEFAULTS.requestTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(1000, 600_000, HTTP_SERVER_DEFAULTS.keepAliveTimeoutMs),
+  HTTP_MAX_CONNECTIONS: wholeNumber(1, 100_000, HTTP_SERVER_DEFAULTS.maxConnections),
+  /** Proxies in front whose X-Forwarded-For is trusted for the client's address (App Service: 1). */
+  TRUST_PROXY_HOPS: wholeNumber(0, MAX_TRUSTED_PROXY_HOPS, HTTP_SERVER_DEFAULTS.trustProxyHops),
   /** Microsoft Graph (school directory, installing the app for colleagues); see .env.sample. */
   GRAPH_BASE_URL: z
     .string()
@@ -357,10 +387,25 @@ export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions
   graphSettingsFrom(options, problems);
   statsProblems(options, problems);
   redisProblems(options, problems);
+  if (options.HTTP_HEADERS_TIMEOUT_MS > options.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (${options.HTTP_REQUEST_TIMEOUT_MS}), which includes the headers`,
+    );
+  }
   if (!options.MicrosoftAppId && options.HOST && !isLoopback(options.HOST)) {
     problems.push(
       `HOST: local mode (no MicrosoftAppId) accepts unauthenticated requests, so it listens on this machine only (127.0.0.1, ::1 or localhost), not on ${options.HOST}`,
     );
+  }
+  // Whose tokens the bot believes: a test issuer left behind must not reach production.
+  if (options.NODE_ENV === 'production' && !options.BOT_SOVEREIGN_CLOUD) {
+    for (const setting of ['ToBotFromChannelOpenIdMetadataUrl', 'ToBotFromChannelTokenIssuer'] as const) {
+      if (options[setting]) {
+        problems.push(
+          `${setting}: is for a sovereign (national) cloud only when NODE_ENV=production; leave it empty for the public cloud, or set BOT_SOVEREIGN_CLOUD=true`,
+        );
+      }
+    }
   }
   if (problems.length > 0) throw configError(problems);
   return { ...options, HOST: options.HOST ?? (options.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1') };

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { pupilNameSchema } from './pupil-name';
+
+export { MAX_NAME_LENGTH } from './pupil-name';
 
 export const signalSources = ['police', 'municipality', 'veilig-thuis'] as const;
 export type SignalSource = (typeof signalSources)[number];
 
-export const MAX_NAME_LENGTH = 200;
 /** Pupils in primary, secondary and vocational education; anything older is a typing error. */
 export const MAX_PUPIL_AGE_YEARS = 30;
 
@@ -46,12 +48,8 @@ export function signalSchema(rules: SignalRules) {
       .string({ message: 'expected the id of a school' })
       .refine(rules.isKnownSchool, { message: 'unknown school' }),
     pupil: z.strictObject({
-      name: z
-        .string({ message: "expected the pupil's full name as text" })
-        .trim()
-        .min(1, "the pupil's name is empty")
-        .max(MAX_NAME_LENGTH, `the pupil's name is longer than ${MAX_NAME_LENGTH} characters`)
-        .refine((n) => !/[\p{Cc}]/u.test(n), { message: "the pupil's name contains control characters" }),
+      // Normalised (NFC, single spaces) and checked for letters, invisible and direction characters.
+      name: pupilNameSchema,
       birthDate: z
         .string({ message: 'expected a date as YYYY-MM-DD' })
         .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')

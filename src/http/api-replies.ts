@@ -49,7 +49,8 @@ export function problemReply(
  */
 export async function refuseUnauthenticated(
   auth: Extract<AuthResult, { ok: false }>,
-  remoteAddress: string | undefined,
+  /** clientAddress(req): the connection's, or behind trusted proxies the one they forwarded for. */
+  address: string | undefined,
   correlationId: string,
   deps: { failedAuth: AsyncRateLimiter; retryAfterSeconds: number; log: Logger; logPrefix: string },
 ): Promise<ApiReply> {
@@ -60,7 +61,7 @@ export async function refuseUnauthenticated(
       reason: auth.reason,
     });
   }
-  const budget = await deps.failedAuth.take(`ip:${remoteAddress ?? 'unknown'}`);
+  const budget = await deps.failedAuth.take(`ip:${address ?? 'unknown'}`);
   if (!budget.ok) {
     return problemReply('rate-limited', 'Too many failed authentications; slow down.', correlationId, {
       headers: { 'Retry-After': String(budget.retryAfterSeconds) },

@@ -452,7 +452,8 @@ const nl: Strings = {
     fixErrors: 'Controleer de gemarkeerde velden.',
     fields: {
       schoolId: 'Kies een school.',
-      'pupil.name': 'Vul de naam van de leerling in (maximaal 200 tekens).',
+      'pupil.name':
+        'Vul de naam van de leerling in: met letters, zonder onzichtbare tekens of leesrichtingstekens (maximaal 200 tekens).',
       'pupil.birthDate': 'Vul een geldige geboortedatum in, niet in de toekomst.',
       source: 'Kies van wie het signaal komt.',
     },
@@ -720,7 +721,8 @@ const en: Strings = {
     fixErrors: 'Please check the marked fields.',
     fields: {
       schoolId: 'Choose a school.',
-      'pupil.name': "Enter the pupil's name (at most 200 characters).",
+      'pupil.name':
+        "Enter the pupil's name: with letters, without invisible or text-direction characters (at most 200 characters).",
       'pupil.birthDate': 'Enter a valid date of birth, not in the future.',
       source: 'Choose where the signal comes from.',
     },

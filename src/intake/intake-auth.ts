@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { HwcError } from '../domain/errors';
 import * as jose from 'jose';
 import type { JWTPayload } from 'jose';
@@ -30,6 +31,11 @@ export interface EntraAuthOptions {
   requiredRole?: string;
   /** Allowed clock skew for exp/nbf. Default 60 seconds. */
   clockToleranceSeconds?: number;
+  /**
+   * A token with a key id (kid) that is not in the fetched key set makes the keys be fetched again
+   * at once, but at most once per this many seconds. Default 5.
+   */
+  keyRefetchIntervalSeconds?: number;
 }
 
 export interface IntakeAuthOptions {
@@ -43,6 +49,7 @@ export const API_KEY_HEADER = 'x-api-key';
 export const MIN_API_KEY_LENGTH = 16;
 export const DEFAULT_REQUIRED_ROLE = 'Signals.Send';
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 60;
+export const DEFAULT_KEY_REFETCH_INTERVAL_SECONDS = 5;
 export const DEFAULT_REALM = 'handle-with-care-intake';
 
 export function defaultEntraIssuer(tenantId: string): string {
@@ -168,6 +175,40 @@ function describeJoseError(error: unknown): { reason: string; detail: string } {
 }
 
 /**
+ * The tenant's signing keys, fetched again at once when a token names a key id (kid) that is not
+ * among them: the tenant publishes a new key, and a sender's token may be signed with it moments
+ * later.
+ *
+ * jose's own refetch on an unknown kid waits until `cooldownDuration` (30 s) has passed since the
+ * last successful fetch, so a token signed with a newly published key was refused for up to 30 s;
+ * a shorter cooldown would still refuse it for that long right after any fetch. So jose's refetch
+ * is switched off (an infinite cooldown; its regular refresh after `cacheMaxAge` stays) and done
+ * here instead, limited to one per interval counted from the last refetch *attempt*: a flood of
+ * tokens with made-up kids costs at most one fetch per interval, also while the tenant's endpoint
+ * fails (jose's cooldown only starts on success). The first unknown kid refetches at once, even
+ * right after the first fetch. Callers arriving while a fetch is in flight wait for that one.
+ */
+function tenantSigningKeys(url: URL, refetchIntervalMs: number): jose.JWTVerifyGetKey {
+  const remote = jose.createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: Infinity });
+  let lastRefetch = -Infinity;
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (joseCode(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      if (!remote.reloading) {
+        // Monotonic, so a clock set back cannot hold refetches off (or let a flood through).
+        const at = performance.now();
+        if (at - lastRefetch < refetchIntervalMs) throw error;
+        lastRefetch = at;
+      }
+      await remote.reload();
+      return remote(header, token);
+    }
+  };
+}
+
+/**
  * Checks the credentials of an intake request: an API key in X-API-Key (compared in constant
  * time against every configured key) or a Microsoft Entra bearer token (client credentials,
  * verified against the tenant's signing keys, with the required app role).
@@ -207,9 +248,16 @@ export function createIntakeAuthenticator(
     const issuer = entra.issuer ?? defaultEntraIssuer(entra.tenantId);
     const requiredRole = entra.requiredRole ?? DEFAULT_REQUIRED_ROLE;
     const clockTolerance = entra.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
-    const jwks = jose.createRemoteJWKSet(new URL(entra.jwksUrl ?? defaultEntraJwksUrl(entra.tenantId)), {
-      timeoutDuration: 5000,
-    });
+    const refetchInterval = entra.keyRefetchIntervalSeconds ?? DEFAULT_KEY_REFETCH_INTERVAL_SECONDS;
+    if (!Number.isFinite(refetchInterval) || refetchInterval < 0)
+      throw new HwcError(
+        'config.invalid',
+        'the interval between refetches of the Entra signing keys must be zero or more seconds',
+      );
+    const jwks = tenantSigningKeys(
+      new URL(entra.jwksUrl ?? defaultEntraJwksUrl(entra.tenantId)),
+      refetchInterval * 1000,
+    );
     const invalid = (reason: string, detail: string): AuthResult => ({
       ok: false,
       kind: 'unauthenticated',

@@ -9,6 +9,7 @@ import {
   sendReply,
   type ApiReply,
 } from '../http/api-replies';
+import { clientAddress } from '../http/client-address';
 import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId, type Logger } from '../logging/logger';
 import { readBodyWithLimit } from './body';
@@ -253,7 +254,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     // 1. Who is it? (401; 429 per client IP when failing repeatedly; 503 when keys cannot be fetched)
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticated(auth, clientAddress(req), correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds: limits.retryAfterSeconds,
         log,

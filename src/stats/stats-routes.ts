@@ -8,6 +8,7 @@ import {
   sendReply,
   type ApiReply,
 } from '../http/api-replies';
+import { clientAddress } from '../http/client-address';
 import {
   createIntakeAuthenticator,
   DEFAULT_REQUIRED_ROLE,
@@ -129,7 +130,7 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
   ): Promise<Reply> {
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
-      return refuseUnauthenticated(auth, req.socket.remoteAddress, correlationId, {
+      return refuseUnauthenticated(auth, clientAddress(req), correlationId, {
         failedAuth: failedAuthLimiter,
         retryAfterSeconds,
         log,

@@ -19,6 +19,7 @@ import {
   type ClaimsIdentity,
   type ConnectorClient,
 } from 'botframework-connector';
+import { z } from 'zod';
 import { noticeCard } from '../app/case-cards';
 import type { AdaptiveCardJson } from '../cards/card-data';
 import { HwcError, isHwcError } from '../domain/errors';
@@ -34,7 +35,15 @@ export interface BotAuthSettings {
   /** test/ops overrides for the channel's OpenID metadata and token issuer */
   openIdMetadataUrl?: string;
   tokenIssuer?: string;
+  /**
+   * BOT_SOVEREIGN_CLOUD: the overrides above are a national cloud's Bot Framework, not a stray test
+   * value. Without it, production refuses them: they decide whose tokens the bot believes.
+   */
+  sovereignCloud?: boolean;
 }
+
+/** The one channel this bot serves; the manifest installs it in Teams only. */
+export const TEAMS_CHANNEL_ID = 'msteams';
 
 /** turnState key of the turn's correlation id, set when a turn starts. */
 export const CORRELATION_ID_KEY = 'correlationId';
@@ -60,15 +69,24 @@ export function createBotAdapter(settings: BotAuthSettings, logger: Logger): Clo
       '!!! Bot Framework authentication is OFF (local mode: no app id). /api/messages accepts unauthenticated requests. Never run like this in production. !!!',
     );
   }
+  refuseOverridesInProduction(settings);
 
   let warned = false;
-  const authentication = new HardenedBotFrameworkAuthentication(botAuthConfig(settings, appId), () => {
-    if (warned) return;
-    warned = true;
-    logger.warn(
-      { event: 'bot.connector.retries-not-off' },
-      "could not switch botbuilder's HTTP retries off for proactive calls: failed calls may be retried twice",
-    );
+  const config = botAuthConfig(settings, appId);
+  const authentication = new HardenedBotFrameworkAuthentication(config, {
+    // Local mode has no tokens to check; with an app id only the channel's issuer is believed.
+    channelTokenIssuer: appId
+      ? (config.ToBotFromChannelTokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer)
+      : undefined,
+    logger,
+    onRetriesNotOff: () => {
+      if (warned) return;
+      warned = true;
+      logger.warn(
+        { event: 'bot.connector.retries-not-off' },
+        "could not switch botbuilder's HTTP retries off for proactive calls: failed calls may be retried twice",
+      );
+    },
   });
   const adapter = new CloudAdapter(authentication);
   if (appId && (settings.openIdMetadataUrl || settings.tokenIssuer)) {
@@ -124,19 +142,121 @@ export function botAuthConfig(
   return config;
 }
 
+/**
+ * The overrides decide whose signing keys and issuer the bot believes, so in production they are
+ * only for a national cloud that says so (BOT_SOVEREIGN_CLOUD); a test value left behind would
+ * otherwise let a local key sign Teams activities. readEnvOptions refuses the same, with the
+ * other settings; this guards a caller that builds the adapter without it.
+ */
+function refuseOverridesInProduction(settings: BotAuthSettings): void {
+  if (process.env.NODE_ENV !== 'production' || settings.sovereignCloud) return;
+  const setting = settings.openIdMetadataUrl
+    ? 'ToBotFromChannelOpenIdMetadataUrl'
+    : settings.tokenIssuer
+      ? 'ToBotFromChannelTokenIssuer'
+      : undefined;
+  if (setting) {
+    throw new HwcError(
+      'config.invalid',
+      `${setting}: is for a sovereign (national) cloud only when NODE_ENV=production; leave it empty for the public cloud, or set BOT_SOVEREIGN_CLOUD=true`,
+    );
+  }
+}
+
 const JWT_LIBRARY_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
 
+/** Why a request to /api/messages was refused; logged, never told to the caller. */
+type TokenRefusal =
+  'token' | 'issuer' | 'expiry' | 'channel' | 'service-url' | 'not-verified' | 'streaming' | 'skill';
+
+const REFUSAL_TEXT: Record<TokenRefusal, string> = {
+  token: 'no bearer token that can be read',
+  issuer: 'token not issued by the Bot Framework channel (an Emulator, skill or other issuer)',
+  expiry: 'token without an expiry',
+  channel: 'activity not from the Teams channel',
+  'service-url': 'activity serviceUrl is not the one the token was issued for',
+  'not-verified': 'token could not be verified (signature, key, audience or lifetime)',
+  streaming: 'streaming connection (named pipe or web socket); this bot takes HTTP only',
+  skill: 'skill (bot-to-bot) call; this bot hosts no skills',
+};
+
+/** The same answer for every refusal: the caller learns nothing about which check failed. */
+const UNAUTHORIZED = 'Unauthorized.';
+
+/** The claims the channel check reads; anything else in the token is botbuilder's to verify. */
+const channelClaimsSchema = z.looseObject({
+  iss: z.string().optional(),
+  exp: z.number().optional(),
+  serviceurl: z.string().optional(),
+});
+type ChannelClaims = z.infer<typeof channelClaimsSchema>;
+
+/** The payload of `Bearer <jwt>`, unverified: only to refuse early, before botbuilder picks a path. */
+function unverifiedClaims(authHeader: string): ChannelClaims | undefined {
+  const match = /^Bearer [A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/.exec(authHeader);
+  if (!match?.[1]) return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = channelClaimsSchema.safeParse(payload);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function verifiedClaims(identity: ClaimsIdentity | undefined): ChannelClaims | undefined {
+  if (!identity?.isAuthenticated) return undefined;
+  const parsed = channelClaimsSchema.safeParse(
+    Object.fromEntries(identity.claims.map((claim) => [claim.type, claim.value])),
+  );
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
- * botbuilder 4.23 rethrows jsonwebtoken's errors (bad signature, token not yet valid, malformed)
- * as they are, which CloudAdapter answers with 500 and the library's message. A token that does not
- * verify is the caller's problem: answer 401.
+ * What a Teams-only bot accepts, beyond what botbuilder checks: a token of the Bot Framework
+ * channel (botbuilder also takes the Emulator's issuers, with appid = the bot, and then checks
+ * neither serviceUrl nor channel), that expires (jsonwebtoken checks `exp` only when present), for
+ * a Teams activity, bound to the activity's serviceUrl (botbuilder skips that check when the
+ * activity has none, yet an invoke is answered in the HTTP response all the same).
+ */
+function channelRefusal(
+  claims: ChannelClaims | undefined,
+  activity: Partial<Activity>,
+  channelTokenIssuer: string,
+): TokenRefusal | undefined {
+  if (!claims) return 'token';
+  if (claims.iss !== channelTokenIssuer) return 'issuer';
+  if (claims.exp === undefined || !Number.isFinite(claims.exp)) return 'expiry';
+  if (activity.channelId !== TEAMS_CHANNEL_ID) return 'channel';
+  if (!activity.serviceUrl || claims.serviceurl !== activity.serviceUrl) return 'service-url';
+  return undefined;
+}
+
+interface HardeningOptions {
+  /** The only issuer believed; undefined in local mode, where there is no token to check. */
+  channelTokenIssuer: string | undefined;
+  logger: Logger;
+  onRetriesNotOff: () => void;
+}
+
+/**
+ * botbuilder's authentication, narrowed to what a Teams bot needs (channelRefusal), and with every
+ * refusal answered 401: botbuilder 4.23 rethrows jsonwebtoken's errors (bad signature, token not yet
+ * valid, malformed) as they are, which CloudAdapter answers with 500 and the library's message. A
+ * token that does not verify is the caller's problem. CloudAdapter maps only botframework-connector's
+ * AuthenticationError to 401, so every refusal throws exactly that.
  */
 class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
-  constructor(
-    config: ConfigurationBotFrameworkAuthenticationOptions,
-    private readonly onRetriesNotOff: () => void,
-  ) {
+  private readonly channelTokenIssuer: string | undefined;
+  private readonly logger: Logger;
+  private readonly onRetriesNotOff: () => void;
+
+  constructor(config: ConfigurationBotFrameworkAuthenticationOptions, options: HardeningOptions) {
     super(config);
+    this.channelTokenIssuer = options.channelTokenIssuer;
+    this.logger = options.logger;
+    this.onRetriesNotOff = options.onRetriesNotOff;
   }
 
   /**
@@ -156,22 +276,63 @@ class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthen
     })();
   }
 
-  override authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
-    return super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError);
+  override async authenticateRequest(
+    activity: Activity,
+    authHeader: string,
+  ): Promise<AuthenticateRequestResult> {
+    const issuer = this.channelTokenIssuer;
+    if (issuer === undefined) {
+      return super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError);
+    }
+    // Refused before botbuilder sees it, so an Emulator or skill token never reaches the paths (and
+    // the key downloads) botbuilder keeps for them.
+    const early = channelRefusal(unverifiedClaims(authHeader), activity, issuer);
+    if (early) throw this.refused(early);
+    let result: AuthenticateRequestResult;
+    try {
+      result = await super.authenticateRequest(activity, authHeader);
+    } catch (error) {
+      if (isRefusal(error)) throw this.refused('not-verified');
+      throw error;
+    }
+    // The same checks on what botbuilder verified, which is what counts.
+    const late = channelRefusal(verifiedClaims(result.claimsIdentity), activity, issuer);
+    if (late) throw this.refused(late);
+    return result;
   }
 
+  /** Streaming (named pipes, web sockets) is for Azure App Service extensions; a Teams bot gets HTTP only. */
   override authenticateStreamingRequest(
     authHeader: string,
     channelIdHeader: string,
   ): Promise<AuthenticateRequestResult> {
+    if (this.channelTokenIssuer !== undefined) return Promise.reject(this.refused('streaming'));
     return super
       .authenticateStreamingRequest(authHeader, channelIdHeader)
       .catch(rethrowAsAuthenticationError);
   }
 
+  /** For skills calling back into their host bot; this bot is neither. */
   override authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
+    if (this.channelTokenIssuer !== undefined) return Promise.reject(this.refused('skill'));
     return super.authenticateChannelRequest(authHeader).catch(rethrowAsAuthenticationError);
   }
+
+  private refused(reason: TokenRefusal): AuthenticationError {
+    // The reason only: the token and the activity are the caller's input.
+    this.logger.warn(
+      { event: 'bot.auth.refused', reason },
+      `Bot Framework request refused: ${REFUSAL_TEXT[reason]}`,
+    );
+    return new AuthenticationError(UNAUTHORIZED, StatusCodes.UNAUTHORIZED);
+  }
+}
+
+/** An error botbuilder raises for a token that does not verify (not a network or other fault). */
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof AuthenticationError || (error instanceof Error && JWT_LIBRARY_ERRORS.has(error.name))
+  );
 }
 
 interface PipelineLike {
@@ -211,7 +372,7 @@ export function withoutSdkRetries(client: ConnectorClient): boolean {
 
 function rethrowAsAuthenticationError(err: unknown): never {
   if (err instanceof Error && JWT_LIBRARY_ERRORS.has(err.name)) {
-    throw new AuthenticationError('Unauthorized. Token could not be verified.', StatusCodes.UNAUTHORIZED);
+    throw new AuthenticationError(UNAUTHORIZED, StatusCodes.UNAUTHORIZED);
   }
   throw err;
 }

@@ -19,6 +19,16 @@ export function registerBotRoute(
     MESSAGES_PATH,
     restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }),
     async (req: restify.Request, res: restify.Response) => {
+      // Anything but a JSON object would reach botbuilder as 'missing activity type' and a 500.
+      const body: unknown = req.body;
+      if (!req.is('application/json')) {
+        res.send(415, { error: 'expected application/json' });
+        return;
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        res.send(400, { error: 'expected an activity' });
+        return;
+      }
       await adapter.process(req, res, (context) => bot.run(context));
     },
   );

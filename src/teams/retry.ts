@@ -37,6 +37,7 @@ export const realRetryEnvironment: RetryEnvironment = {
 /**
  * What Teams asks bots to retry (429, 412, 502, 504 in the rate-limit guidance) and 503. Never
  * 400, 401, 403, 404 or 501: trying again gives the same answer (403 has its own path: installing the app).
+ * A request that must not be carried out twice is retried on fewer of them: isRetryableOnce.
  */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([412, 429, 502, 503, 504]);
 
@@ -49,9 +50,21 @@ const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ESOCKETTIMEDOUT',
   'EPIPE',
   'EAI_AGAIN',
+  'ENOTFOUND',
   'UND_ERR_SOCKET',
   'REQUEST_SEND_ERROR',
 ]);
+
+/**
+ * Connection failures that happen before a single byte of the request is sent: the name did not
+ * resolve (ENOTFOUND, EAI_AGAIN come from the DNS lookup that precedes connecting) or the connect
+ * was refused (ECONNREFUSED answers the TCP handshake; a connection once open fails with ECONNRESET
+ * instead). botbuilder's HTTP client (@typespec/ts-http-runtime's NodeHttpClient, under
+ * @azure/core-rest-pipeline) gives Node's `code` on its RestError and nothing else about the
+ * socket, so a code is all there is to go by. Every other failure (ECONNRESET, ETIMEDOUT, EPIPE, a
+ * timeout, REQUEST_SEND_ERROR) can come after the request was written, and Teams may have taken it.
+ */
+const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 interface HeadersLike {
   get(name: string): string | null | undefined;
@@ -71,11 +84,42 @@ function errorCodeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Worth another try, for a request that may be carried out twice (a PUT, a DELETE, a GET). */
 export function isRetryable(error: unknown): boolean {
   const status = httpStatusOf(error);
   if (status !== undefined) return RETRYABLE_STATUSES.has(status);
   const code = errorCodeOf(error);
   return code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+}
+
+/**
+ * Whether the failure shows that Teams did not take the request, so that sending it again cannot
+ * carry it out twice:
+ * - any 4xx: Teams looked at the request and refused it (a 429 is throttling, a 412 a failed
+ *   precondition; neither stores anything);
+ * - a 503 with Retry-After: Teams' way of saying "not now, come back then" (as Azure services and
+ *   botbuilder's own retry policy read it);
+ * - a connection that failed before anything was sent (NOT_SENT_NETWORK_CODES).
+ * Not: 500, 502, 504 or a 503 without Retry-After (Teams, or a gateway in front of it, may have
+ * stored the message and failed after), nor a connection that broke or timed out once open.
+ */
+export function certainlyNotTaken(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status !== undefined) {
+    if (status >= 400 && status < 500) return true;
+    return status === 503 && retryAfterMsOf(error, 0) !== undefined;
+  }
+  const code = errorCodeOf(error);
+  return code !== undefined && NOT_SENT_NETWORK_CODES.has(code);
+}
+
+/**
+ * Worth another try, for a request that must not be carried out twice (posting a card): only when
+ * Teams certainly did not take it. A second card would be one the bot never learns the id of, so
+ * it could never be made neutral or deleted when the case ends.
+ */
+export function isRetryableOnce(error: unknown): boolean {
+  return isRetryable(error) && certainlyNotTaken(error);
 }
 
 /**
@@ -126,19 +170,22 @@ export interface RetryNotice {
  * Runs `operation` until it succeeds, fails with something not worth retrying, or has used
  * `maxAttempts`; then throws the last error as it was. Honours Retry-After (capped at maxDelayMs),
  * otherwise waits a full-jitter exponential backoff. `onRetry` hears of each wait before it starts.
+ * `retryable` decides what is worth retrying: isRetryable, or isRetryableOnce for a request that
+ * must not be carried out twice.
  */
 export async function withRetries<T>(
   operation: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
   env: RetryEnvironment,
   onRetry?: (notice: RetryNotice) => void,
+  retryable: (error: unknown) => boolean = isRetryable,
 ): Promise<T> {
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+      if (attempt >= maxAttempts || !retryable(error)) throw error;
       const retryAfterMs = retryAfterMsOf(error, env.now());
       const delayMs =
         retryAfterMs !== undefined

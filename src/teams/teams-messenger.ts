@@ -31,7 +31,10 @@ import {
 } from './rate-limiter';
 import {
   DEFAULT_RETRY_POLICY,
+  certainlyNotTaken,
   httpStatusOf,
+  isRetryable,
+  isRetryableOnce,
   realRetryEnvironment,
   withRetries,
   type RetryEnvironment,
@@ -88,9 +91,19 @@ const MEMBER_LOOKUP_ATTEMPTS = 2;
 
 type Operation = 'createConversation' | 'sendActivity' | 'updateActivity' | 'deleteActivity' | 'getMember';
 
+/**
+ * Calls that must not be carried out twice: each sendActivity that reaches Teams is one more card
+ * in the chat. The others may be repeated: an update or delete does the same again, a member
+ * lookup reads, and createConversation of a 1:1 chat answers with the chat that already exists (it
+ * carries no activity here; if it ever did, it would post a card and belong in this set).
+ */
+const ONCE_ONLY: ReadonlySet<Operation> = new Set(['sendActivity']);
+
 /** A call to Teams that failed for good: which, how often it was tried, and the last error (`cause`). */
 class ConnectorCallFailed extends Error {
   readonly statusCode: number | undefined;
+  /** A card may be in the chat although the post failed: Teams may have stored it before the answer was lost. */
+  readonly mayHavePosted: boolean;
 
   constructor(
     readonly operation: Operation,
@@ -104,6 +117,7 @@ class ConnectorCallFailed extends Error {
     );
     this.name = 'ConnectorCallFailed';
     this.statusCode = status;
+    this.mayHavePosted = operation === 'sendActivity' && !certainlyNotTaken(cause);
   }
 }
 
@@ -134,6 +148,11 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
  * for these calls (createBotAdapter), so nothing is retried twice. A 429 also pauses the whole
  * tenant. A 403 on opening a chat installs the app (when an installer is given) and tries again.
  * Failures end as HwcError 'delivery.unreachable' or 'delivery.failed'.
+ *
+ * Posting a card is the exception: it is sent again only when Teams certainly did not take it (a
+ * 4xx such as 429, a 503 with Retry-After, a connection refused or a name not resolved). After
+ * any other failure the card may be in the chat with an id the bot never learns, so one send
+ * leaves at most one card; the send then fails with a message saying the card may have arrived.
  *
  * With `shared` (several instances on one Redis) the rate limits, a 429's pause and the memory of
  * neutralised cards hold for all instances together; when Redis fails, each instance falls back
@@ -474,6 +493,7 @@ export class TeamsMessenger implements Messenger {
     };
     const slots = slot ? [tenant, slot] : [tenant];
     let attempts = 0;
+    const onceOnly = ONCE_ONLY.has(operation);
     try {
       return await withRetries(
         async (attempt) => {
@@ -501,9 +521,24 @@ export class TeamsMessenger implements Messenger {
             'retrying a call to Teams',
           );
         },
+        onceOnly ? isRetryableOnce : isRetryable,
       );
     } catch (error) {
-      throw new ConnectorCallFailed(operation, attempts, error);
+      const failed = new ConnectorCallFailed(operation, attempts, error);
+      if (failed.mayHavePosted) {
+        // Logged, so that cards nobody can clean up can be counted; no ids, as everywhere.
+        const code = errorCodeOf(error);
+        this.options.logger?.warn(
+          {
+            event: 'teams.post.unconfirmed',
+            attempt: attempts,
+            ...(failed.statusCode !== undefined ? { httpStatus: failed.statusCode } : {}),
+            ...(code !== undefined ? { errorCode: code } : {}),
+          },
+          'Teams may have posted a card without confirming it; it is not posted again',
+        );
+      }
+      throw failed;
     }
   }
 
@@ -527,8 +562,14 @@ export class TeamsMessenger implements Messenger {
     serviceUrl: string | undefined,
     activityId: string | undefined,
   ) {
-    if (!conversationId || !serviceUrl || !activityId)
-      throw new Error('the channel did not return a message id');
+    if (!conversationId || !serviceUrl) throw new Error('the chat has no id or service URL');
+    if (!activityId) {
+      // Teams answered the post, so the card is in the chat; without its id it cannot be cleaned up.
+      throw new HwcError(
+        'delivery.failed',
+        'Teams took the sendActivity but returned no message id: the card may have arrived, and cannot be cleaned up',
+      );
+    }
     return { conversationId, serviceUrl, activityId };
   }
 }
@@ -546,7 +587,16 @@ function statusOfFailure(error: unknown): number | undefined {
   return error instanceof ConnectorCallFailed ? error.statusCode : httpStatusOf(error);
 }
 
-/** What the use cases see: 'delivery.unreachable' as it was, anything else as 'delivery.failed'. */
+function errorCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * What the use cases see: 'delivery.unreachable' as it was, anything else as 'delivery.failed'.
+ * A post that may have reached Teams is a failed delivery too (nothing confirms the person has
+ * the card, and the bot cannot reach it later); its message says so, for the log.
+ */
 function deliveryError(error: unknown): HwcError {
   if (error instanceof HwcError) return error;
   if (error instanceof ConnectorCallFailed) {
@@ -555,15 +605,22 @@ function deliveryError(error: unknown): HwcError {
         cause: error.cause,
       });
     }
-    const code = (error.cause as { code?: unknown } | null)?.code;
+    const code = errorCodeOf(error.cause);
     const what =
       error.statusCode !== undefined
         ? `HTTP ${error.statusCode}`
-        : typeof code === 'string'
+        : code !== undefined
           ? code
           : error.cause instanceof Error
             ? error.cause.name
             : 'an error';
+    if (error.mayHavePosted) {
+      return new HwcError(
+        'delivery.failed',
+        `Teams did not confirm the ${error.operation}: ${what} after ${error.attempts} attempt(s); the card may have arrived, and is not posted again`,
+        { cause: error.cause },
+      );
+    }
     return new HwcError(
       'delivery.failed',
       `Teams did not take the ${error.operation}: ${what} after ${error.attempts} attempt(s)`,

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { isHwcError } from '../../src/domain/errors';
-import { parseApiKeys } from '../../src/intake/intake-auth';
+import { createIntakeAuthenticator, parseApiKeys, type AuthResult } from '../../src/intake/intake-auth';
 import * as jose from 'jose';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   API_KEY_ALL,
   OTHER_TENANT,
   SENDER_CLIENT,
   UNLISTED_CLIENT,
+  entraOptions,
   signToken,
   startIntake,
   startJwks,
@@ -20,6 +23,71 @@ function assertUnauthorized(reply: Reply): void {
   assert.match(String(reply.headers['content-type']), /^application\/problem\+json/);
   assert.equal(reply.json.type, 'urn:hwc:problem:unauthorized');
   assert.ok(reply.headers['www-authenticate'], 'a 401 carries WWW-Authenticate');
+}
+
+interface RotatingJwks extends Jwks {
+  /** Requests the server answered (or failed), so a test can count fetches of the key set. */
+  readonly fetches: number;
+  /** Adds a new signing key to the published set, as a tenant does before it signs with it. */
+  publish(): Promise<Jwks>;
+}
+
+/** Like startJwks in helpers.ts, but it counts fetches and can publish more keys while running. */
+async function startRotatingJwks(): Promise<RotatingJwks> {
+  const published: jose.JWK[] = [];
+  const state = { failing: false, fetches: 0, count: 0 };
+  const addKey = async (): Promise<Jwks> => {
+    const { publicKey, privateKey } = await jose.generateKeyPair('RS256');
+    const kid = `test-signing-key-${++state.count}`;
+    published.push({ ...(await jose.exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' });
+    return { ...rotating, kid, privateKey };
+  };
+  const server = http.createServer((_req, res) => {
+    state.fetches++;
+    if (state.failing) {
+      res.writeHead(500);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const rotating: RotatingJwks = {
+    url: `http://127.0.0.1:${port}/discovery/v2.0/keys`,
+    kid: '',
+    privateKey: undefined as unknown as jose.CryptoKey,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+    get fetches() {
+      return state.fetches;
+    },
+    publish: addKey,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const first = await addKey();
+  Object.assign(rotating, { kid: first.kid, privateKey: first.privateKey });
+  return rotating;
+}
+
+/** A token signed by a key the tenant never published, under a kid nobody has seen. */
+function tokenWithUnknownKid(jwks: Jwks, stranger: jose.CryptoKey, index: number): Promise<string> {
+  const kid = `made-up-kid-${index}-${Math.random().toString(36).slice(2)}`;
+  return signToken({ ...jwks, kid, privateKey: stranger });
+}
+
+function bearer(token: string) {
+  return { authorization: `Bearer ${token}` };
+}
+
+function assertUnknownKey(result: AuthResult, what: string): void {
+  assert.ok(!result.ok, `${what} is refused`);
+  assert.equal(result.reason, 'token.unknown-key', `${what}: ${result.reason}`);
 }
 
 describe('intake API: authentication', () => {
@@ -179,6 +247,105 @@ describe('intake API: authentication', () => {
       assert.equal(reply.status, 503, reply.text);
       assert.equal(reply.json.type, 'urn:hwc:problem:auth-unavailable');
       assert.ok(reply.headers['retry-after']);
+    });
+  });
+
+  describe("rotation of the tenant's signing keys", () => {
+    let rotating: RotatingJwks;
+    let stranger: jose.CryptoKey;
+
+    before(async () => {
+      // One key for all made-up kids: generating 50 RSA keys would only make the tests slow.
+      ({ privateKey: stranger } = await jose.generateKeyPair('RS256'));
+    });
+    beforeEach(async () => {
+      rotating = await startRotatingJwks();
+    });
+    afterEach(async () => {
+      await rotating.close();
+    });
+
+    it('accepts at once a token signed with a key the tenant published after the keys were fetched', async () => {
+      const server = await startIntake({ jwks: rotating });
+      try {
+        const before = await server.request({ auth: { bearer: await signToken(rotating) } });
+        assert.equal(before.status, 201, `the first key works: ${before.text}`);
+        assert.equal(rotating.fetches, 1, 'the keys were fetched once');
+
+        const newKey = await rotating.publish();
+        const reply = await server.request({ auth: { bearer: await signToken(newKey) } });
+        assert.equal(reply.status, 201, `the new key works without waiting: ${reply.text}`);
+        assert.equal(rotating.fetches, 2, 'one more fetch, for the unknown kid');
+
+        const again = await server.request({ auth: { bearer: await signToken(newKey) } });
+        assert.equal(again.status, 201, `the new key keeps working: ${again.text}`);
+        assert.equal(rotating.fetches, 2, 'a known kid needs no fetch');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('fetches the keys at most once more for 50 tokens with made-up kids at the same time', async () => {
+      const auth = createIntakeAuthenticator({ apiKeys: [], entra: entraOptions(rotating) });
+      assert.ok((await auth.authenticate(bearer(await signToken(rotating)))).ok, 'a valid token first');
+      assert.equal(rotating.fetches, 1, 'the keys were fetched once');
+
+      const tokens = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => tokenWithUnknownKid(rotating, stranger, i)),
+      );
+      const results = await Promise.all(tokens.map((t) => auth.authenticate(bearer(t))));
+      results.forEach((result, i) => assertUnknownKey(result, `made-up kid #${i}`));
+      assert.ok(rotating.fetches <= 2, `at most one refetch for the flood, got ${rotating.fetches - 1}`);
+
+      const valid = await auth.authenticate(bearer(await signToken(rotating)));
+      assert.ok(valid.ok, 'a valid token still passes after the flood');
+    });
+
+    it('fetches the keys at most twice for 50 tokens with made-up kids one after another from a cold start', async () => {
+      const auth = createIntakeAuthenticator({ apiKeys: [], entra: entraOptions(rotating) });
+      for (let i = 0; i < 50; i++) {
+        assertUnknownKey(
+          await auth.authenticate(bearer(await tokenWithUnknownKid(rotating, stranger, i))),
+          `made-up kid #${i}`,
+        );
+      }
+      assert.ok(rotating.fetches <= 2, `the first fetch and at most one refetch, got ${rotating.fetches}`);
+    });
+
+    it('keeps the limit when the refetch fails', async () => {
+      const auth = createIntakeAuthenticator({ apiKeys: [], entra: entraOptions(rotating) });
+      assert.ok((await auth.authenticate(bearer(await signToken(rotating)))).ok, 'a valid token first');
+      rotating.failing = true;
+      const tokens = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => tokenWithUnknownKid(rotating, stranger, i)),
+      );
+      const results = await Promise.all(tokens.map((t) => auth.authenticate(bearer(t))));
+      for (const result of results) assert.ok(!result.ok, 'a made-up kid never passes');
+      assert.ok(
+        rotating.fetches <= 2,
+        `at most one failed refetch for the flood, got ${rotating.fetches - 1}`,
+      );
+      assert.ok(
+        (await auth.authenticate(bearer(await signToken(rotating)))).ok,
+        'the cached key still works',
+      );
+    });
+
+    it('refetches again for a key published after the refetch interval has passed', async () => {
+      const auth = createIntakeAuthenticator({
+        apiKeys: [],
+        entra: { ...entraOptions(rotating), keyRefetchIntervalSeconds: 0.05 },
+      });
+      const second = await rotating.publish();
+      assert.ok((await auth.authenticate(bearer(await signToken(second)))).ok, 'the second key');
+      // Only a wait past the interval; how long anything took is not asserted.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const third = await rotating.publish();
+      const result = await auth.authenticate(bearer(await signToken(third)));
+      assert.ok(
+        result.ok,
+        `a key published later is found by a later refetch: ${!result.ok && result.reason}`,
+      );
     });
   });
 

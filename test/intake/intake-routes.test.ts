@@ -278,6 +278,14 @@ describe('intake API: POST /api/signals', () => {
       // A valid credential is never held back by someone else's failures.
       assert.equal((await intake.request({ auth: { apiKey: API_KEY_ALL } })).status, 201);
     });
+
+    it('ignores X-Forwarded-For for the failed-authentication budget unless a proxy is trusted', async () => {
+      await intake.close();
+      intake = await startIntake({ limits: { failedAuthPerMinute: 1 } });
+      const from = (address: string) => ({ auth: 'none' as const, headers: { 'X-Forwarded-For': address } });
+      assert.equal((await intake.request(from('198.51.100.1'))).status, 401, 'the first failure');
+      assertProblem(await intake.request(from('198.51.100.2')), 429, 'rate-limited');
+    });
   });
 
   describe('restify around the route', () => {
@@ -290,6 +298,17 @@ describe('intake API: POST /api/signals', () => {
       assertProblem(reply, 400, 'bad-request');
       assertNoPupilData(reply);
       assert.ok(!intake.logLines.join('').includes(PUPIL.name));
+    });
+
+    it('logs the route, not the path or query, of a request to an unknown path below it', async () => {
+      const reply = await intake.request({
+        path: `/api/signals/${encodeURIComponent(PUPIL.name)}?n=${PUPIL.birthDate}`,
+      });
+      assert.equal(reply.status, 404, reply.text);
+      const logged = intake.logLines.join('');
+      assert.ok(logged.includes('"route":"unknown-route"'), `the 404 is logged as unknown-route: ${logged}`);
+      for (const value of ['Fenna', 'Zwartbroek', PUPIL.birthDate])
+        assert.ok(!logged.includes(value), `the log holds ${value}`);
     });
 
     it('answers 500 and logs why when a server-wide body parser read the body first', async () => {

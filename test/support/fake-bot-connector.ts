@@ -24,6 +24,8 @@ import type { AddressInfo } from 'node:net';
  * Errors use the Bot Framework shape `{ "error": { "code", "message" } }`.
  *
  * With `rateLimits` it also throttles like Teams (429 with Retry-After) and counts what it throttled.
+ * A scripted failure (`failNext`) either refuses the request before serving it, or, with
+ * `afterServing`, serves it and then loses the answer (a 5xx, or a dropped connection).
  */
 export type ConnectorRoute =
   | 'createConversation'
@@ -54,6 +56,13 @@ export interface FailureRule {
   code?: string;
   /** Instead of answering, drops the connection (the client sees ECONNRESET); `status` is then ignored. */
   resetConnection?: boolean;
+  /**
+   * Serves the request first (posts the activity, opens the chat) and only then fails: answers
+   * `status` instead of the real answer, or drops the connection with `resetConnection`. The answer
+   * is lost, not the request, as when a gateway times out (502, 504) or the connection breaks after
+   * Teams stored the message. Without it, a failing request is not served at all.
+   */
+  afterServing?: boolean;
 }
 
 export interface TeamsMember {
@@ -92,6 +101,8 @@ export interface RecordedRequest {
   at: number;
   /** Answered 429 by the rate limits (not by a scripted failure). */
   throttled?: boolean;
+  /** Served, but the client got a scripted failure instead of the answer (`afterServing`). */
+  answerLost?: boolean;
 }
 
 /**
@@ -144,6 +155,8 @@ export interface FakeBotConnectorOptions {
   basePath?: string;
   /** Throttle like Teams; off by default. */
   rateLimits?: FakeRateLimits;
+  /** The port to listen on; default any free one. (A test can refuse connections on a port first.) */
+  port?: number;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -166,6 +179,7 @@ export class FakeBotConnector {
   private readonly conversationUsers = new Map<string, Set<string>>();
   private rules: Array<FailureRule & { remaining: number }> = [];
   private readonly basePath: string;
+  private readonly port: number;
   private server: Server | undefined;
   private baseUrl: string | undefined;
   private nextActivity = 1;
@@ -176,6 +190,7 @@ export class FakeBotConnector {
     this.unreachableUsers = new Set(options.unreachableUsers ?? []);
     const base = options.basePath ?? '/';
     this.basePath = `/${base.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
+    this.port = options.port ?? 0;
     for (const member of options.members ?? []) this.addMember(member);
   }
 
@@ -194,7 +209,7 @@ export class FakeBotConnector {
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
+        server.listen(this.port, '127.0.0.1', () => resolve());
       });
       this.server = server;
       this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${this.basePath}`;
@@ -272,7 +287,20 @@ export class FakeBotConnector {
       at: Date.now(),
     };
     this.requests.push(record);
+    // A scripted failure that comes after serving: whatever the route answers is replaced by it.
+    let lostAnswer: FailureRule | undefined;
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      if (lostAnswer) {
+        const rule = lostAnswer;
+        lostAnswer = undefined;
+        record.answerLost = true;
+        if (rule.resetConnection) {
+          record.status = 0;
+          req.socket.destroy();
+          return;
+        }
+        return fail(rule.status, rule.code ?? codeFor(rule.status), 'Scripted failure', retryAfterOf(rule));
+      }
       record.status = status;
       const text = body === undefined ? '' : JSON.stringify(body);
       res.writeHead(status, {
@@ -336,15 +364,19 @@ export class FakeBotConnector {
       conversationId,
       this.usersAbout(route, body, conversationId, subId),
     );
-    if (scripted?.resetConnection) {
+    if (scripted?.afterServing) {
+      lostAnswer = scripted;
+    } else if (scripted?.resetConnection) {
       record.status = 0;
       req.socket.destroy();
       return;
-    }
-    if (scripted) {
-      const headers: Record<string, string> =
-        scripted.retryAfterSeconds !== undefined ? { 'retry-after': String(scripted.retryAfterSeconds) } : {};
-      return fail(scripted.status, scripted.code ?? codeFor(scripted.status), 'Scripted failure', headers);
+    } else if (scripted) {
+      return fail(
+        scripted.status,
+        scripted.code ?? codeFor(scripted.status),
+        'Scripted failure',
+        retryAfterOf(scripted),
+      );
     }
 
     switch (route) {
@@ -573,6 +605,10 @@ function memberJson(m: TeamsMember): Record<string, unknown> {
 
 function sameUsers(a: Set<string>, b: Set<string>): boolean {
   return a.size === b.size && [...a].every((u) => b.has(u));
+}
+
+function retryAfterOf(rule: FailureRule): Record<string, string> {
+  return rule.retryAfterSeconds !== undefined ? { 'retry-after': String(rule.retryAfterSeconds) } : {};
 }
 
 function codeFor(status: number): string {

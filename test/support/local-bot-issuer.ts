@@ -16,6 +16,10 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
  *   `msteams` activities need `endorsements: ['msteams']`, like the real keys have);
  * - the token's `iss` must equal the configured ToBotFromChannelTokenIssuer, `aud` the bot's app id,
  *   `serviceurl` the activity's serviceUrl; RS256; exp/nbf are checked with 5 minutes of clock tolerance.
+ *
+ * The same key also stands in for the Emulator's issuers (botAuthConfig points the Emulator metadata
+ * at the channel override), so a token minted here with `issuer: 'https://sts.windows.net/…/'` is
+ * what botbuilder would take for an Emulator token; the bot's own hardening must refuse it.
  */
 export interface LocalBotIssuerOptions {
   /** Value of the `iss` claim and of the metadata's `issuer`; defaults to the server's own URL. */
@@ -36,6 +40,8 @@ export interface MintTokenOptions {
    * botbuilder allows 5 minutes of clock skew, so an expired token must be older than that.
    */
   expiresIn?: number;
+  /** Leaves `exp` out altogether (jsonwebtoken then checks no expiry; the bot must refuse it). */
+  withoutExpiry?: boolean;
   /** Seconds from now for `nbf` (default 0); positive for a token that is not valid yet. */
   notBefore?: number;
   /** The `serviceurl` claim; the bot requires it to equal the activity's serviceUrl. */
@@ -128,13 +134,13 @@ export class LocalBotIssuer {
     const payload: Record<string, unknown> = {};
     if (options.serviceUrl !== undefined) payload.serviceurl = options.serviceUrl;
     Object.assign(payload, options.claims ?? {});
-    return new SignJWT(payload)
+    const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: options.kid ?? this.kid })
       .setIssuer(options.issuer ?? this.issuer)
       .setAudience(options.audience)
-      .setNotBefore(now + (options.notBefore ?? 0))
-      .setExpirationTime(now + (options.expiresIn ?? 3600))
-      .sign(options.signWith === 'other-key' ? this.otherKey : this.goodKey);
+      .setNotBefore(now + (options.notBefore ?? 0));
+    if (!options.withoutExpiry) jwt.setExpirationTime(now + (options.expiresIn ?? 3600));
+    return jwt.sign(options.signWith === 'other-key' ? this.otherKey : this.goodKey);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

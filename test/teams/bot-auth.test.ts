@@ -6,6 +6,7 @@ import restify from 'restify';
 import sinon from 'sinon';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import { MicrosoftAppCredentials } from 'botframework-connector';
+import { readEnvOptions } from '../../src/config/app-config';
 import { createBotAdapter, type BotAuthSettings } from '../../src/teams/adapter';
 import { HwcError } from '../../src/domain/errors';
 import { createLogger } from '../../src/logging/logger';
@@ -18,6 +19,9 @@ const USER_AAD = 'c3f1e9d2-7a4b-4e11-b2a8-5d6e7f801234';
 /** Stands in for the AAD token the bot would get from login.microsoftonline.com for outbound calls. */
 const OUTBOUND_TOKEN = 'local-outbound-token';
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+/** The issuers botbuilder takes for the Bot Framework Emulator's (tokenValidationParameters.js). */
+const EMULATOR_ISSUER_V1 = 'https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/';
+const EMULATOR_ISSUER_V2 = 'https://login.microsoftonline.com/d6d49420-f39b-4df7-a1dc-d59a935871db/v2.0';
 
 type Logic = (context: TurnContext) => Promise<void>;
 
@@ -107,11 +111,16 @@ function forbidExternalDns(sandbox: sinon.SinonSandbox, externalLookups: string[
 }
 
 const replyOk: Logic = async (ctx) => {
+  if (ctx.activity.type === 'invoke') {
+    await ctx.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { ok: true } } });
+    return;
+  }
   await ctx.sendActivity('ok');
 };
 
 describe('Bot Framework authentication of /api/messages', function () {
-  const issuer = new LocalBotIssuer();
+  // Like the real Bot Framework keys, endorsed for more channels than Teams.
+  const issuer = new LocalBotIssuer({ endorsements: ['msteams', 'webchat', 'directline'] });
   const connector = new FakeBotConnector({ requireAuth: (token) => token === OUTBOUND_TOKEN });
   const externalLookups: string[] = [];
   const sandbox = sinon.createSandbox();
@@ -151,11 +160,23 @@ describe('Bot Framework authentication of /api/messages', function () {
 
   beforeEach(function () {
     connector.reset();
+    bot.logLines.length = 0;
   });
 
   afterEach(function () {
     assert.deepEqual(externalLookups, [], 'a test looked up an external host');
   });
+
+  /** The bot's own log line about a refused token: a reason, never the token or the activity. */
+  function refusalLogged(reason: string, token: string): void {
+    const lines = bot.logLines.filter((l) => l.event === 'bot.auth.refused');
+    assert.equal(lines.length, 1, `one refusal line, got ${JSON.stringify(bot.logLines)}`);
+    assert.equal(lines[0]?.level, 'warn', 'a refused token is logged at warn');
+    assert.equal(lines[0]?.reason, reason, 'the refusal names its reason');
+    const all = JSON.stringify(bot.logLines);
+    assert.ok(!all.includes(token.split('.')[1] ?? token), 'the log holds no part of the token');
+    assert.ok(!all.includes('hallo'), 'the log holds no user text');
+  }
 
   async function channelToken(overrides: Partial<Parameters<LocalBotIssuer['mintToken']>[0]> = {}) {
     return issuer.mintToken({ audience: APP_ID, serviceUrl: connector.url, ...overrides });
@@ -249,10 +270,102 @@ describe('Bot Framework authentication of /api/messages', function () {
   it('rejects an activity from a channel the signing key is not endorsed for with 401', async function () {
     const res = await post(
       bot.url,
-      messageActivity(connector.url, { channelId: 'webchat' }),
+      messageActivity(connector.url, { channelId: 'slack' }),
       await channelToken(),
     );
-    assert.equal(res.status, 401);
+    assert.equal(res.status, 401, 'a key not endorsed for the channel');
+  });
+
+  it('refuses a Bot Framework Emulator token (v1 issuer, appid = the bot) with 401', async function () {
+    const token = await channelToken({
+      issuer: EMULATOR_ISSUER_V1,
+      claims: { ver: '1.0', appid: APP_ID },
+    });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `an Emulator token must not be accepted: ${res.body}`);
+    assert.equal(connector.requests.length, 0, 'nothing was sent for a refused token');
+    refusalLogged('issuer', token);
+  });
+
+  it('refuses a Bot Framework Emulator token (v2 issuer, azp = the bot) with 401', async function () {
+    const token = await channelToken({
+      issuer: EMULATOR_ISSUER_V2,
+      claims: { ver: '2.0', azp: APP_ID },
+    });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `an Emulator token must not be accepted: ${res.body}`);
+    assert.equal(connector.requests.length, 0, 'nothing was sent for a refused token');
+    refusalLogged('issuer', token);
+  });
+
+  it("refuses an Emulator token from the school's own tenant issuer (tid) with 401", async function () {
+    // botbuilder adds sts.windows.net/<tid>/ and login.microsoftonline.com/<tid>/v2.0 to its
+    // Emulator issuers for any token that names a tenant.
+    const token = await channelToken({
+      issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
+      claims: { ver: '2.0', azp: APP_ID, tid: TENANT_ID },
+    });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `an Emulator token must not be accepted: ${res.body}`);
+    refusalLogged('issuer', token);
+  });
+
+  it('refuses an Emulator token for an activity with another serviceUrl with 401', async function () {
+    // botbuilder checks no serviceUrl for Emulator tokens: a reply would go wherever the activity says.
+    const token = await channelToken({
+      issuer: EMULATOR_ISSUER_V1,
+      claims: { ver: '1.0', appid: APP_ID },
+      serviceUrl: 'https://smba.trafficmanager.net/emea/',
+    });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `an Emulator token must not be accepted: ${res.body}`);
+    assert.equal(connector.requests.length, 0, 'nothing was sent for a refused token');
+  });
+
+  it('refuses a bot-to-bot (skill) token with 401', async function () {
+    const token = await channelToken({
+      issuer: EMULATOR_ISSUER_V1,
+      claims: { ver: '1.0', appid: 'a0000000-0000-4000-8000-00000000000b' },
+    });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `a skill token must not be accepted: ${res.body}`);
+  });
+
+  it('refuses a channel token without exp with 401', async function () {
+    const token = await channelToken({ withoutExpiry: true });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, `a token that never expires must not be accepted: ${res.body}`);
+    assert.equal(connector.requests.length, 0, 'nothing was sent for a refused token');
+    refusalLogged('expiry', token);
+  });
+
+  it('refuses a channel token for an activity of another channel (webchat), even with an endorsed key, with 401', async function () {
+    const token = await channelToken();
+    const res = await post(bot.url, messageActivity(connector.url, { channelId: 'webchat' }), token);
+    assert.equal(res.status, 401, `only Teams activities are accepted: ${res.body}`);
+    assert.equal(connector.requests.length, 0, 'nothing was sent for a refused token');
+    refusalLogged('channel', token);
+  });
+
+  it('refuses an invoke without a serviceUrl, which botbuilder would not bind to the token, with 401', async function () {
+    const token = await channelToken();
+    const activity = messageActivity(connector.url, {
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: { action: { type: 'Action.Execute', verb: 'case.view', data: {} } },
+    });
+    delete activity.serviceUrl;
+    const res = await post(bot.url, activity, token);
+    assert.equal(res.status, 401, `an activity must name the serviceUrl its token is for: ${res.body}`);
+    refusalLogged('service-url', token);
+  });
+
+  it('logs a refused serviceUrl binding at warn, without the token', async function () {
+    const token = await channelToken({ serviceUrl: 'https://smba.trafficmanager.net/emea/' });
+    const res = await post(bot.url, messageActivity(connector.url), token);
+    assert.equal(res.status, 401, 'a token for another serviceUrl');
+    assert.doesNotMatch(res.body, /smba|emea/, 'the answer does not echo the claim');
+    refusalLogged('service-url', token);
   });
 
   it('rejects a request without an Authorization header with 401', async function () {
@@ -264,6 +377,79 @@ describe('Bot Framework authentication of /api/messages', function () {
   it('rejects a garbage bearer token with 401', async function () {
     const res = await post(bot.url, messageActivity(connector.url), 'not.a.jwt');
     assert.equal(res.status, 401);
+  });
+
+  it('still accepts a proper channel token for an invoke, and answers it', async function () {
+    const res = await post(
+      bot.url,
+      messageActivity(connector.url, { type: 'invoke', name: 'adaptiveCard/action' }),
+      await channelToken(),
+    );
+    assert.equal(res.status, 200, `a proper channel token: ${res.body}`);
+    assert.deepEqual(JSON.parse(res.body), { ok: true }, 'the invoke was answered by the bot');
+    assert.deepEqual(
+      bot.logLines.filter((l) => l.event === 'bot.auth.refused'),
+      [],
+      'a proper token is not refused',
+    );
+  });
+});
+
+describe('Bot Framework token overrides in production', function () {
+  const override = {
+    openIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+  };
+  const settings: BotAuthSettings = {
+    appId: APP_ID,
+    appPassword: 'not-a-real-secret',
+    appType: 'SingleTenant',
+    tenantId: TENANT_ID,
+  };
+  let saved: string | undefined;
+
+  beforeEach(function () {
+    saved = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+  });
+
+  afterEach(function () {
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
+  });
+
+  for (const [setting, extra] of [
+    ['ToBotFromChannelOpenIdMetadataUrl', override],
+    ['ToBotFromChannelTokenIssuer', { tokenIssuer: 'https://api.botframework.us' }],
+  ] as const) {
+    it(`refuses to start with ${setting} unless BOT_SOVEREIGN_CLOUD says so`, function () {
+      assert.throws(
+        () => createBotAdapter({ ...settings, ...extra }, createLogger({ level: 'silent' })),
+        (error: unknown) =>
+          error instanceof HwcError &&
+          error.code === 'config.invalid' &&
+          error.message.includes(setting) &&
+          error.message.includes('BOT_SOVEREIGN_CLOUD'),
+        `an override of ${setting} must stop the start in production`,
+      );
+    });
+  }
+
+  it('starts with an override when BOT_SOVEREIGN_CLOUD says this is a sovereign cloud', function () {
+    assert.doesNotThrow(
+      () =>
+        createBotAdapter(
+          { ...settings, ...override, sovereignCloud: true },
+          createLogger({ level: 'silent' }),
+        ),
+      'a declared sovereign cloud may override the channel metadata',
+    );
+  });
+
+  it('starts without any override', function () {
+    assert.doesNotThrow(
+      () => createBotAdapter(settings, createLogger({ level: 'silent' })),
+      'the public cloud needs no override',
+    );
   });
 });
 
@@ -402,5 +588,66 @@ describe('Bot adapter turn errors', function () {
     assert.ok(
       bot.logLines.some((l) => l.event === 'bot.turn.error' && l.invokeName === 'adaptiveCard/action'),
     );
+  });
+});
+
+describe('Bot Framework token overrides in the production settings', function () {
+  const production = {
+    SCHOOLS_FILE: 'schools.yaml',
+    NODE_ENV: 'production',
+    MicrosoftAppId: APP_ID,
+    MicrosoftAppPassword: 'not-a-real-secret',
+    MicrosoftAppTenantId: TENANT_ID,
+    CASE_STORE: 'memory',
+  };
+
+  function configError(env: Record<string, string>): string {
+    try {
+      readEnvOptions(env);
+    } catch (error) {
+      assert.ok(error instanceof HwcError && error.code === 'config.invalid', 'a configuration error');
+      return error.message;
+    }
+    return assert.fail('the settings were accepted');
+  }
+
+  it('refuses ToBotFromChannelOpenIdMetadataUrl in production, naming it and BOT_SOVEREIGN_CLOUD', function () {
+    const message = configError({
+      ...production,
+      ToBotFromChannelOpenIdMetadataUrl:
+        'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+    });
+    assert.match(message, /ToBotFromChannelOpenIdMetadataUrl: /, 'the message names the setting');
+    assert.match(message, /BOT_SOVEREIGN_CLOUD=true/, 'the message names the way out');
+  });
+
+  it('refuses ToBotFromChannelTokenIssuer in production, naming it', function () {
+    const message = configError({
+      ...production,
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.us',
+    });
+    assert.match(message, /ToBotFromChannelTokenIssuer: /, 'the message names the setting');
+  });
+
+  it('accepts the overrides in production with BOT_SOVEREIGN_CLOUD=true', function () {
+    const options = readEnvOptions({
+      ...production,
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.us',
+      BOT_SOVEREIGN_CLOUD: 'true',
+    });
+    assert.equal(options.BOT_SOVEREIGN_CLOUD, true, 'the setting is read as a boolean');
+  });
+
+  it('accepts the overrides outside production (tests, a local issuer)', function () {
+    const options = readEnvOptions({
+      ...production,
+      NODE_ENV: 'test',
+      ToBotFromChannelTokenIssuer: 'http://127.0.0.1:1234',
+    });
+    assert.equal(options.BOT_SOVEREIGN_CLOUD, false, 'unset means the public cloud');
+  });
+
+  it('refuses a BOT_SOVEREIGN_CLOUD that is not true or false', function () {
+    assert.match(configError({ ...production, BOT_SOVEREIGN_CLOUD: 'yes' }), /BOT_SOVEREIGN_CLOUD/, 'named');
   });
 });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_RETRY_POLICY,
   backoffMs,
+  certainlyNotTaken,
   httpStatusOf,
   isRetryable,
+  isRetryableOnce,
   parseRetryAfter,
   retryAfterMsOf,
   withRetries,
@@ -24,7 +26,7 @@ function restError(statusCode: number, headers: Record<string, string> = {}) {
 }
 
 function networkError(code: string) {
-  return Object.assign(new Error('socket hang up'), { name: 'RestError', code });
+  return Object.assign(new Error(`socket error ${code}`), { name: 'RestError', code });
 }
 
 function recordingEnv(): RetryEnvironment & { waits: number[] } {
@@ -80,6 +82,64 @@ describe('retries of calls to Teams', function () {
       assert.ok(isRetryable(networkError('ETIMEDOUT')));
       assert.ok(!isRetryable(networkError('PARSE_ERROR')));
       assert.ok(!isRetryable(new TypeError('bug')));
+    });
+
+    it('knows Teams did not take a request after a 4xx, a 503 with Retry-After, or a connection never made', function () {
+      for (const error of [
+        restError(429),
+        restError(429, { 'retry-after': '1' }),
+        restError(412),
+        restError(400),
+        restError(403),
+        restError(503, { 'retry-after': '2' }),
+        restError(503, { 'retry-after': new Date(NOW).toUTCString() }),
+        networkError('ECONNREFUSED'),
+        networkError('ENOTFOUND'),
+        networkError('EAI_AGAIN'),
+      ])
+        assert.ok(certainlyNotTaken(error), `not taken: ${error.message}`);
+    });
+
+    it('does not know whether Teams took a request after a 5xx without Retry-After, or a connection broken once open', function () {
+      for (const error of [
+        restError(500),
+        restError(502),
+        restError(503),
+        restError(504),
+        networkError('ECONNRESET'),
+        networkError('ETIMEDOUT'),
+        networkError('ESOCKETTIMEDOUT'),
+        networkError('EPIPE'),
+        networkError('ECONNABORTED'),
+        networkError('REQUEST_SEND_ERROR'),
+        networkError('PARSE_ERROR'),
+        Object.assign(new Error('aborted'), { name: 'AbortError' }),
+        new TypeError('bug'),
+      ])
+        assert.ok(!certainlyNotTaken(error), `may have been taken: ${error.message} ${error.name}`);
+    });
+
+    it('retries a request that must not be carried out twice only when Teams did not take it', function () {
+      for (const error of [
+        restError(429),
+        restError(412),
+        restError(503, { 'retry-after': '1' }),
+        networkError('ECONNREFUSED'),
+        networkError('ENOTFOUND'),
+        networkError('EAI_AGAIN'),
+      ])
+        assert.ok(isRetryableOnce(error), `retried: ${error.message}`);
+      for (const error of [
+        restError(502),
+        restError(503),
+        restError(504),
+        networkError('ECONNRESET'),
+        networkError('ETIMEDOUT'),
+        networkError('EPIPE'),
+        restError(400),
+        restError(403),
+      ])
+        assert.ok(!isRetryableOnce(error), `not retried: ${error.message}`);
     });
   });
 
@@ -157,6 +217,18 @@ describe('retries of calls to Teams', function () {
         assert.deepEqual(calls, [1], String(status));
         assert.deepEqual(env.waits, []);
       }
+    });
+
+    it('asks the given test whether a failure is worth another try', async function () {
+      const env = recordingEnv();
+      const { calls, operation } = failingWith(restError(429), restError(504));
+
+      await assert.rejects(
+        withRetries(operation, DEFAULT_RETRY_POLICY, env, undefined, isRetryableOnce),
+        (e) => httpStatusOf(e) === 504,
+        'the 504 ends it',
+      );
+      assert.deepEqual(calls, [1, 2], 'the 429 was retried, the 504 not');
     });
 
     it('tells of each retry before waiting', async function () {
