@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
 import type { Messenger, RequestContext, Services } from './app/ports';
+import { BackgroundWork } from './app/background-work';
 import { CardCleanup } from './app/card-cleanup';
 import { goneCaseCard } from './app/case-access';
 import { runScheduledTask } from './app/scheduled-tasks';
@@ -151,11 +152,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     ...options.messenger,
   });
   const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
+  const background = new BackgroundWork();
   const services: Services = {
     schools: schoolsReloader.registry,
     store,
     messenger,
     cleanup,
+    background,
     stats: {
       caseEnded: (c, school) => {
         const figures = caseFigures(c, school.timeZone);
@@ -302,6 +305,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         });
         server.server.closeIdleConnections?.();
       });
+      // Cards for other people that clicks started get the grace to go out; a fan-out cut off
+      // here is resumed by its scheduled task (in Redis, by another instance).
+      await waitAtMost(background.idle(), env.SHUTDOWN_GRACE_MS);
       // Running follow-ups finish; waiting ones stay in Redis for another instance, or are
       // forgotten with this process's memory.
       await scheduler.close();

@@ -3,6 +3,7 @@ import { isHwcError } from '../domain/errors';
 import { errorSummary } from '../logging/error-summary';
 import type { CaseEnding } from '../store/case-store';
 import { endedCard } from './case-cards';
+import { ConcurrencyGate } from './concurrency-gate';
 import type { Messenger, PendingCard, RequestContext, Scheduler } from './ports';
 
 export interface CardCleanupOptions {
@@ -13,6 +14,8 @@ export interface CardCleanupOptions {
   newId: () => string;
   /** Waits before each new try when Teams did not take the neutral card. Default 1 min … 2 h. */
   retryDelaysMs?: readonly number[];
+  /** Cards neutralized at the same time; the rest wait their turn. Default 25. */
+  concurrency?: number;
 }
 
 export const DEFAULT_CLEANUP_RETRY_DELAYS_MS: readonly number[] = [
@@ -39,9 +42,11 @@ export class CardCleanup {
   private readonly running = new Set<Promise<void>>();
   private readonly retryDelaysMs: readonly number[];
   private inFlight = 0;
+  private readonly gate: ConcurrencyGate;
 
   constructor(private readonly options: CardCleanupOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_CLEANUP_RETRY_DELAYS_MS;
+    this.gate = new ConcurrencyGate(options.concurrency ?? 25);
   }
 
   /** How many cards this instance is neutralizing right now (retries waiting in the scheduler aside). */
@@ -116,7 +121,11 @@ export class CardCleanup {
     }
   }
 
-  private async attempt(key: string, pending: PendingCard, ctx: RequestContext): Promise<Outcome> {
+  private attempt(key: string, pending: PendingCard, ctx: RequestContext): Promise<Outcome> {
+    return this.gate.run(() => this.attemptNow(key, pending, ctx));
+  }
+
+  private async attemptNow(key: string, pending: PendingCard, ctx: RequestContext): Promise<Outcome> {
     const card = { ...pending, attempts: pending.attempts + 1 };
     const { messenger } = this.options;
     this.inFlight++;

@@ -100,11 +100,17 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
   if (c.talk) {
     if (c.colleagues.every((p) => p.parentsOnly)) return t.nobodyInformed;
     const progress = progressOf(c);
+    if (progress.sending > 0) return t.sending(progress.reached, sendTotal(progress));
     return t.progress(progress.acknowledged, progress.reached);
   }
   if (c.absences > 0) return t.movedTo(formatDay(c.supportDay.lessonStart, school.timeZone, shell.locale));
   if (c.claim.handedOverBy) return t.handedOverToYou(c.claim.handedOverBy.name);
   return '';
+}
+
+/** Everyone a card went or goes to (those to tell in person included), parents-only aside. */
+function sendTotal(progress: ReturnType<typeof progressOf>): number {
+  return progress.reached + progress.sending + progress.unreachable;
 }
 
 /** 'vandaag', or the day itself when the card is read on another day. */
@@ -333,9 +339,11 @@ export function coordinatorViewCard(
   } else {
     const progress = progressOf(c);
     data.status =
-      progress.reached + progress.sending + progress.unreachable === 0
+      sendTotal(progress) === 0
         ? t.view.nobodyInformed
-        : t.view.progress(progress.acknowledged, progress.reached);
+        : progress.sending > 0
+          ? t.view.sending(progress.reached, sendTotal(progress))
+          : t.view.progress(progress.acknowledged, progress.reached);
     data.agreed = supportLines(school, c, t, locale);
     data.colleagues = c.colleagues.map((p) => ({
       name: p.staff.name || t.view.unnamedColleague,

@@ -43,7 +43,8 @@ export async function claim(
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case claimed');
     await services.scheduler.cancel(`${caseId}:escalate`);
-    await updateCoordinatorShells(services, school, before, ctx);
+    // The other coordinators' cards say who took it on, after the answer: Teams is not waited for.
+    services.background.start(undefined, () => updateCoordinatorShells(services, school, before, ctx), ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }

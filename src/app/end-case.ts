@@ -3,6 +3,7 @@ import { expiryNoticeRecipients, leftoversOf, type Leftovers } from '../domain/c
 import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { expiryNoticeCard } from './case-cards';
+import { ConcurrencyGate } from './concurrency-gate';
 import type { CaseEnding } from '../store/case-store';
 import type { RequestContext, Services } from './ports';
 import { settleAll } from './shells';
@@ -85,6 +86,9 @@ async function letGo(services: Services, c: HwcCase, ending: CaseEnding, ctx: Re
   }
 }
 
+// Notices of a mass expiry (a thousand cases at the end of one day) go out a few at a time.
+const noticeGate = new ConcurrencyGate(25);
+
 async function sendExpiryNotice(
   services: Services,
   school: School,
@@ -94,8 +98,10 @@ async function sendExpiryNotice(
   const { caseId, supportDayStart, leftovers, recipients } = notice;
   const sent = await settleAll(
     recipients.map((staffId) =>
-      services.messenger.sendCard({ staffId }, (r) =>
-        expiryNoticeCard(school, supportDayStart, leftovers, r.locale),
+      noticeGate.run(() =>
+        services.messenger.sendCard({ staffId }, (r) =>
+          expiryNoticeCard(school, supportDayStart, leftovers, r.locale),
+        ),
       ),
     ),
     ctx,

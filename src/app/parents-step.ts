@@ -10,6 +10,7 @@ import {
   remindParents,
   colleagueOf,
   type HwcCase,
+  type InformedColleague,
   type ParentsChoice,
 } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
@@ -21,7 +22,7 @@ import { colleagueViewCard, coordinatorViewCard, noticeCard, shellCard, shellCon
 import { within } from './within';
 import { asCoordinator, loadForCoordinator, unlessGone, type Actor } from './case-access';
 import { finishCase } from './end-case';
-import { informColleagues } from './inform-colleagues';
+import { startInforming } from './inform-colleagues';
 import type { RequestContext, Services } from './ports';
 import { postShell, updateCoordinatorShells } from './shells';
 
@@ -64,11 +65,22 @@ export async function recordParents(
   }
   if (result.changed) {
     await scheduleParentsReminder(services, school, result.case);
-    await tellInformer(services, school, before, result.case, ctx);
-    await updateCoordinatorShells(services, school, before, ctx);
+    // The informer's card and the coordinators' progress go out after the answer.
+    if (newInformer(before, result.case)?.delivery === 'sending') {
+      await startInforming(services, school, result.case, before, ctx);
+    } else {
+      const after = result.case;
+      services.background.start(
+        undefined,
+        async () => {
+          await tellInformer(services, school, before, after, ctx);
+          await updateCoordinatorShells(services, school, before, ctx);
+        },
+        ctx,
+      );
+    }
   }
-  const current = (await services.store.get(caseId)) ?? result.case;
-  return coordinatorViewCard(school, current, actor.staffId, actor.locale, services.clock());
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
 
 /** The colleague as the case knows them, else by the directory's name, else Teams names them on delivery. */
@@ -79,9 +91,17 @@ async function staffMember(services: Services, c: HwcCase, id: string): Promise<
   return { id, name: name ?? '' };
 }
 
+/** The colleague newly chosen to inform the parents, as the case knows them now. */
+function newInformer(before: HwcCase, after: HwcCase): InformedColleague | undefined {
+  const by = after.parents?.choice === 'by-group-teacher' ? after.parents.by : undefined;
+  if (!by || before.parents?.by?.id === by.id) return undefined;
+  return after.colleagues.find((p) => p.staff.id === by.id);
+}
+
 /**
  * The colleague who informs the parents hears so by a new message (a new message notifies, an
- * updated one does not); one who was not told before gets their first card.
+ * updated one does not). One who was not told before gets their first card from the fan-out
+ * (startInforming) instead.
  */
 async function tellInformer(
   services: Services,
@@ -90,18 +110,12 @@ async function tellInformer(
   after: HwcCase,
   ctx: RequestContext,
 ): Promise<void> {
-  const by = after.parents?.choice === 'by-group-teacher' ? after.parents.by : undefined;
-  if (!by || before.parents?.by?.id === by.id) return;
-  const colleague = after.colleagues.find((p) => p.staff.id === by.id);
-  if (colleague?.delivery === 'sending') {
-    await informColleagues(services, school, after, before, ctx);
-    return;
-  }
+  const colleague = newInformer(before, after);
   if (colleague?.delivery !== 'sent') return;
   await postShell(
     services,
     after.id,
-    { staffId: by.id, role: 'colleague' },
+    { staffId: colleague.staff.id, role: 'colleague' },
     (r) => shellCard(shellContext(school, after), r, stringsFor(r.locale).shell.parentsAsked, 'colleague'),
     ctx,
   ).catch((error: unknown) =>
@@ -137,7 +151,7 @@ export async function parentsInformed(
   }
   if (result.changed) {
     await services.scheduler.cancel(`${caseId}:parents-remind`);
-    await updateCoordinatorShells(services, school, before, ctx);
+    services.background.start(undefined, () => updateCoordinatorShells(services, school, before, ctx), ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
@@ -180,7 +194,10 @@ export async function parentsInformedByColleague(
   }
   if (result.changed) {
     await services.scheduler.cancel(`${caseId}:parents-remind`);
-    if (before) await updateCoordinatorShells(services, school, before, ctx);
+    const seen = before;
+    if (seen) {
+      services.background.start(undefined, () => updateCoordinatorShells(services, school, seen, ctx), ctx);
+    }
   }
   return colleagueViewCard(
     school,

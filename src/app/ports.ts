@@ -40,6 +40,7 @@ export interface Messenger {
   sendCard(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
+    options?: SendOptions,
   ): Promise<PostedMessage>;
   /**
    * Replaces a posted card. A `final` update (the neutral 'afgerond' card of an ended case) is
@@ -52,6 +53,15 @@ export interface Messenger {
    * neutral card then stays. Rejects with 'delivery.failed' when Teams did not take it after retries.
    */
   deleteCard(message: PostedMessage): Promise<DeleteOutcome>;
+}
+
+export interface SendOptions {
+  /**
+   * Until when Teams' throttling (429) is waited out: a throttled send is tried again until then,
+   * however often, and never counted as a failure before. Without it, the usual number of tries.
+   * A case's cards pass its end: after that nobody needs them.
+   */
+  until?: Date;
 }
 
 export type DeleteOutcome = 'deleted' | 'gone' | 'not-supported';
@@ -146,6 +156,11 @@ export type ScheduledTask =
   | { kind: 'expire'; caseId: string }
   /** The one reminder to whoever informs the parents. */
   | { kind: 'parents-remind'; caseId: string }
+  /**
+   * Sends the cards still 'sending' of a case's colleagues: written before the fan-out starts and
+   * cancelled when it is done, so a fan-out cut off by a crash is finished by another instance.
+   */
+  | { kind: 'inform'; caseId: string }
   /** `key` is the task's own key, under which the next try is scheduled. */
   | { kind: 'cleanup-retry'; key: string; card: PendingCard };
 
@@ -184,6 +199,20 @@ export interface CardCleanupPort {
   retry(card: PendingCard, key: string, ctx: RequestContext): Promise<void>;
 }
 
+/**
+ * Work a click starts for other people and does not wait for (src/app/background-work.ts): the
+ * click is answered first. Tracked, so shutdown can let it finish.
+ */
+export interface BackgroundWorkPort {
+  /**
+   * Starts `work` after this call returns; failures are logged. With a key, work under the same
+   * key that still runs is not started again: false then.
+   */
+  start(key: string | undefined, work: () => Promise<void>, ctx: RequestContext): boolean;
+  /** Whether work under this key runs on this instance right now. */
+  isRunning(key: string): boolean;
+}
+
 /** The anonymous counts that outlive a case. */
 export interface StatsRecorder {
   /** Counts a case that ended (closed or expired). */
@@ -196,6 +225,8 @@ export interface Services {
   store: CaseStore;
   messenger: Messenger;
   cleanup: CardCleanupPort;
+  /** Teams calls for other people, after the click is answered. */
+  background: BackgroundWorkPort;
   stats: StatsRecorder;
   directory: Directory;
   scheduler: Scheduler;

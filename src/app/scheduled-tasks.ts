@@ -1,6 +1,6 @@
 import { expireIfDue } from './end-case';
 import { escalateIfUnclaimed } from './escalation';
-import { remindAutomaticallyNow } from './inform-colleagues';
+import { remindAutomaticallyNow, resumeInforming } from './inform-colleagues';
 import { remindParentsNow } from './parents-step';
 import type { ScheduledTask, Services } from './ports';
 
@@ -17,6 +17,8 @@ export function runScheduledTask(services: Services, task: ScheduledTask): Promi
       return remindAutomaticallyNow(services, task.caseId, ctx);
     case 'parents-remind':
       return remindParentsNow(services, task.caseId, ctx);
+    case 'inform':
+      return resumeInforming(services, task.caseId, ctx);
     case 'expire':
       return expireIfDue(services, task.caseId, ctx);
     case 'cleanup-retry':

@@ -11,7 +11,7 @@ import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
 import { coordinatorShellCard } from './case-cards';
-import type { RecipientContext, RequestContext, Services } from './ports';
+import type { RecipientContext, RequestContext, SendOptions, Services } from './ports';
 
 export interface PostedFor {
   shell: PostedShell;
@@ -22,7 +22,8 @@ export interface PostedFor {
 
 /**
  * Posts a shell to one person and records it on the case at once, so closing the case finds it.
- * `alsoRecord` changes the case in the same step (a colleague's delivery, say). If the case ended
+ * `alsoRecord` changes the case in the same step (a colleague's delivery, say); `send` is passed to
+ * the messenger (how long throttling is waited out). If the case ended
  * while the card was on its way, the card is taken out again straight away.
  */
 export async function postShell(
@@ -32,12 +33,17 @@ export async function postShell(
   card: (recipient: RecipientContext) => AdaptiveCardJson,
   ctx: RequestContext,
   alsoRecord?: (current: HwcCase, recipient: RecipientContext) => Transition,
+  send?: SendOptions,
 ): Promise<PostedFor> {
   let recipient: RecipientContext = {};
-  const posted = await services.messenger.sendCard({ staffId: to.staffId }, (r) => {
-    recipient = r;
-    return card(r);
-  });
+  const posted = await services.messenger.sendCard(
+    { staffId: to.staffId },
+    (r) => {
+      recipient = r;
+      return card(r);
+    },
+    send,
+  );
   const shell: PostedShell = {
     staffId: to.staffId,
     role: to.role,

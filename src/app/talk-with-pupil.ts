@@ -14,7 +14,7 @@ import { stringsFor } from '../i18n/strings';
 import { confirmCard, coordinatorViewCard, noticeCard, talkFormCard } from './case-cards';
 import { asCoordinator, loadForCoordinator, type Actor } from './case-access';
 import { finishCase } from './end-case';
-import { informColleagues } from './inform-colleagues';
+import { startInforming } from './inform-colleagues';
 import type { DirectoryPupil, RequestContext, Services } from './ports';
 import { updateCoordinatorShells } from './shells';
 import { within } from './within';
@@ -28,12 +28,10 @@ export interface TalkForm {
   nobody: boolean;
 }
 
-// Teams gives a card action about 15 seconds. The directory gets a few of them, and the cards to
-// the colleagues a few more; cards still on their way after that (an app being installed for a
-// colleague, say) keep going, and the view shows them as being sent.
+// Teams gives a card action about 15 seconds; the directory gets a few of them. The cards to the
+// colleagues are not waited for at all: they go out after the answer (startInforming).
 const DIRECTORY_WAIT_MS = 3_000;
 const NAMES_WAIT_MS = 2_000;
-const INFORM_WAIT_MS = 4_000;
 
 interface DirectoryView {
   pupil: DirectoryPupil | undefined;
@@ -100,8 +98,8 @@ export async function openTalkForm(
 }
 
 /**
- * 'Vastleggen en informeren': records what was agreed and who may know, then sends each chosen
- * colleague a private card. A form that does not add up comes back with what was filled in.
+ * 'Vastleggen en informeren': records what was agreed and who may know, then starts sending each
+ * chosen colleague a private card, answering before Teams is called. A form that does not add up comes back with what was filled in.
  */
 export async function recordTalk(
   services: Services,
@@ -161,14 +159,11 @@ export async function recordTalk(
       { caseId, colleagues: result.case.colleagues.length, supportOptions: form.support.length },
       'talk with the pupil recorded',
     );
-    // Also with nobody to inform: it brings the coordinator's card up to date.
-    const informing = informColleagues(services, school, result.case, before, ctx).catch((error: unknown) =>
-      ctx.log.error({ caseId, ...errorSummary(error) }, 'informing colleagues failed'),
-    );
-    await settledWithin(informing, INFORM_WAIT_MS);
+    // Also with nobody to inform: it brings the coordinator's card up to date. The cards go out
+    // after the answer, which shows each colleague as being sent to until their card is in.
+    await startInforming(services, school, result.case, before, ctx);
   }
-  const current = (await services.store.get(caseId)) ?? result.case;
-  return coordinatorViewCard(school, current, actor.staffId, actor.locale, services.clock());
+  return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }
 
 /**
@@ -208,16 +203,4 @@ export async function pupilAbsent(
     await updateCoordinatorShells(services, school, before, ctx);
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
-}
-
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      timer.unref();
-    }),
-  ]);
-  if (timer) clearTimeout(timer);
 }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { isDutchPublicHoliday } from './dutch-public-holidays';
 import { HwcError } from './errors';
+import { localDateOf } from './local-date';
 import { weekdays, type School, type Weekday } from './school';
 
 export type SchoolCalendar = Pick<
@@ -27,11 +28,15 @@ const searchLimitDays = 400;
  * lessons have not started yet, otherwise the first following school day.
  */
 export function supportDayFor(calendar: SchoolCalendar, receivedAt: Date): SupportDay {
-  const received = DateTime.fromJSDate(receivedAt, { zone: calendar.timeZone });
-  if (!received.isValid) {
+  if (Number.isNaN(receivedAt.getTime())) {
     throw invalidCalendar(`cannot read ${String(receivedAt)} in time zone '${calendar.timeZone}'`);
   }
-  const today = received.toISODate();
+  let today: string;
+  try {
+    today = localDateOf(receivedAt, calendar.timeZone);
+  } catch {
+    throw invalidCalendar(`cannot read a date in time zone '${calendar.timeZone}'`);
+  }
   if (isSchoolDay(calendar, today)) {
     const day = schoolDayOn(calendar, today);
     // Exactly at lessonStart is too late: the talk with the pupil has to happen before lessons.
@@ -44,8 +49,8 @@ export function supportDayFor(calendar: SchoolCalendar, receivedAt: Date): Suppo
 export function nextSchoolDayAfter(calendar: SchoolCalendar, date: string): SupportDay {
   let candidate = parseDate(date);
   for (let i = 0; i < searchLimitDays; i++) {
-    candidate = candidate.plus({ days: 1 });
-    const iso = candidate.toISODate();
+    candidate += DAY_MS;
+    const iso = new Date(candidate).toISOString().slice(0, 10);
     if (isSchoolDay(calendar, iso)) return schoolDayOn(calendar, iso);
   }
   throw invalidCalendar(
@@ -61,7 +66,8 @@ export function formatLocalTime(instant: Date, timeZone: string): string {
 
 /** The weekday of a local date, YYYY-MM-DD. */
 export function weekdayOf(date: string): Weekday {
-  return weekdays[parseDate(date).weekday - 1] as Weekday;
+  // getUTCDay: 0 is Sunday; `weekdays` starts on Monday.
+  return weekdays[(new Date(parseDate(date)).getUTCDay() + 6) % 7] as Weekday;
 }
 
 function isSchoolDay(calendar: SchoolCalendar, date: string): boolean {
@@ -83,20 +89,35 @@ function schoolDayOn(calendar: SchoolCalendar, date: string): SupportDay {
 // Resolving the wall-clock time in the school's zone on that very date is what makes 08:30 land on
 // 07:30Z in winter and 06:30Z in summer; adding hours to midnight would be off on DST days.
 function localInstant(calendar: SchoolCalendar, date: string, time: string): Date {
-  const local = DateTime.fromISO(`${date}T${time}`, { zone: calendar.timeZone });
-  if (!local.isValid) {
-    throw invalidCalendar(`cannot place ${time} on ${date} in time zone '${calendar.timeZone}'`);
+  // Every signal of a school on one day asks for the same two instants; luxon's zone arithmetic
+  // is most of an intake's calendar work, so each answer is kept (a few per school per day).
+  const key = `${calendar.timeZone}|${date}|${time}`;
+  let instant = instants.get(key);
+  if (instant === undefined) {
+    const local = DateTime.fromISO(`${date}T${time}`, { zone: calendar.timeZone });
+    if (!local.isValid) {
+      throw invalidCalendar(`cannot place ${time} on ${date} in time zone '${calendar.timeZone}'`);
+    }
+    instant = local.toMillis();
+    if (instants.size >= MAX_CACHED_INSTANTS) instants.clear();
+    instants.set(key, instant);
   }
-  return local.toJSDate();
+  return new Date(instant);
 }
 
-// Dates are counted in UTC so that stepping a day never meets a DST change.
-function parseDate(date: string): DateTime<true> {
-  const parsed = DateTime.fromISO(date, { zone: 'utc' });
-  if (!parsed.isValid || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+const MAX_CACHED_INSTANTS = 10_000;
+const instants = new Map<string, number>();
+const DAY_MS = 86_400_000;
+
+// Dates are counted in UTC milliseconds so that stepping a day never meets a DST change.
+function parseDate(date: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
+  // Date.UTC rolls 2026-02-30 over into March; a date that does not round-trip is not a date.
+  if (!match || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
     throw new RangeError(`expected a date as YYYY-MM-DD, got '${date}'`);
   }
-  return parsed;
+  return ms;
 }
 
 function invalidCalendar(message: string): HwcError {

@@ -1,10 +1,24 @@
-import { DateTime } from 'luxon';
+// One formatter per zone: making one costs more than a whole support-day computation.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** The local date (YYYY-MM-DD) of an instant in a time zone: the school's 'today'. */
+/**
+ * The local date (YYYY-MM-DD) of an instant in a time zone: the school's 'today'. Throws a
+ * RangeError for a zone Intl does not know (the schools file is validated, so not in practice).
+ */
 export function localDateOf(instant: Date, timeZone: string): string {
-  const local = DateTime.fromJSDate(instant, { zone: timeZone });
-  // An unknown zone cannot reach here (the schools file is validated); UTC keeps it total anyway.
-  return (local.isValid ? local : DateTime.fromJSDate(instant, { zone: 'utc' })).toISODate() ?? '';
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dateFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
 /** Whether the local date `date` is today at `now` in the school's time zone. */

@@ -38,29 +38,47 @@ function yearsBefore(today: string, years: number): string {
   return `${String(year).padStart(4, '0')}${today.slice(4)}`;
 }
 
+// The rules of a request (its sender's 'today', the schools known now) reach the schema through
+// zod's context-free refinements below as the argument of one parse: the schema itself is built
+// once, not per request (building it cost more than parsing a signal with it).
+let current: SignalRules | undefined;
+
+function rulesInForce(): SignalRules {
+  if (!current) throw new Error('the signal schema is used only through parseSignal');
+  return current;
+}
+
 /**
  * The one schema for a signal, whether it arrives through the API or the form in Teams.
  * Messages name the rule that failed and never the value, so they can be shown and logged.
  */
-export function signalSchema(rules: SignalRules) {
-  return z.strictObject({
-    schoolId: z
-      .string({ message: 'expected the id of a school' })
-      .refine(rules.isKnownSchool, { message: 'unknown school' }),
-    pupil: z.strictObject({
-      // Normalised (NFC, single spaces) and checked for letters, invisible and direction characters.
-      name: pupilNameSchema,
-      birthDate: z
-        .string({ message: 'expected a date as YYYY-MM-DD' })
-        .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-        .refine(isRealDate, { message: 'not a real calendar date' })
-        .refine((d) => d <= rules.today, { message: 'the date of birth is in the future' })
-        .refine((d) => d >= yearsBefore(rules.today, MAX_PUPIL_AGE_YEARS), {
-          message: `the date of birth is more than ${MAX_PUPIL_AGE_YEARS} years ago`,
-        }),
-    }),
-    source: z.enum(signalSources, { message: `expected one of: ${signalSources.join(', ')}` }),
-  });
+const schema = z.strictObject({
+  schoolId: z
+    .string({ message: 'expected the id of a school' })
+    .refine((id) => rulesInForce().isKnownSchool(id), { message: 'unknown school' }),
+  pupil: z.strictObject({
+    // Normalised (NFC, single spaces) and checked for letters, invisible and direction characters.
+    name: pupilNameSchema,
+    birthDate: z
+      .string({ message: 'expected a date as YYYY-MM-DD' })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+      .refine(isRealDate, { message: 'not a real calendar date' })
+      .refine((d) => d <= rulesInForce().today, { message: 'the date of birth is in the future' })
+      .refine((d) => d >= yearsBefore(rulesInForce().today, MAX_PUPIL_AGE_YEARS), {
+        message: `the date of birth is more than ${MAX_PUPIL_AGE_YEARS} years ago`,
+      }),
+  }),
+  source: z.enum(signalSources, { message: `expected one of: ${signalSources.join(', ')}` }),
+});
+
+/** Parses with the rules of this request; synchronous, so no other parse comes between. */
+function parseWith(input: unknown, rules: SignalRules) {
+  current = rules;
+  try {
+    return schema.safeParse(input);
+  } finally {
+    current = undefined;
+  }
 }
 
 export interface SignalViolation {
@@ -77,7 +95,7 @@ export const EXTRA_FIELDS_MESSAGE =
 
 /** Parses untrusted input; the result never contains the input's values, only field names. */
 export function parseSignal(input: unknown, rules: SignalRules): SignalParseResult {
-  const result = signalSchema(rules).safeParse(input);
+  const result = parseWith(input, rules);
   if (result.success) return { ok: true, signal: result.data };
   let extraFields = false;
   const violations: SignalViolation[] = [];

@@ -20,6 +20,8 @@ export interface Strings {
     view: string;
     colleagueBody: string;
     progress: (acknowledged: number, reached: number) => string;
+    /** While the cards to the colleagues go out: how many are in their chats, of how many. */
+    sending: (sent: number, total: number) => string;
     nobodyInformed: string;
     colleagueReminder: string;
     coordinatorReminder: (time: string) => string;
@@ -71,6 +73,8 @@ export interface Strings {
     unnamedColleague: string;
     nobodyInformed: string;
     progress: (acknowledged: number, reached: number) => string;
+    /** While the cards to the colleagues go out: how many are in their chats, of how many. */
+    sending: (sent: number, total: number) => string;
     remind: string;
     reminded: (count: number) => string;
     parentsQuestion: string;
@@ -211,6 +215,7 @@ const nl: Strings = {
     colleagueBody:
       'Er is een vertrouwelijke Handle with Care-mededeling voor je. Open de kaart om te lezen wat er is afgesproken.',
     progress: (acknowledged, reached) => `${acknowledged} van ${reached} gelezen.`,
+    sending: (sent, total) => `${sent} van ${total} verstuurd…`,
     nobodyInformed: 'Niemand geïnformeerd. De stap naar de ouders staat nog open.',
     colleagueReminder: 'Herinnering: lees deze kaart graag vóór de lessen.',
     coordinatorReminder: (time) => `Herinnering: nog niet opgepakt. De lessen beginnen om ${time}.`,
@@ -269,6 +274,7 @@ const nl: Strings = {
     unnamedColleague: 'Collega',
     nobodyInformed: 'Niemand geïnformeerd: de leerling wil niet dat iemand het weet.',
     progress: (acknowledged, reached) => `${acknowledged} van ${reached} gelezen.`,
+    sending: (sent, total) => `${sent} van ${total} verstuurd…`,
     remind: 'Herinner',
     reminded: (count) => `${count === 1 ? '1 collega' : `${count} collega’s`} opnieuw gevraagd om te lezen.`,
     parentsQuestion: 'Ouders: wie informeert hen over de stappen op school?',
@@ -484,6 +490,7 @@ const en: Strings = {
     colleagueBody:
       'There is a confidential Handle with Care message for you. Open the card to read what was agreed.',
     progress: (acknowledged, reached) => `${acknowledged} of ${reached} read.`,
+    sending: (sent, total) => `${sent} of ${total} sent…`,
     nobodyInformed: 'Nobody informed. The parents step is still open.',
     colleagueReminder: 'Reminder: please read this card before lessons.',
     coordinatorReminder: (time) => `Reminder: not taken on yet. Lessons start at ${time}.`,
@@ -542,6 +549,7 @@ const en: Strings = {
     unnamedColleague: 'Colleague',
     nobodyInformed: 'Nobody informed: the pupil does not want anyone to know.',
     progress: (acknowledged, reached) => `${acknowledged} of ${reached} read.`,
+    sending: (sent, total) => `${sent} of ${total} sent…`,
     remind: 'Remind',
     reminded: (count) => `Asked ${count === 1 ? '1 colleague' : `${count} colleagues`} again to read it.`,
     parentsQuestion: 'Parents: who tells them about the steps taken at school?',

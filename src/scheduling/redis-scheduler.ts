@@ -43,6 +43,7 @@ const taskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('remind'), caseId: nonEmpty }),
   z.object({ kind: z.literal('expire'), caseId: nonEmpty }),
   z.object({ kind: z.literal('parents-remind'), caseId: nonEmpty }),
+  z.object({ kind: z.literal('inform'), caseId: nonEmpty }),
   z.object({
     kind: z.literal('cleanup-retry'),
     key: nonEmpty,

@@ -114,8 +114,24 @@ export class RateLimiter<B extends string> implements CallLimiter<B> {
    */
   acquire(slots: readonly RateSlot<B>[]): Promise<Release> {
     return new Promise<Release>((resolve) => {
+      // Nothing was let through or finished since the last pass, so the calls already waiting
+      // still wait: only the new one needs a look. (A later call on the buckets of an earlier,
+      // waiting one sees the same full bucket, so it cannot overtake it.) Draining the whole queue
+      // here would make a burst of calls cost the square of the queue's length.
+      // Time may have made room for calls waiting longer, before their timer ran: they go first.
+      let now = this.now();
+      if (this.wakeAt !== undefined && this.wakeAt <= now) {
+        this.wakeAt = undefined;
+        this.drain();
+        now = this.now();
+      }
+      const wait = this.waitMs(slots, now);
+      if (wait <= 0) {
+        resolve(this.start(slots));
+        return;
+      }
       this.queue.push({ slots, resolve });
-      this.drain();
+      if (wait !== Infinity) this.wakeIn(wait, now);
     });
   }
 
@@ -150,19 +166,37 @@ export class RateLimiter<B extends string> implements CallLimiter<B> {
   private drain(): void {
     const now = this.now();
     let next = Infinity;
-    for (let i = 0; i < this.queue.length;) {
-      const waiter = this.queue[i]!;
+    // A bucket's wait changes within one pass only when a call on it is let through. Thousands of
+    // waiting calls (a mass expiry's cleanups) mostly share the tenant's bucket: each bucket is
+    // worked out once per pass instead of once per waiting call, or every finished call would cost
+    // a scan of the whole queue's windows and block the event loop.
+    const waits = new Map<string, number>();
+    const waitOf = (slot: RateSlot<B>) => {
+      const key = id(slot);
+      let wait = waits.get(key);
+      if (wait === undefined) {
+        wait = this.bucketWait(slot, now);
+        waits.set(key, wait);
+      }
+      return wait;
+    };
+    const kept: Waiter<B>[] = [];
+    for (const waiter of this.queue) {
       // In queue order: a later call on the same buckets sees the same or a fuller state, so it
       // cannot overtake an earlier one; a call on other buckets can.
-      const wait = this.waitMs(waiter.slots, now);
+      let wait = 0;
+      for (const slot of waiter.slots) wait = Math.max(wait, waitOf(slot));
       if (wait <= 0) {
-        this.queue.splice(i, 1);
+        for (const slot of waiter.slots) waits.delete(id(slot));
         waiter.resolve(this.start(waiter.slots));
       } else {
         next = Math.min(next, wait);
-        i += 1;
+        kept.push(waiter);
       }
     }
+    // Splicing each started call out of the middle would be quadratic too.
+    this.queue.length = 0;
+    for (const waiter of kept) this.queue.push(waiter);
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     // Infinity: only a call finishing can make room, and release drains.
     if (next !== Infinity) this.wakeIn(next, now);

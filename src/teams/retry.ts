@@ -12,6 +12,12 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Cap of every wait: the backoff's ceiling and a Retry-After the service asks for. */
   maxDelayMs: number;
+  /**
+   * Wall-clock ms until which throttling (429) is waited out: a 429 is then tried again however
+   * often, without counting against `maxAttempts`, as long as the wait ends before this. Throttling
+   * says "not now", never "not at all".
+   */
+  throttledUntil?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
@@ -82,6 +88,19 @@ function errorCodeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Whether a 429 says the whole tenant is over its limit, not only the chat it was for. Teams
+ * documents no way to tell the two apart, so only an answer that names the tenant (its error code
+ * or message; the fake Bot Connector's tenant window does) pauses every chat; any other 429
+ * delays the chat it concerns. The messenger's own limiter keeps the tenant under 50 per second,
+ * so a tenant-wide 429 is rare anyway.
+ */
+export function saysTenant(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return [code, message].some((text) => typeof text === 'string' && /tenant/i.test(text));
 }
 
 /** Worth another try, for a request that may be carried out twice (a PUT, a DELETE, a GET). */
@@ -168,7 +187,8 @@ export interface RetryNotice {
 
 /**
  * Runs `operation` until it succeeds, fails with something not worth retrying, or has used
- * `maxAttempts`; then throws the last error as it was. Honours Retry-After (capped at maxDelayMs),
+ * `maxAttempts` (a 429 with `throttledUntil` does not use one up, until that time would be passed
+ * waiting); then throws the last error as it was. Honours Retry-After (capped at maxDelayMs),
  * otherwise waits a full-jitter exponential backoff. `onRetry` hears of each wait before it starts.
  * `retryable` decides what is worth retrying: isRetryable, or isRetryableOnce for a request that
  * must not be carried out twice.
@@ -181,17 +201,24 @@ export async function withRetries<T>(
   retryable: (error: unknown) => boolean = isRetryable,
 ): Promise<T> {
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+  // Failures that count against maxAttempts: all of them, except throttling with `throttledUntil`.
+  let counted = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (attempt >= maxAttempts || !retryable(error)) throw error;
+      if (!retryable(error)) throw error;
+      const status = httpStatusOf(error);
       const retryAfterMs = retryAfterMsOf(error, env.now());
+      const waitOut = status === 429 && policy.throttledUntil !== undefined;
+      if (!waitOut) counted += 1;
+      if (counted >= maxAttempts) throw error;
+      // The backoff grows with every failure, throttled ones included.
       const delayMs =
         retryAfterMs !== undefined
           ? Math.min(retryAfterMs, policy.maxDelayMs)
           : backoffMs(attempt - 1, policy, env.random);
-      const status = httpStatusOf(error);
+      if (waitOut && env.now() + delayMs > policy.throttledUntil!) throw error;
       onRetry?.({
         attempt,
         delayMs,

@@ -14,6 +14,7 @@ import type {
   Messenger,
   PostedMessage,
   RecipientContext,
+  SendOptions,
   StaffRecipient,
   TeamsAppInstaller,
 } from '../app/ports';
@@ -36,10 +37,12 @@ import {
   isRetryable,
   isRetryableOnce,
   realRetryEnvironment,
+  saysTenant,
   withRetries,
   type RetryEnvironment,
   type RetryPolicy,
 } from './retry';
+import { MemberCache } from './member-cache';
 import { SharedRateBudget, SharedRateLimiter } from './shared-rate-budget';
 import type { SharedRedis } from './shared-redis';
 
@@ -145,8 +148,9 @@ function conversationSlot(conversationId: string | undefined): RateSlot<TeamsBuc
  * Every call to Teams (createConversation, send, update, delete, getMember) waits for the rate limiter
  * (per tenant always, per conversation where known) and is retried here on 412, 429, 502, 503, 504
  * and connection errors, honouring Retry-After up to a cap; botbuilder's own HTTP retries are off
- * for these calls (createBotAdapter), so nothing is retried twice. A 429 also pauses the whole
- * tenant. A 403 on opening a chat installs the app (when an installer is given) and tries again.
+ * for these calls (createBotAdapter), so nothing is retried twice. A 429 also pauses the chat it
+ * was for (the tenant only when Teams says the tenant), and a send given `until` waits out
+ * throttling until then however often it comes: throttling is never a reason to give up on someone. A 403 on opening a chat installs the app (when an installer is given) and tries again.
  * Failures end as HwcError 'delivery.unreachable' or 'delivery.failed'.
  *
  * Posting a card is the exception: it is sent again only when Teams certainly did not take it (a
@@ -170,6 +174,8 @@ export class TeamsMessenger implements Messenger {
   private readonly finals = new InMemoryFinalMessages();
   /** The same, as every instance saw (with `shared`). */
   private readonly sharedFinals: FinalMessages | undefined;
+  /** Member lookups per person, shared through Redis with `shared`. */
+  private readonly members: MemberCache;
 
   /** Per message: the update being sent, and the newest one waiting for it. */
   private readonly updates = new Map<
@@ -193,6 +199,10 @@ export class TeamsMessenger implements Messenger {
     this.sharedFinals = options.shared
       ? new RedisFinalMessages(options.shared, logger ? { logger } : {})
       : undefined;
+    this.members = new MemberCache({
+      ...(options.shared ? { shared: options.shared } : {}),
+      ...(logger ? { logger } : {}),
+    });
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.env = {
       ...realRetryEnvironment,
@@ -205,9 +215,14 @@ export class TeamsMessenger implements Messenger {
   async sendCard(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
+    options: SendOptions = {},
   ): Promise<PostedMessage> {
+    // Throttling of this send (opening the chat, posting) is waited out until `until`.
+    const policy: RetryPolicy = options.until
+      ? { ...this.retryPolicy, throttledUntil: options.until.getTime() }
+      : this.retryPolicy;
     try {
-      return await this.deliver(to, card);
+      return await this.deliver(to, card, policy);
     } catch (error) {
       throw deliveryError(error);
     }
@@ -294,6 +309,7 @@ export class TeamsMessenger implements Messenger {
   private async deliver(
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
+    policy: RetryPolicy,
   ): Promise<PostedMessage> {
     const known = await this.references.get(to.staffId);
     if (known?.reference.conversation && known.reference.serviceUrl) {
@@ -304,14 +320,14 @@ export class TeamsMessenger implements Messenger {
         ...(user?.name ? { name: user.name } : {}),
       };
       try {
-        return await this.post(known.reference, card(recipient));
+        return await this.post(known.reference, card(recipient), policy);
       } catch (error) {
         if (httpStatusOf(error) !== 403) throw error;
         // The app was removed or the chat blocked since: open the chat anew, installing if we can.
         this.options.logger?.info({ event: 'teams.known-chat.forbidden' }, 'a known chat answered 403');
       }
     }
-    return this.openChatAndPost(to, card, known?.locale);
+    return this.openChatAndPost(to, card, known?.locale, policy);
   }
 
   private async update(message: PostedMessage, card: AdaptiveCardJson, final: boolean): Promise<void> {
@@ -333,11 +349,15 @@ export class TeamsMessenger implements Messenger {
   private async post(
     reference: Partial<ConversationReference>,
     card: AdaptiveCardJson,
+    policy: RetryPolicy,
   ): Promise<PostedMessage> {
     let activityId: string | undefined;
     await this.run(reference, async (context) => {
-      const response = await this.call('sendActivity', conversationSlot(reference.conversation?.id), () =>
-        context.sendActivity(cardActivity(card)),
+      const response = await this.call(
+        'sendActivity',
+        conversationSlot(reference.conversation?.id),
+        () => context.sendActivity(cardActivity(card)),
+        policy,
       );
       activityId = response?.id;
     });
@@ -352,11 +372,12 @@ export class TeamsMessenger implements Messenger {
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
     knownLocale: string | undefined,
+    policy: RetryPolicy,
   ): Promise<PostedMessage> {
     const installer = this.options.installer;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.openChatOnce(to, card, knownLocale);
+        return await this.openChatOnce(to, card, knownLocale, policy);
       } catch (error) {
         if (httpStatusOf(error) !== 403) throw error;
         if (!installer) {
@@ -395,6 +416,7 @@ export class TeamsMessenger implements Messenger {
     to: StaffRecipient,
     card: (recipient: RecipientContext) => AdaptiveCardJson,
     knownLocale: string | undefined,
+    policy: RetryPolicy,
   ): Promise<PostedMessage> {
     const tenantId = this.options.tenantId ?? (await this.references.tenantId());
     const serviceUrl = (await this.references.serviceUrl()) ?? this.options.serviceUrl;
@@ -427,7 +449,8 @@ export class TeamsMessenger implements Messenger {
             try {
               const reference = TurnContext.getConversationReference(context.activity);
               const conversationId = reference.conversation?.id;
-              // The chat was opened by Entra object id; a card's automatic refresh needs the Teams id.
+              // The chat was opened by Entra object id; a card's automatic refresh needs the Teams id,
+              // looked up once per person (a third call to Teams for each new chat otherwise).
               const member = await this.memberOf(context, conversationId, to.staffId);
               if (member?.teamsUserId) {
                 reference.user = { id: member.teamsUserId, name: member.name ?? '', aadObjectId: to.staffId };
@@ -437,8 +460,11 @@ export class TeamsMessenger implements Messenger {
                 locale,
                 ...(member?.name ? { name: member.name } : {}),
               };
-              const response = await this.call('sendActivity', conversationSlot(conversationId), () =>
-                context.sendActivity(cardActivity(card(recipient))),
+              const response = await this.call(
+                'sendActivity',
+                conversationSlot(conversationId),
+                () => context.sendActivity(cardActivity(card(recipient))),
+                policy,
               );
               result = this.posted(conversationId, reference.serviceUrl, response?.id);
               this.references.rememberCreated(to.staffId, reference);
@@ -447,6 +473,7 @@ export class TeamsMessenger implements Messenger {
             }
           },
         ),
+      policy,
     );
     if (failure !== undefined) throw failure.error;
     if (!result) throw new Error('createConversation returned no conversation');
@@ -458,6 +485,8 @@ export class TeamsMessenger implements Messenger {
     conversationId: string | undefined,
     aadObjectId: string,
   ): Promise<{ teamsUserId?: string; name?: string } | undefined> {
+    const cached = await this.members.get(aadObjectId);
+    if (cached) return cached;
     try {
       const member = await this.call(
         'getMember',
@@ -465,10 +494,12 @@ export class TeamsMessenger implements Messenger {
         () => TeamsInfo.getMember(context, aadObjectId),
         { ...this.retryPolicy, maxAttempts: Math.min(this.retryPolicy.maxAttempts, MEMBER_LOOKUP_ATTEMPTS) },
       );
-      return {
+      const found = {
         ...(member.id && member.id !== aadObjectId ? { teamsUserId: member.id } : {}),
         ...(member.name ? { name: member.name } : {}),
       };
+      if (found.teamsUserId) this.members.remember(aadObjectId, { ...found, teamsUserId: found.teamsUserId });
+      return found;
     } catch {
       // Not fatal: without it the card still refreshes in a personal chat, just without userIds.
       return undefined;
@@ -477,7 +508,9 @@ export class TeamsMessenger implements Messenger {
 
   /**
    * One call to Teams: through the rate limiter (the tenant, and `slot` when given), retried on
-   * what is worth retrying. A 429 pauses the whole tenant for as long as the retry waits. The call
+   * what is worth retrying. A 429 pauses what it concerns for as long as the retry waits: the
+   * chat (or person, or member list) of `slot`, and the whole tenant only when Teams says the
+   * tenant (saysTenant) or the call has no narrower bucket; other chats go on meanwhile. The call
    * counts as under way until `run` settles, or until it calls `done` (when its answer is in but
    * `run` goes on with other calls, as createConversationAsync's callback does).
    */
@@ -508,7 +541,9 @@ export class TeamsMessenger implements Messenger {
         policy,
         this.env,
         (notice) => {
-          if (notice.status === 429) this.limiter.pause(tenant, notice.delayMs);
+          if (notice.status === 429) {
+            this.limiter.pause(slot && !saysTenant(notice.error) ? slot : tenant, notice.delayMs);
+          }
           this.options.logger?.warn(
             {
               event: 'teams.call.retry',

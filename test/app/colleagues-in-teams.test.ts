@@ -56,7 +56,19 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     assert.equal(res.status, 201, res.body);
     const caseId = caseIdOf(t.connector.activities.find((a) => a.body?.attachments)!.body);
     await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+    await t.settled();
     return caseId;
+  }
+
+  /**
+   * 'Vastleggen en informeren': answered before the cards go out (the colleagues are shown as
+   * being sent to), then the view once every card is in or given up on.
+   */
+  async function talk(caseId: string, others: string): Promise<{ card: unknown }> {
+    const answer = await t.invoke(coordinatorA.id, 'case.record-talk', { caseId, others });
+    assert.match(text(answer.card), /wordt verstuurd…/, 'the answer shows the cards being sent');
+    await t.settled();
+    return t.invoke(coordinatorA.id, 'case.view', { caseId });
   }
 
   function cardsTo(staffId: string): number {
@@ -71,7 +83,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     refused.add(gymTeacher.id);
     refused.has = (id: string) => id === gymTeacher.id && !graph.isInstalled(gymTeacher.id, CATALOG_APP_ID);
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', { caseId, others: gymTeacher.id });
+    const view = await talk(caseId, gymTeacher.id);
     assert.match(text(view.card), /0 van 1 gelezen/);
     assert.equal(graph.requestsTo('installApp').length, 1);
     assert.ok(graph.isInstalled(gymTeacher.id, CATALOG_APP_ID));
@@ -87,7 +99,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     graph.installed.set(gymTeacher.id, new Set([CATALOG_APP_ID]));
     t.connector.failNext({ route: 'createConversation', status: 403, member: gymTeacher.id });
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', { caseId, others: gymTeacher.id });
+    const view = await talk(caseId, gymTeacher.id);
     assert.match(text(view.card), /0 van 1 gelezen/);
     assert.equal(graph.requestsTo('installApp')[0]?.status, 409);
     assert.equal(cardsTo(gymTeacher.id), 1);
@@ -99,10 +111,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     graph.addTeacher('some-school', { id: gymTeacher.id, displayName: gymTeacher.name });
     graph.failNext({ route: 'installApp', status: 403 });
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', {
-      caseId,
-      others: `${gymTeacher.id},${groupTeacher.id}`,
-    });
+    const view = await talk(caseId, `${gymTeacher.id},${groupTeacher.id}`);
     // Picked with the people picker and never reached: Graph tells whom to go to.
     assert.match(
       text(view.card),
@@ -116,7 +125,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     await start({ env: { GRAPH_CLIENT_ID: '', GRAPH_CLIENT_SECRET: '', TEAMS_APP_CATALOG_ID: '' } });
     t.connector.unreachableUsers.add(gymTeacher.id);
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', { caseId, others: gymTeacher.id });
+    const view = await talk(caseId, gymTeacher.id);
     assert.match(text(view.card), /niet bereikbaar via Teams/);
     assert.equal(graph.requests.length, 0);
   });
@@ -130,7 +139,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
       member: gymTeacher.id,
     });
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', { caseId, others: gymTeacher.id });
+    const view = await talk(caseId, gymTeacher.id);
     assert.match(text(view.card), /0 van 1 gelezen/);
     const attempts = t.connector
       .requestsTo('createConversation')
@@ -153,10 +162,7 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
       schools: [testSchool],
     });
     const caseId = await claimedCase();
-    const view = await t.invoke(coordinatorA.id, 'case.record-talk', {
-      caseId,
-      others: staff.map((p) => p.id).join(','),
-    });
+    const view = await talk(caseId, staff.map((p) => p.id).join(','));
     assert.match(text(view.card), /0 van 30 gelezen/);
     for (const person of staff) assert.equal(cardsTo(person.id), 1, person.name);
     await Promise.all(staff.map((p) => t.invoke(p.id, 'colleague.acknowledge', { caseId })));
@@ -171,5 +177,98 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
       .at(-1)!;
     assert.match(JSON.stringify(last.body), /30 van 30 gelezen/);
     assert.equal(t.connector.throttled, 0, 'the messenger stayed within the limits');
+  });
+
+  it('a click is answered before any Teams call for other people is made', async () => {
+    await start();
+    const caseId = await claimedCase();
+    const colleagueIds = [gymTeacher.id, groupTeacher.id];
+    // Every request about the colleagues waits at the fake Teams until the test lets it go.
+    const ownChat = t.connector.conversations.find((c) => c.members.some((m) => m.id === coordinatorA.id))!;
+    t.connector.holdRequests((r) => r.route !== 'replyToActivity' || !r.path.includes(ownChat.id));
+    const answer = await t.invoke(coordinatorA.id, 'case.record-talk', {
+      caseId,
+      others: colleagueIds.join(','),
+    });
+
+    assert.equal(answer.status, 200, answer.text);
+    assert.match(text(answer.card), /0 van 2 verstuurd…/, 'the status says the cards are on their way');
+    assert.equal(
+      (text(answer.card).match(/wordt verstuurd…/g) ?? []).length,
+      2,
+      'both colleagues are being sent to',
+    );
+    const served = t.connector.requests.filter((r) => r.status !== 0 && r.route === 'createConversation');
+    assert.equal(
+      served.length,
+      2,
+      'only the coordinators’ chats were opened (at intake) when the answer came',
+    );
+    for (const id of colleagueIds) assert.equal(cardsTo(id), 0, 'no colleague has a card yet');
+
+    t.connector.release();
+    await t.settled();
+    for (const id of colleagueIds) assert.equal(cardsTo(id), 1, 'then each colleague gets one');
+    const view = await t.invoke(coordinatorA.id, 'case.view', { caseId });
+    assert.match(text(view.card), /0 van 2 gelezen/);
+    const shell = t.connector.activitiesIn(ownChat.id).filter((a) => a.kind === 'update');
+    assert.match(
+      JSON.stringify(shell.at(-1)!.body),
+      /0 van 2 gelezen/,
+      'the owner’s card ends with the read count',
+    );
+    assert.ok(
+      shell.some((a) => /van 2 verstuurd…/.test(JSON.stringify(a.body))),
+      'the owner’s card showed the cards being sent',
+    );
+  });
+
+  it("'Oppakken' is answered before the other coordinators' cards are updated", async () => {
+    await start();
+    const res = await t.postSignal(signal);
+    assert.equal(res.status, 201, res.body);
+    const caseId = caseIdOf(t.connector.activities.find((a) => a.body?.attachments)!.body);
+    t.connector.holdRequests((r) => r.route === 'updateActivity');
+    const claim = await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+    assert.match(text(claim.card), /Jij hebt dit signaal opgepakt/);
+    assert.equal(t.connector.activities.filter((a) => a.kind === 'update').length, 0, 'no card updated yet');
+    t.connector.release();
+    await t.settled();
+    const updates = t.connector.activities.filter((a) => a.kind === 'update');
+    assert.equal(updates.length, 1, "the other coordinator's card, after the answer");
+    assert.match(JSON.stringify(updates[0]!.body), /Opgepakt door/);
+  });
+
+  it('forty colleagues under Teams-like limits with 10% random 429s: all delivered, none marked unreachable', async () => {
+    const staff = Array.from({ length: 40 }, (_, i) => ({
+      id: randomUUID(),
+      name: `Collega ${String(i + 1).padStart(2, '0')}`,
+    }));
+    let seed = 40;
+    await start({
+      connector: {
+        rateLimits: TEAMS_LIKE_RATE_LIMITS,
+        // Retry-After 0: the test shows that throttling never gives up on anyone, not how long it waits.
+        randomThrottling: {
+          share: 0.1,
+          retryAfterSeconds: 0,
+          random: () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646,
+        },
+      },
+      members: staff,
+      schools: [testSchool],
+    });
+    const caseId = await claimedCase();
+    const view = await talk(caseId, staff.map((p) => p.id).join(','));
+    assert.match(text(view.card), /0 van 40 gelezen/);
+    assert.doesNotMatch(text(view.card), /niet bereikbaar/);
+    for (const person of staff) assert.equal(cardsTo(person.id), 1, person.name);
+    const c = (await t.app.services.store.get(caseId))!;
+    assert.deepEqual(
+      c.colleagues.filter((p) => p.delivery !== 'sent').map((p) => p.delivery),
+      [],
+      'every delivery recorded as sent',
+    );
+    assert.ok(t.connector.randomlyThrottled > 0, `429s were served (${t.connector.randomlyThrottled})`);
   });
 });

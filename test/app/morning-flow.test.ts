@@ -71,6 +71,8 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const caseId = await deliver();
     const claim = await t.invoke(by, 'case.claim', { caseId });
     assert.match(text(claim.card), /Jij hebt dit signaal opgepakt/);
+    // The other coordinators' cards are updated after the answer.
+    await t.settled();
     return caseId;
   }
 
@@ -78,7 +80,14 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const res = await t.invoke(by, 'case.record-talk', { caseId, ...form });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(cardProblems(res.card), []);
-    return text(res.card);
+    // The answer comes before the cards to the colleagues go out: it shows them being sent.
+    const sending = /verstuurd…/.test(text(res.card));
+    await t.settled();
+    if (!sending) return text(res.card);
+    assert.match(text(res.card), /wordt verstuurd…/, 'each colleague is shown as being sent to');
+    const view = await t.invoke(by, 'case.view', { caseId });
+    assert.deepEqual(cardProblems(view.card), []);
+    return text(view.card);
   }
 
   const twoColleagues = {
@@ -181,6 +190,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     });
     // The case does not close: it waits for the group teacher.
     assert.match(text(chosen.card), /Ouders: Marloes Tjallema informeert hen/);
+    await t.settled();
     assert.equal(await t.app.services.store.size(), 1);
     // The teacher hears it by a new message, and their card says it is their job.
     const posts = postsTo(t, groupTeacher.id);
@@ -213,6 +223,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
       parentsBy: duoTeacher.id,
     });
     assert.match(text(chosen.card), /informeert de ouders/);
+    await t.settled();
     assert.equal(chatWith(t, duoTeacher.id).filter((a) => posting.has(a.kind)).length, 1, 'their first card');
     const card = await t.invoke(duoTeacher.id, 'colleague.view', { caseId });
     assert.match(text(card.card), /vraagt jou de ouders te informeren/);
@@ -342,6 +353,7 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     const reminded = await t.invoke(coordinatorA.id, 'case.remind', { caseId, round: 0 });
     assert.match(text(reminded.card), /1 collega opnieuw gevraagd/);
     await t.invoke(coordinatorA.id, 'case.remind', { caseId, round: 0 });
+    await t.settled();
     assert.equal(chatWith(t, gymTeacher.id).filter((a) => posting.has(a.kind)).length, 2);
     assert.match(
       cardIn(

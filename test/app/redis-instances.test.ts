@@ -237,6 +237,7 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
       others: groupTeacher.id,
       nobody: 'false',
     });
+    await a.settled();
     assert.equal(postsTo(groupTeacher.id).length, 1);
     now = new Date(now.getTime() + (testSchool.reminderAfterMinutes + 1) * 60_000);
     await waitFor(() => postsTo(groupTeacher.id).length >= 2);
@@ -248,6 +249,8 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
     const [a, b] = [await instance(), await instance()];
     const caseId = await deliver(a);
     await invoke(a, coordinatorA.id, 'case.claim', { caseId });
+    // Instance A dies while the colleague's card is on its way: Teams never got it.
+    connector.holdRequests((r) => r.route === 'createConversation');
     await invoke(a, coordinatorA.id, 'case.record-talk', {
       caseId,
       support: 'quiet-spot',
@@ -255,7 +258,16 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
       others: groupTeacher.id,
       nobody: 'false',
     });
+    await waitFor(() => connector.held > 0);
     await crash(a);
+    // The request A made is never served (its process is gone); later ones are.
+    connector.hold = undefined;
+    assert.equal(postsTo(groupTeacher.id).length, 0, 'no card yet');
+    // The fan-out's resume task, written before it started, falls due on B.
+    now = new Date(now.getTime() + 4 * 60_000);
+    await waitFor(() => postsTo(groupTeacher.id).length >= 1);
+    await b.settled();
+    assert.equal(postsTo(groupTeacher.id).length, 1, 'B sent the card A could not');
     await invoke(b, groupTeacher.id, 'colleague.acknowledge', { caseId });
     assert.match(await invoke(b, coordinatorA.id, 'case.view', { caseId }), /1 van 1 gelezen|gelezen om/);
     assert.match(

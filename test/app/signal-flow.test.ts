@@ -85,6 +85,7 @@ describe('a signal reaches the coordinators (over HTTP, against a fake Bot Conne
     await t.message(coordinatorB.id, 'help', { locale: 'en-US' });
     const caseId = await deliver();
     await t.invoke(coordinatorA.id, 'case.claim', { caseId });
+    await t.settled();
     const update = t.connector.activities.find((a) => a.kind === 'update');
     assert.match(JSON.stringify(update?.body), /Taken on by Wilma Ravenstein/);
     assert.match(JSON.stringify(update?.body), /"userIds":\["29:/, 'the update keeps the automatic refresh');

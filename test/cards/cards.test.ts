@@ -12,7 +12,7 @@ import {
 } from '../../src/app/case-cards';
 import { intakeFormCard } from '../../src/app/teams-intake';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
-import { renderCard } from '../../src/cards/render-card';
+import { renderCard, renderWithTemplatingLibrary } from '../../src/cards/render-card';
 import {
   acknowledge,
   claimCase,
@@ -295,6 +295,33 @@ function everyCard(): [string, AdaptiveCardJson][] {
 function actionVerbs(card: AdaptiveCardJson): string[] {
   return [...JSON.stringify(card).matchAll(/"verb":"([a-z.-]+)"/g)].map((m) => m[1] ?? '');
 }
+
+/** Every card twice, once per renderer, with the same form ids both times. */
+function everyCardWith(library: boolean): [string, AdaptiveCardJson][] {
+  const newId = services.newId;
+  let n = 0;
+  services.newId = () => `form-${++n}`;
+  renderWithTemplatingLibrary(library);
+  try {
+    return everyCard();
+  } finally {
+    renderWithTemplatingLibrary(false);
+    services.newId = newId;
+  }
+}
+
+describe('the compiled card templates', () => {
+  it('render every card exactly as adaptivecards-templating does, in both languages', () => {
+    const compiled = everyCardWith(false);
+    const library = everyCardWith(true);
+    assert.equal(compiled.length, library.length, 'the same cards');
+    assert.ok(compiled.length >= 80, `only ${compiled.length} cards compared`);
+    for (const [i, [name, card]] of compiled.entries()) {
+      assert.equal(library[i]?.[0], name, 'the same card in the same place');
+      assert.deepEqual(card, library[i]?.[1], `the ${name} card differs from the library's`);
+    }
+  });
+});
 
 describe('the cards', () => {
   for (const [name, card] of everyCard()) {

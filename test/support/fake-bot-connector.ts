@@ -131,6 +131,18 @@ export const TEAMS_LIKE_RATE_LIMITS: Readonly<FakeRateLimits> = {
   perTenantPerSecond: 50,
 };
 
+/**
+ * 429s at random, as a busy Teams gives them besides its published limits: each request (member
+ * lookups too) is throttled with probability `share`, decided by `random` (a seeded one keeps a
+ * test repeatable). Scoped to the request's chat, as Teams' per-chat throttling is.
+ */
+export interface RandomThrottling {
+  share: number;
+  random: () => number;
+  /** Default 1. */
+  retryAfterSeconds?: number;
+}
+
 export interface RecordedConversation {
   id: string;
   /** `members` as sent by the bot. */
@@ -157,6 +169,8 @@ export interface FakeBotConnectorOptions {
   rateLimits?: FakeRateLimits;
   /** The port to listen on; default any free one. (A test can refuse connections on a port first.) */
   port?: number;
+  /** Random 429s; off by default. */
+  randomThrottling?: RandomThrottling;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -172,6 +186,15 @@ export class FakeBotConnector {
   rateLimits: FakeRateLimits | undefined;
   /** How many 429s the rate limits served (since the last reset). */
   throttled = 0;
+  /** Random 429s on top of everything else; undefined: none. */
+  randomThrottling: RandomThrottling | undefined;
+  /** How many 429s `randomThrottling` served (since the last reset). */
+  randomlyThrottled = 0;
+  /**
+   * Holds requests before they are served: each one that `hold.matches` waits until the test
+   * calls `release()` (shows what a caller does while Teams has not answered yet).
+   */
+  hold: { matches: (request: RecordedRequest) => boolean; waiting: Array<() => void> } | undefined;
 
   private readonly served = new Map<string, number[]>();
   private readonly conversationTenants = new Map<string, string>();
@@ -187,6 +210,7 @@ export class FakeBotConnector {
   constructor(options: FakeBotConnectorOptions = {}) {
     this.requireAuth = options.requireAuth ?? false;
     this.rateLimits = options.rateLimits;
+    this.randomThrottling = options.randomThrottling;
     this.unreachableUsers = new Set(options.unreachableUsers ?? []);
     const base = options.basePath ?? '/';
     this.basePath = `/${base.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
@@ -271,6 +295,7 @@ export class FakeBotConnector {
     this.conversationTenants.clear();
     this.served.clear();
     this.throttled = 0;
+    this.randomlyThrottled = 0;
     this.rules = [];
   }
 
@@ -352,11 +377,27 @@ export class FakeBotConnector {
     record.route = route;
     const body = (record.body ?? {}) as Record<string, unknown>;
 
-    if (!this.withinRateLimits(route, body, conversationId)) {
+    if (this.hold?.matches(record)) {
+      const waiting = this.hold.waiting;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+
+    const over = this.overRateLimits(route, body, conversationId);
+    if (over) {
       this.throttled += 1;
       record.throttled = true;
       const retryAfter = this.rateLimits?.retryAfterSeconds ?? 1;
-      return fail(429, 'TooManyRequests', 'Rate limit exceeded', { 'retry-after': String(retryAfter) });
+      // A tenant's limit says so (docs/teams-limits.md: only then does the bot pause the tenant).
+      const message = over === 'tenant' ? 'Tenant rate limit exceeded' : 'Rate limit exceeded';
+      return fail(429, 'TooManyRequests', message, { 'retry-after': String(retryAfter) });
+    }
+    const random = this.randomThrottling;
+    if (random && random.random() < random.share) {
+      this.randomlyThrottled += 1;
+      record.throttled = true;
+      return fail(429, 'TooManyRequests', 'Rate limit exceeded', {
+        'retry-after': String(random.retryAfterSeconds ?? 1),
+      });
     }
 
     const scripted = this.takeRule(
@@ -452,14 +493,37 @@ export class FakeBotConnector {
     }
   }
 
-  /** Counts the request against the rate limits; false (and not counted) when it is over one. */
-  private withinRateLimits(
+  /**
+   * Holds every request matching `matches` until `release` is called (or the returned `release`);
+   * requests that do not match are served as usual.
+   */
+  holdRequests(matches: (request: RecordedRequest) => boolean): void {
+    this.hold = { matches, waiting: [] };
+  }
+
+  /** Serves the held requests and stops holding. */
+  release(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    for (const resume of hold?.waiting ?? []) resume();
+  }
+
+  /** Requests being held right now. */
+  get held(): number {
+    return this.hold?.waiting.length ?? 0;
+  }
+
+  /**
+   * Counts the request against the rate limits; which limit it is over (and then not counted),
+   * or undefined when it is within all.
+   */
+  private overRateLimits(
     route: ConnectorRoute,
     body: Record<string, unknown>,
     conversationId: string | undefined,
-  ): boolean {
+  ): 'tenant' | 'thread' | undefined {
     const limits = this.rateLimits;
-    if (!limits) return true;
+    if (!limits) return undefined;
     const now = performance.now();
     const windows: Array<[key: string, windowMs: number, max: number | undefined]> = [];
     const tenant =
@@ -474,19 +538,19 @@ export class FakeBotConnector {
       windows.push([`thread:${thread}`, 1000, limits.perConversationPerSecond]);
       windows.push([`thread:${thread}`, 2000, limits.perConversationPerTwoSeconds]);
     }
-    const over = windows.some(([key, windowMs, max]) => {
+    const over = windows.find(([key, windowMs, max]) => {
       if (max === undefined) return false;
       const times = this.served.get(key) ?? [];
       return times.filter((t) => t > now - windowMs).length >= max;
     });
-    if (over) return false;
+    if (over) return over[0].startsWith('tenant:') ? 'tenant' : 'thread';
     for (const key of new Set(windows.map(([key]) => key))) {
       // Keep the last 2 s, the longest window.
       const times = (this.served.get(key) ?? []).filter((t) => t > now - 2000);
       times.push(now);
       this.served.set(key, times);
     }
-    return true;
+    return undefined;
   }
 
   private tenantIn(body: Record<string, unknown>): string | undefined {

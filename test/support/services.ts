@@ -1,3 +1,4 @@
+import { BackgroundWork } from '../../src/app/background-work';
 import { CardCleanup } from '../../src/app/card-cleanup';
 import { caseFigures } from '../../src/domain/case-figures';
 import { MonthlyStats } from '../../src/stats/monthly-stats';
@@ -40,6 +41,7 @@ export function testServices(
       clock,
       newId: () => `card-${++cards}`,
     }),
+    background: new BackgroundWork(),
     stats: { caseEnded: (c, school) => stats.add(caseFigures(c, school.timeZone)) },
     ...overrides,
   };

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { BackgroundWork } from '../../src/app/background-work';
 import type { CardCleanup } from '../../src/app/card-cleanup';
 import { startApp, type RunningApp, type StartOptions } from '../../src/index';
 import type { School } from '../../src/domain/school';
@@ -33,7 +34,10 @@ export interface TestApp {
    * privacy checks. Views are not kept: they may show the pupil, and the test must not hold on to them.
    */
   responses: string[];
-  /** Waits until the cards of ended cases are made neutral and deleted (the cleanup runs after the answer). */
+  /**
+   * Waits until what clicks started after their answer is done: cards to colleagues, progress on
+   * the coordinators' cards, reminders, and the cards of ended cases made neutral and deleted.
+   */
   settled(): Promise<void>;
   /** GET on the app (e.g. /api/stats with the test's stats key). */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
@@ -147,7 +151,15 @@ export async function startTestApp(
       responses.push(text);
       return { status: res.status, body: text, headers: res.headers };
     },
-    settled: () => (app.services.cleanup as CardCleanup).idle(),
+    async settled() {
+      const background = app.services.background as BackgroundWork;
+      const cleanup = app.services.cleanup as CardCleanup;
+      // Each may start the other (a card posted to a case that just ended is cleaned up).
+      do {
+        await background.idle();
+        await cleanup.idle();
+      } while (background.size > 0 || cleanup.size > 0);
+    },
     async get(route, headers = { 'X-API-Key': TEST_STATS_KEY }) {
       const res = await fetch(`${app.url}${route}`, { headers });
       const body = await res.text();

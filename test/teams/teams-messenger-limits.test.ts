@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logging/logger';
 import { createBotAdapter } from '../../src/teams/adapter';
 import { ConversationReferences } from '../../src/teams/conversation-references';
 import { createTeamsRateLimiter } from '../../src/teams/rate-limiter';
+import { DEFAULT_RETRY_POLICY } from '../../src/teams/retry';
 import { TeamsMessenger, type TeamsMessengerOptions } from '../../src/teams/teams-messenger';
 import {
   FakeBotConnector,
@@ -22,6 +23,7 @@ import {
 } from '../support/fake-bot-connector';
 
 const TENANT_ID = '0b8a6a7e-2f13-4c55-8a34-9a1c6f0d2e44';
+const DEFAULT_ATTEMPTS = DEFAULT_RETRY_POLICY.maxAttempts;
 /**
  * botbuilder posts a proactive message as a reply to the turn's own activity id (the continuation
  * activity, or the created conversation), so the fake sees replyToActivity, not sendActivity.
@@ -597,30 +599,164 @@ describe('TeamsMessenger within Teams’ limits', function () {
       assert.equal(h.connector.throttled, 0);
     });
 
-    it('slows the whole tenant down after a 429, not only the call retried', async function () {
-      const limiter = createTeamsRateLimiter();
-      h = await harness({ realSleep: true, messenger: { limiter } });
+    it('a 429 for one chat does not delay another chat', async function () {
+      // A clock only the test moves: the limiter's pauses and the retries' waits end when it says.
+      let clock = 0;
+      const timers: Array<{ at: number; fire: () => void }> = [];
+      const sleeps: Array<{ ms: number; resolve: () => void }> = [];
+      const limiter = createTeamsRateLimiter({
+        now: () => clock,
+        setTimer: (fire, ms) => void timers.push({ at: clock + ms, fire }),
+      });
+      h = await harness({
+        realSleep: true,
+        messenger: { limiter, sleep: (ms) => new Promise((resolve) => sleeps.push({ ms, resolve })) },
+      });
       const first = h.colleague();
       const second = h.colleague();
       h.connector.failNext({ route: 'createConversation', member: first, status: 429, retryAfterSeconds: 1 });
 
       const one = h.messenger.sendCard({ staffId: first }, () => card('een'));
-      // Until the messenger has seen the 429 and paused the tenant.
-      while (limiter.waitMs([{ bucket: 'tenant', key: TENANT_ID }]) === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      const throttledAt = h.connector.requests.find((r) => r.status === 429)!.at;
-      await h.messenger.sendCard({ staffId: second }, () => card('twee'));
-      await one;
+      await until(() => sleeps.length === 1, 'the first colleague’s retry waits');
+      assert.equal(sleeps[0]!.ms, 1000, 'it waits what Retry-After asked');
+      assert.equal(limiter.waitMs([{ bucket: 'tenant', key: TENANT_ID }]), 0, 'the tenant is not paused');
 
-      const secondChat = h.connector
+      // The other chat goes out while the first still waits, without the clock moving.
+      await h.messenger.sendCard({ staffId: second }, () => card('twee'));
+      assert.equal(h.connector.activities.length, 1, 'only the second colleague’s card so far');
+      assert.equal(cardText(h.connector.activities[0]!.body), 'twee');
+
+      clock += 1000;
+      for (const timer of timers.splice(0)) if (timer.at <= clock) timer.fire();
+      sleeps[0]!.resolve();
+      await one;
+      const opened = h.connector
         .requestsTo('createConversation')
-        .find((r) => JSON.stringify(r.body).includes(second));
-      assert.ok(
-        secondChat!.at - throttledAt >= 990,
-        `the other chat went ${secondChat!.at - throttledAt} ms later`,
-      );
+        .map((r) => (JSON.stringify(r.body).includes(first) ? `first ${r.status}` : `second ${r.status}`));
+      assert.deepEqual(opened, ['first 429', 'second 201', 'first 201'], 'the order Teams saw');
       assert.equal(h.connector.activities.length, 2);
+    });
+
+    it('a 429 that names the tenant pauses every chat', async function () {
+      const limiter = createTeamsRateLimiter();
+      h = await harness({ messenger: { limiter } });
+      const first = h.colleague();
+      h.connector.failNext({
+        route: 'createConversation',
+        member: first,
+        status: 429,
+        retryAfterSeconds: 1,
+        code: 'TenantThrottled',
+      });
+      // The skipped waits move the harness's limiter clock; a real one shows the pause still set.
+      const paused: number[] = [];
+      const original = limiter.pause.bind(limiter);
+      limiter.pause = (slot, ms) => {
+        paused.push(ms);
+        assert.equal(slot.bucket, 'tenant', 'the tenant, as Teams said');
+        original(slot, 0);
+      };
+      await h.messenger.sendCard({ staffId: first }, () => card('een'));
+      assert.deepEqual(paused, [1000]);
+    });
+
+    it('a colleague throttled ten times in a row is still delivered, given until when', async function () {
+      h = await harness();
+      const colleague = h.colleague();
+      h.connector.failNext({ route: 'createConversation', status: 429, times: 5, retryAfterSeconds: 1 });
+      h.connector.failNext({ route: POST_ROUTE, status: 429, times: 5 });
+
+      const posted = await h.messenger.sendCard({ staffId: colleague }, () => card('taak'), {
+        until: new Date(Date.now() + 3600_000),
+      });
+
+      assert.ok(posted.activityId, 'the card is in the chat');
+      assert.deepEqual(statuses(h.connector, 'createConversation'), [429, 429, 429, 429, 429, 201]);
+      assert.deepEqual(statuses(h.connector, POST_ROUTE), [429, 429, 429, 429, 429, 201]);
+      assert.equal(h.connector.activities.length, 1, 'one card');
+    });
+
+    it('without until, throttling still ends after the usual tries, as delivery.failed (never unreachable)', async function () {
+      h = await harness();
+      const colleague = h.colleague();
+      h.connector.failNext({ route: 'createConversation', status: 429, times: 10, retryAfterSeconds: 1 });
+
+      const error = await rejection(h.messenger.sendCard({ staffId: colleague }, () => card('taak')));
+
+      assert.equal(error.code, 'delivery.failed');
+      assert.equal(h.connector.requestsTo('createConversation').length, DEFAULT_ATTEMPTS);
+    });
+
+    it('throttling that lasts past until ends the send', async function () {
+      h = await harness();
+      const colleague = h.colleague();
+      h.connector.failNext({ route: 'createConversation', status: 429, times: 10, retryAfterSeconds: 30 });
+
+      const error = await rejection(
+        h.messenger.sendCard({ staffId: colleague }, () => card('taak'), {
+          until: new Date(Date.now() + 10_000),
+        }),
+      );
+
+      assert.equal(error.code, 'delivery.failed');
+      assert.equal(h.connector.requestsTo('createConversation').length, 1, 'a wait past until is not begun');
+    });
+
+    it('40 colleagues under Teams-like limits with 10% random 429s: all delivered, none lost', async function () {
+      h = await harness({ rateLimits: TEAMS_LIKE_RATE_LIMITS });
+      h.connector.randomThrottling = { share: 0.1, random: seeded(14) };
+      const colleagues = Array.from({ length: 40 }, () => h.colleague());
+      const until = new Date(Date.now() + 3600_000);
+
+      const results = await Promise.allSettled(
+        colleagues.map((staffId) => h.messenger.sendCard({ staffId }, () => card('taak'), { until })),
+      );
+
+      assert.deepEqual(
+        results
+          .filter((r) => r.status === 'rejected')
+          .map((r) => String((r as PromiseRejectedResult).reason)),
+        [],
+        'no send failed',
+      );
+      assert.ok(h.connector.randomlyThrottled >= 5, `429s were served (${h.connector.randomlyThrottled})`);
+      const chats = new Set(
+        h.connector.activities.filter((a) => a.kind !== 'update').map((a) => a.conversationId),
+      );
+      assert.equal(chats.size, 40, 'a card in each of the 40 chats');
+      assert.equal(h.connector.activities.length, 40, 'one card each');
+    });
+
+    it('looks a person up once: a second chat with them skips the member lookup', async function () {
+      h = await harness();
+      const colleague = h.colleague('Femke');
+      await h.messenger.sendCard({ staffId: colleague }, () => card('een'));
+      // The chat was closed for the bot since: it is opened anew, and the member is known.
+      h.connector.failNext({ route: POST_ROUTE, status: 403 });
+      let name: string | undefined;
+      await h.messenger.sendCard({ staffId: colleague }, (r) => {
+        name = r.name;
+        return card('twee');
+      });
+      assert.equal(h.connector.requestsTo('getMember').length, 1, 'one lookup for two chats opened');
+      assert.equal(name, 'Femke', 'the name came from the cache');
     });
   });
 });
+
+/** Waits (by turns of the event loop, not by the clock) until `done` holds. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.ok(done(), `never happened: ${what}`);
+}
+
+/** A repeatable random sequence (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
