@@ -29,10 +29,6 @@ export class BackgroundWork implements BackgroundWorkPort {
     return true;
   }
 
-  isRunning(key: string): boolean {
-    return this.running.has(key);
-  }
-
   /** How many pieces of work run right now. */
   get size(): number {
     return this.running.size + this.unnamed.size;

@@ -6,6 +6,8 @@ import {
   canReportAbsence,
   isOwner,
   parentsChoices,
+  informsParents,
+  parentsInformer,
   parentsPending,
   progressOf,
   type HwcCase,
@@ -98,8 +100,8 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
   if (!c.claim) return '';
   if (!isOwner(c, shell.staffId)) return t.claimedBy(c.claim.by.name);
   if (c.talk) {
-    if (c.colleagues.every((p) => p.parentsOnly)) return t.nobodyInformed;
     const progress = progressOf(c);
+    if (sendTotal(progress) === 0) return t.nobodyInformed;
     if (progress.sending > 0) return t.sending(progress.reached, sendTotal(progress));
     return t.progress(progress.acknowledged, progress.reached);
   }
@@ -220,7 +222,7 @@ function supportLines(school: School, c: HwcCase, t: Strings, locale: string | u
 function colleagueStatus(c: HwcCase, p: InformedColleague, t: Strings, zone: string): string {
   if (p.delivery === 'sending') return t.view.colleagueSending;
   if (p.delivery === 'unreachable') return t.view.colleagueUnreachable;
-  if (c.parents?.by?.id === p.staff.id && c.parents.choice === 'by-group-teacher') {
+  if (c.parents && informsParents(c, p.staff.id)) {
     const parents = c.parents.doneAt
       ? t.view.informedParents(formatTime(c.parents.doneAt, zone))
       : t.view.informsParents;
@@ -244,7 +246,7 @@ function parentsLine(c: HwcCase, viewerId: string, t: Strings, zone: string): st
   const parents = c.parents;
   if (!parents) return '';
   if (parents.choice === 'not-now') return t.view.parentsNotNow;
-  const informer = parents.choice === 'by-me' ? c.claim?.by : parents.by;
+  const informer = parentsInformer(c);
   if (parents.doneAt) {
     return t.view.parentsDoneBy(informer?.name || t.view.unnamedColleague, formatTime(parents.doneAt, zone));
   }
@@ -491,7 +493,7 @@ export function colleagueViewCard(
   const t = stringsFor(locale);
   const coordinator = c.claim?.by.name ?? '';
   const when = dayWords(school, c.supportDay, now, locale);
-  const asked = c.parents?.choice === 'by-group-teacher' && c.parents.by?.id === colleague.staff.id;
+  const asked = informsParents(c, colleague.staff.id);
   const parentsText = asked
     ? t.colleague.parentsAsk(coordinator)
     : colleague.parentsOnly

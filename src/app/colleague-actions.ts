@@ -10,7 +10,7 @@ import type { RequestContext, Services } from './ports';
 import { updateCoordinatorShells } from './shells';
 
 /** Only the colleague the card was sent to sees it: a forwarded or guessed case id shows nothing. */
-async function loadForColleague(
+export async function loadForColleague(
   services: Services,
   caseId: string,
   actor: Actor,

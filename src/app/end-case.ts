@@ -14,11 +14,9 @@ import { settleAll } from './shells';
  */
 export async function finishCase(services: Services, c: HwcCase, ctx: RequestContext): Promise<void> {
   const now = services.clock();
-  await services.store.delete(c.id, {
-    how: c.closed?.reason ?? 'completed',
-    until: tombstoneUntil(c.supportDay.dayEnd, now),
-  });
-  await letGo(services, c, c.closed?.reason ?? 'completed', ctx);
+  const how = c.closed?.reason ?? 'completed';
+  await services.store.delete(c.id, { how, until: tombstoneUntil(c.supportDay.dayEnd, now) });
+  await letGo(services, c, how, ctx);
   ctx.log.info(
     { caseId: c.id, schoolId: c.schoolId, reason: c.closed?.reason, cards: c.shells.length },
     'case closed and deleted',

@@ -96,7 +96,7 @@ export async function resumeInforming(
  * The automatic reminder is scheduled once the cards are out, and the owner's card follows the
  * deliveries ('12 van 30 verstuurd…', then the read count) against `before`.
  */
-export async function informColleagues(
+async function informColleagues(
   services: Services,
   school: School,
   caseId: string,
@@ -110,14 +110,32 @@ export async function informColleagues(
     );
   }, RENEW_EVERY_MS);
   renew.unref();
-  const progress = () =>
-    updateCoordinatorShells(services, school, before, ctx).catch((error: unknown) =>
-      ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not show the progress of the cards'),
-    );
+  // One update of the owner's card at a time, and at most one more behind it: thirty deliveries in
+  // a second need two reads of the case and two cards, not thirty.
+  let showing: Promise<void> | undefined;
+  let again = false;
+  const show = (): Promise<void> =>
+    updateCoordinatorShells(services, school, before, ctx)
+      .catch((error: unknown) =>
+        ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not show the progress of the cards'),
+      )
+      .then(() => {
+        if (!again) return undefined;
+        again = false;
+        return show();
+      });
+  const progress = (): Promise<void> => {
+    if (showing) {
+      again = true;
+      return showing;
+    }
+    showing = show().finally(() => (showing = undefined));
+    return showing;
+  };
   try {
     const shown: Promise<void>[] = [progress()];
+    let c = await services.store.get(caseId);
     for (;;) {
-      const c = await services.store.get(caseId);
       if (!c || c.state === 'closed') return;
       const pending = c.colleagues.filter((p) => p.delivery === 'sending' && !tried.has(p.staff.id));
       if (pending.length === 0) break;
@@ -134,8 +152,8 @@ export async function informColleagues(
       );
       const unreachable = results.filter((r) => r.status === 'fulfilled' && r.value === 'unreachable').length;
       ctx.log.info({ caseId, colleagues: pending.length, unreachable }, 'colleagues informed');
-      const after = await services.store.get(caseId);
-      if (!after || after.state === 'closed') return;
+      c = await services.store.get(caseId);
+      if (!c || c.state === 'closed') return;
       // One asked only to inform the parents gets the parents reminder, not the one to read.
       if (pending.some((p) => !p.parentsOnly)) {
         const remindAt = new Date(services.clock().getTime() + school.reminderAfterMinutes * 60_000);

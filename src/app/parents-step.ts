@@ -2,6 +2,7 @@ import type { AdaptiveCardJson } from '../cards/card-data';
 import {
   confirmParentsInformed,
   confirmParentsInformedBy,
+  informsParents,
   parentsInformer,
   parentsPending,
   parentsReminderAt,
@@ -21,6 +22,7 @@ import { mutateCase } from '../store/case-store';
 import { colleagueViewCard, coordinatorViewCard, noticeCard, shellCard, shellContext } from './case-cards';
 import { within } from './within';
 import { asCoordinator, loadForCoordinator, unlessGone, type Actor } from './case-access';
+import { loadForColleague } from './colleague-actions';
 import { finishCase } from './end-case';
 import { startInforming } from './inform-colleagues';
 import type { RequestContext, Services } from './ports';
@@ -93,8 +95,8 @@ async function staffMember(services: Services, c: HwcCase, id: string): Promise<
 
 /** The colleague newly chosen to inform the parents, as the case knows them now. */
 function newInformer(before: HwcCase, after: HwcCase): InformedColleague | undefined {
-  const by = after.parents?.choice === 'by-group-teacher' ? after.parents.by : undefined;
-  if (!by || before.parents?.by?.id === by.id) return undefined;
+  const by = after.parents?.by;
+  if (!by || !informsParents(after, by.id) || before.parents?.by?.id === by.id) return undefined;
   return after.colleagues.find((p) => p.staff.id === by.id);
 }
 
@@ -163,10 +165,7 @@ export async function parentsInformedByColleague(
   actor: Actor,
   ctx: RequestContext,
 ): Promise<AdaptiveCardJson> {
-  const c = await services.store.get(caseId);
-  const school = c && services.schools.get(c.schoolId);
-  if (!c || !school) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
-  colleagueOf(c, actor.staffId);
+  const { school } = await loadForColleague(services, caseId, actor);
   let before: HwcCase | undefined;
   let result;
   try {
@@ -231,12 +230,8 @@ export async function remindParentsNow(
     services,
     c.id,
     { staffId: informer.id, role: owner ? 'coordinator' : 'colleague' },
-    (r) => {
-      const reminder = stringsFor(r.locale).shell.parentsReminder;
-      return owner
-        ? shellCard(shell, r, reminder, 'coordinator')
-        : shellCard(shell, r, reminder, 'colleague');
-    },
+    (r) =>
+      shellCard(shell, r, stringsFor(r.locale).shell.parentsReminder, owner ? 'coordinator' : 'colleague'),
     ctx,
   ).catch((error: unknown) =>
     ctx.log.warn({ caseId, ...errorSummary(error) }, 'could not remind about the parents step'),

@@ -209,8 +209,6 @@ export interface BackgroundWorkPort {
    * key that still runs is not started again: false then.
    */
   start(key: string | undefined, work: () => Promise<void>, ctx: RequestContext): boolean;
-  /** Whether work under this key runs on this instance right now. */
-  isRunning(key: string): boolean;
 }
 
 /** The anonymous counts that outlive a case. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { HwcError } from '../domain/errors';
+import { HwcError, configError } from '../domain/errors';
 import { schoolsFileSchema, type School } from '../domain/school';
 import type { GraphSettings } from '../graph/create-graph';
 import { GRAPH_BASE_URL } from '../graph/graph-client';
@@ -206,13 +206,6 @@ export interface StatsSettings {
   entra?: EntraAuthOptions;
   /** STATS_FILE, resolved against the working directory; undefined: in memory only. */
   file?: string;
-}
-
-function configError(problems: string[]): HwcError {
-  return new HwcError(
-    'config.invalid',
-    `The configuration is not valid; fix these settings and start again:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-  );
 }
 
 function issuesOf(error: z.ZodError, prefix = ''): string[] {

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { reloadableSchoolRegistry, type Directory, type ReloadableSchoolRegistry } from '../app/ports';
-import { HwcError } from '../domain/errors';
+import { HwcError, configError } from '../domain/errors';
 import type { School } from '../domain/school';
 import { SwappableDirectory } from '../directory/create-directory';
 import {
@@ -308,16 +308,10 @@ function defaultLoad(file: string): School[] {
   return loadSchoolsFile(file).schools;
 }
 
-const CONFIG_HEAD = 'The configuration is not valid; fix these settings and start again:';
-
-function configError(problem: string): HwcError {
-  return new HwcError('config.invalid', `${CONFIG_HEAD}\n  - ${problem}`);
-}
-
 function asConfigError(error: unknown): HwcError {
   if (error instanceof HwcError) return error;
   // Not ours: its message may quote the file, so only that something failed is said.
-  return configError('SCHOOLS_FILE: could not be read or checked (unexpected error)');
+  return configError(['SCHOOLS_FILE: could not be read or checked (unexpected error)']);
 }
 
 /** An Entra group is read through Microsoft Graph, which needs a credential. */
@@ -325,9 +319,9 @@ function requireGraphForGroups(schools: readonly School[], hasGraph: boolean): v
   if (hasGraph) return;
   const named = schools.filter((s) => s.coordinatorGroup !== undefined).map((s) => s.id);
   if (named.length === 0) return;
-  throw configError(
+  throw configError([
     `GRAPH_CLIENT_ID: school ${named.join(', ')} reads coordinators from an Entra group (coordinatorGroup), which needs Microsoft Graph: set MicrosoftAppId (the bot's own app), or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
-  );
+  ]);
 }
 
 function readText(file: string): string | undefined {

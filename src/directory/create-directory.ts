@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { emptyDirectory, type Directory, type DirectoryPupil } from '../app/ports';
-import { HwcError } from '../domain/errors';
+import { configError } from '../domain/errors';
 import type { School, StaffMember } from '../domain/school';
 import type { Pupil } from '../domain/signal';
 import type { GraphClient } from '../graph/graph-client';
@@ -43,10 +43,9 @@ export function createDirectories(
       );
     } else {
       if (!graph) {
-        throw new HwcError(
-          'config.invalid',
-          `The configuration is not valid; fix these settings and start again:\n  - GRAPH_CLIENT_ID: school ${school.id} reads its directory from Microsoft Graph (graph-education), which needs a Graph credential: set MicrosoftAppId, or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
-        );
+        throw configError([
+          `GRAPH_CLIENT_ID: school ${school.id} reads its directory from Microsoft Graph (graph-education), which needs a Graph credential: set MicrosoftAppId, or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
+        ]);
       }
       bySchool.set(
         school.id,

@@ -122,11 +122,6 @@ export class CoordinatorGroups {
     return this.lists.get(groupId.toLowerCase()) ?? [];
   }
 
-  /** Whether a group has been read at least once. */
-  hasRead(groupId: string): boolean {
-    return this.lists.has(groupId.toLowerCase());
-  }
-
   /**
    * Follows exactly these groups from now on (a group no longer named is forgotten) and reads them.
    * Resolves when they were read, or failed to be.

@@ -320,8 +320,8 @@ export class RosterCsvDirectory implements Directory {
 
 /**
  * Logs a warning for each coordinator and deputy of a roster-csv school whom its staff file does
- * not list, most likely a mistyped id, and returns them. Run once the directories are loaded (and
- * again after the schools file is reread). A graph-education school is not checked: its staff list
+ * not list, most likely a mistyped id, and returns them. Run once the directories are loaded, at
+ * start-up. A graph-education school is not checked: its staff list
  * holds teachers only, so a director or intern begeleider would be reported for nothing.
  * The log line names school, role and id; never a name.
  */

@@ -451,6 +451,11 @@ export function parentsInformer(c: HwcCase): StaffMember | undefined {
   return undefined;
 }
 
+/** Whether this colleague is the one the coordinator asked to inform the parents. */
+export function informsParents(c: HwcCase, staffId: string): boolean {
+  return c.parents?.choice === 'by-group-teacher' && c.parents.by?.id === staffId;
+}
+
 /** The parents step is chosen and, unless 'not now', confirmed as done. */
 export function parentsStepDone(c: HwcCase): boolean {
   return c.parents !== undefined && (c.parents.choice === 'not-now' || c.parents.doneAt !== undefined);
@@ -488,7 +493,7 @@ export function confirmParentsInformed(
 export function confirmParentsInformedBy(c: HwcCase, staffId: string, now: Date): Transition {
   if (c.state === 'closed' && c.parents?.doneAt) return unchanged(c);
   assertOpen(c);
-  if (c.parents?.choice !== 'by-group-teacher' || c.parents.by?.id !== staffId) {
+  if (!informsParents(c, staffId)) {
     throw new HwcError('case.wrong-step', `on case ${c.id} someone else informs the parents`);
   }
   return parentsInformed(c, now);

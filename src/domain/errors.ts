@@ -39,6 +39,14 @@ export class HwcError extends Error {
   }
 }
 
+/** A start-up (or reload) refusal: every problem on its own line, each naming its setting. */
+export function configError(problems: readonly string[]): HwcError {
+  return new HwcError(
+    'config.invalid',
+    `The configuration is not valid; fix these settings and start again:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+}
+
 export function isHwcError(error: unknown, code?: ErrorCode): error is HwcError {
   return error instanceof HwcError && (code === undefined || error.code === code);
 }

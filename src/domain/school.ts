@@ -55,7 +55,6 @@ export type LocalizedText = z.infer<typeof localizedText>;
 export const holidaySchema = z
   .strictObject({ from: isoDate, to: isoDate, name: z.string().optional() })
   .refine((h) => h.from <= h.to, { message: "a holiday's 'from' must not be after its 'to'" });
-export type Holiday = z.infer<typeof holidaySchema>;
 
 /**
  * Holidays shared by several schools (a region's school holidays, say), written once at the top

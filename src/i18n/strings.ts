@@ -36,7 +36,6 @@ export interface Strings {
     colleagueSummary: (day: string) => string;
     parentsAsked: string;
     parentsReminder: string;
-    expiredSummary: string;
   };
   view: {
     title: string;
@@ -89,7 +88,6 @@ export interface Strings {
     parentsWaitingFor: (name: string) => string;
     parentsDoneBy: (name: string, time: string) => string;
     parentsNotNow: string;
-    parentsRemind: string;
     informsParents: string;
     informedParents: (time: string) => string;
     closeEarly: string;
@@ -230,7 +228,6 @@ const nl: Strings = {
     colleagueSummary: (day) => `Handle with Care: vertrouwelijke mededeling voor ${day}`,
     parentsAsked: 'Je wordt gevraagd de ouders te informeren. Open de kaart.',
     parentsReminder: 'Herinnering: laat weten of de ouders zijn geïnformeerd.',
-    expiredSummary: 'Handle with Care: signaal verlopen',
   },
   view: {
     title: 'Handle with Care-signaal',
@@ -295,7 +292,6 @@ const nl: Strings = {
       `Ouders: ${name} informeert hen en laat het weten met ‘Ouders geïnformeerd’. Hoorde je het al persoonlijk, druk dan zelf op ‘Ouders geïnformeerd’.`,
     parentsDoneBy: (name, time) => `Ouders: geïnformeerd door ${name}, gemeld om ${time}.`,
     parentsNotNow: 'Ouders: nu niet.',
-    parentsRemind: 'Ouders: nog niet gemeld dat ze zijn geïnformeerd. Er is een herinnering gestuurd.',
     informsParents: 'informeert de ouders',
     informedParents: (time) => `ouders geïnformeerd, gemeld om ${time}`,
     closeEarly: 'Afsluiten',
@@ -505,7 +501,6 @@ const en: Strings = {
     colleagueSummary: (day) => `Handle with Care: confidential message for ${day}`,
     parentsAsked: 'You are asked to inform the parents. Open the card.',
     parentsReminder: 'Reminder: please say whether the parents have been informed.',
-    expiredSummary: 'Handle with Care: signal expired',
   },
   view: {
     title: 'Handle with Care signal',
@@ -570,7 +565,6 @@ const en: Strings = {
       `Parents: ${name} informs them and confirms with 'Parents informed'. If you already heard in person, press 'Parents informed' yourself.`,
     parentsDoneBy: (name, time) => `Parents: informed by ${name}, confirmed at ${time}.`,
     parentsNotNow: 'Parents: not now.',
-    parentsRemind: 'Parents: not yet confirmed as informed. A reminder was sent.',
     informsParents: 'informs the parents',
     informedParents: (time) => `parents informed, confirmed at ${time}`,
     closeEarly: 'Close',

@@ -1,5 +1,5 @@
 import type { RedisSettings } from '../config/app-config';
-import { HwcError } from '../domain/errors';
+import { configError } from '../domain/errors';
 import type { Logger } from '../logging/logger';
 import type { CaseKeyring } from '../store/case-cipher';
 import { connectRedis, within, type RedisClient } from './redis-client';
@@ -36,10 +36,7 @@ export async function openRedis(settings: RedisSettings, log: Logger): Promise<O
   ]);
   if (problems.length > 0) {
     client.destroy();
-    throw new HwcError(
-      'config.invalid',
-      `The configuration is not valid; fix these settings and start again:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    throw configError(problems);
   }
   return {
     client,

@@ -1,7 +1,6 @@
 import type { PostedMessage } from '../app/ports';
 import type { Logger } from '../logging/logger';
-import { storeCall } from '../redis/redis-client';
-import { within } from '../redis/redis-client';
+import { storeCall, within } from '../redis/redis-client';
 import { OutageNotice, sha256Hex, type SharedRedis } from './shared-redis';
 
 /**

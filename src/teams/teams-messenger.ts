@@ -33,6 +33,7 @@ import {
 import {
   DEFAULT_RETRY_POLICY,
   certainlyNotTaken,
+  errorCodeOf,
   httpStatusOf,
   isRetryable,
   isRetryableOnce,
@@ -120,7 +121,7 @@ class ConnectorCallFailed extends Error {
     );
     this.name = 'ConnectorCallFailed';
     this.statusCode = status;
-    this.mayHavePosted = operation === 'sendActivity' && !certainlyNotTaken(cause);
+    this.mayHavePosted = ONCE_ONLY.has(operation) && !certainlyNotTaken(cause);
   }
 }
 
@@ -620,11 +621,6 @@ function messageKey(message: PostedMessage): string {
 
 function statusOfFailure(error: unknown): number | undefined {
   return error instanceof ConnectorCallFailed ? error.statusCode : httpStatusOf(error);
-}
-
-function errorCodeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /**
