@@ -84,6 +84,7 @@ export function inventSchool(index: number, coordinators: Person[]): School {
     id: `bench-school-${index}`,
     name: `Basisschool De Meetlat ${index}`,
     timeZone: 'Europe/Amsterdam',
+    procedure: 'talk-first',
     lessonStart: '08:30',
     dayEnd: '15:00',
     schoolDays: ['mon', 'tue', 'wed', 'thu', 'fri'],

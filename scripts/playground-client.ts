@@ -12,7 +12,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
-import { DEMO_NOTE, DEMO_PUPIL } from './demo-pupil';
+import {
+  DEMO_NOTE,
+  DEMO_PUPIL,
+  DEMO_SCHOOL_ID,
+  DEMO_SUGGESTION_NOTE,
+  DEMO_TEACHER_FIRST_PUPIL,
+  DEMO_TEACHER_FIRST_SCHOOL_ID,
+} from './demo-pupil';
 
 const WAIT_MS = 20_000;
 
@@ -38,7 +45,14 @@ export interface Pupil {
   birthDate: string;
 }
 
-export { DEMO_NOTE, DEMO_PUPIL };
+export {
+  DEMO_NOTE,
+  DEMO_PUPIL,
+  DEMO_SCHOOL_ID,
+  DEMO_SUGGESTION_NOTE,
+  DEMO_TEACHER_FIRST_PUPIL,
+  DEMO_TEACHER_FIRST_SCHOOL_ID,
+};
 
 /**
  * One entry of the Playground's log: the `log` of a log-stream message, or one item of its events
@@ -220,6 +234,49 @@ export interface FlowOptions {
   report?: StepReport;
 }
 
+/**
+ * Words that say a talk with the pupil took place (talk first). No card of a teacher-first case
+ * may hold them: there, nobody has talked with the pupil; the group teacher is asked to be there.
+ * (The teacher-first form's "niet met de leerling afgesproken" says the opposite and is allowed.)
+ */
+export const TALK_TOOK_PLACE =
+  /heeft met de leerling gesproken|met de leerling besproken|Gesprek gevoerd|Afgesproken|Verder afgesproken|Niets bijzonders afgesproken|talked with the pupil|talked it through|Talk held/;
+
+/** What each step of the teacher-first morning showed (`PlaygroundClient.teacherFirstFlow`). */
+export interface TeacherFirstMorning {
+  caseId: string;
+  /** The group teacher the form suggested and the coordinator informed. */
+  teacherId: string;
+  /** The coordinator's chat card, as first posted. */
+  shell: string;
+  /** Bekijk, before anyone claimed it. */
+  view: string;
+  /** Oppakken. */
+  claimed: string;
+  /** 'Groepsleerkracht informeren': the form. */
+  form: string;
+  /** 'Informeren': the coordinator's view while the teacher is being informed. */
+  informed: string;
+  /** The teacher's chat card, as first posted. */
+  teacherCard: string;
+  /** The teacher opens it. */
+  teacherView: string;
+  /** The teacher presses 'Gelezen'. */
+  teacherRead: string;
+  /** The coordinator's view after the teacher read it. */
+  progress: string;
+  /** The parents step: the group teacher informs them. */
+  parentsAsked: string;
+  /** The new card that asks the teacher to inform the parents, as posted. */
+  teacherParentsCard: string;
+  /** The teacher opens it. */
+  teacherParentsView: string;
+  /** The teacher presses 'Ouders geïnformeerd': the case is closed. */
+  teacherParentsDone: string;
+  /** The coordinator's Bekijk afterwards. */
+  after: string;
+}
+
 /** A mock Teams user acting on the bot's cards through the Playground. */
 export class PlaygroundClient {
   readonly config: PlaygroundConfig;
@@ -250,12 +307,17 @@ export class PlaygroundClient {
     return isColleagueCard(card, this.config.personalChat.id);
   }
 
-  /** A signal through the intake API, as a sender's system posts it. */
-  async postSignal(apiKey: string, pupil: Pupil = DEMO_PUPIL): Promise<{ status: number; body: string }> {
+  /** A signal through the intake API, as a sender's system posts it (to the talk-first demo school). */
+  async postSignal(
+    apiKey: string,
+    pupil: Pupil = DEMO_PUPIL,
+    schoolId = DEMO_SCHOOL_ID,
+    source = 'police',
+  ): Promise<{ status: number; body: string }> {
     const res = await fetch(`${this.botUrl}/api/signals`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey, 'Idempotency-Key': randomUUID() },
-      body: JSON.stringify({ schoolId: 'demo-school', pupil, source: 'police' }),
+      body: JSON.stringify({ schoolId, pupil, source }),
     });
     return { status: res.status, body: await res.text() };
   }
@@ -371,8 +433,8 @@ export class PlaygroundClient {
   }
 
   /**
-   * The whole morning at API level: a signal, claim, 'Gesprek gevoerd' with the two suggested
-   * group teachers, their views and acknowledgements, the parents step, and the card afterwards.
+   * The whole talk-first morning at API level, at the talk-first demo school: a signal, claim,
+   * 'Gesprek gevoerd' with the two suggested group teachers, their views and acknowledgements, the parents step, and the card afterwards.
    * Throws at the first step that does not show what it should. Returns the case id.
    */
   async wholeFlow({ pupil = DEMO_PUPIL, apiKey, report = () => undefined }: FlowOptions): Promise<string> {
@@ -434,6 +496,189 @@ export class PlaygroundClient {
     expectCard(after, /Afgerond en verwijderd/, 'completed and deleted');
     if (after.includes(pupil.name)) throw new Error('the card afterwards still names the pupil');
     return caseId;
+  }
+
+  /**
+   * The teacher-first morning at API level, at the teacher-first demo school: a signal, claim,
+   * 'Groepsleerkracht informeren' with the suggested group teacher and a suggestion, the
+   * teacher's view and 'Gelezen', the parents step by the group teacher, the teacher's 'Ouders
+   * geïnformeerd', and the card afterwards. Throws at the first step that does not show what it
+   * should, or when any view says a talk with the pupil took place. Returns every step's view.
+   */
+  async teacherFirstFlow({
+    pupil = DEMO_TEACHER_FIRST_PUPIL,
+    apiKey,
+    report = () => undefined,
+  }: FlowOptions): Promise<TeacherFirstMorning> {
+    const coordinator = this.config.currentUser.id;
+    const me = this.nameOf(coordinator);
+    const step: StepReport = (title, card) => {
+      report(title, card);
+      if (card && TALK_TOOK_PLACE.test(card)) {
+        throw new Error(`a teacher-first card says a talk took place (${title}):\n${readable(card)}`);
+      }
+    };
+    const start = this.watcher.cards.length;
+    const signal = await this.postSignal(apiKey, pupil, DEMO_TEACHER_FIRST_SCHOOL_ID, 'municipality');
+    step(
+      `teacher first: signal posted to ${DEMO_TEACHER_FIRST_SCHOOL_ID}: HTTP ${signal.status} ${signal.body}`,
+    );
+    if (signal.status !== 201) throw new Error(`the intake answered ${signal.status}: ${signal.body}`);
+    const shellCard = await this.watcher.next(
+      (c) => c.conversationId === this.config.personalChat.id && c.card.includes('case.view'),
+      "the coordinator's card",
+      start,
+    );
+    const shell = shellCard.card;
+    const caseId = caseIdIn(shell);
+    if (!caseId) throw new Error("the coordinator's card carries no case id");
+    step("the coordinator's chat shows a neutral card", shell);
+    if (shell.includes(pupil.name)) throw new Error("the coordinator's chat card names the pupil");
+
+    const view = await this.invoke(coordinator, shellCard, 'case.view', { caseId });
+    step('Bekijk', view);
+    expectCard(view, new RegExp(pupil.name), "the pupil's name in the coordinator's view");
+    expectCard(view, /Pak het signaal op als jij de groepsleerkracht/, 'the teacher-first next step');
+    const claimed = await this.invoke(coordinator, shellCard, 'case.claim', { caseId });
+    step('Oppakken', claimed);
+    expectCard(claimed, /opgepakt/, 'the claim');
+    expectCard(
+      claimed,
+      /Informeer zo snel mogelijk de groepsleerkracht/,
+      'the next step: inform the teacher',
+    );
+    expectCard(
+      claimed,
+      /"title":"Groepsleerkracht informeren","verb":"case\.talk-form"/,
+      "the 'Groepsleerkracht informeren' button",
+    );
+
+    const form = await this.invoke(coordinator, shellCard, 'case.talk-form', { caseId });
+    step("'Groepsleerkracht informeren': the form", form);
+    expectCard(form, /"text":"Groepsleerkracht informeren"/, 'the form titled Groepsleerkracht informeren');
+    expectCard(form, /Wie informeer je\?/, 'whom the coordinator informs');
+    expectCard(form, /"title":"Informeren","verb":"case\.record-talk"/, "the 'Informeren' button");
+    if (form.includes('"id":"nobody"')) throw new Error("the teacher-first form offers 'Niemand'");
+    const suggested = /"id":"suggested".*?"choices":\[(.*?)\]/.exec(form)?.[1] ?? '';
+    const picked = [...suggested.matchAll(/"value":"([0-9a-f-]{36})"/g)].map((m) => m[1] ?? '');
+    const teacherId = picked[0];
+    if (picked.length !== 1 || !teacherId) {
+      throw new Error(`expected one suggested group teacher, got ${picked.length}`);
+    }
+    const teacher = this.nameOf(teacherId);
+
+    const from = this.watcher.cards.length;
+    const informed = await this.invoke(coordinator, shellCard, 'case.record-talk', {
+      caseId,
+      support: 'be-there,quiet-spot',
+      note: DEMO_SUGGESTION_NOTE,
+      suggested: teacherId,
+      others: '',
+    });
+    step(`'Informeren': ${teacher} is informed, with two suggestions and a note`, informed);
+    expectCard(informed, /0 van 1 (verstuurd…|gelezen)/, 'the group teacher being informed');
+    expectCard(informed, /Suggesties voor de groepsleerkracht/, 'the suggestions, as suggestions');
+
+    const isTeachersCard = (c: PostedCard) =>
+      this.isColleagueCard(c) && caseIdIn(c.card) === caseId && c.conversationId !== shellCard.conversationId;
+    const teacherCard = await this.watcher.next(isTeachersCard, "the group teacher's card", from);
+    // As first posted: the watcher keeps each card as it last stood.
+    const teacherCardAsPosted = teacherCard.card;
+    step(`${teacher}'s chat shows a neutral card`, teacherCardAsPosted);
+    if (teacherCard.card.includes(pupil.name)) throw new Error("the teacher's chat card names the pupil");
+    if ((await this.chatOwner(teacherCard.conversationId)) !== teacherId) {
+      throw new Error(`the colleague card went to chat ${teacherCard.conversationId}, not to ${teacher}'s`);
+    }
+    const teacherView = await this.invoke(teacherId, teacherCard, 'colleague.view', { caseId });
+    step(`${teacher} opens the card in their own chat`, teacherView);
+    expectCard(teacherView, new RegExp(pupil.name), "the pupil's name on the teacher's view");
+    expectCard(
+      teacherView,
+      new RegExp(
+        `${me} heeft een Handle with Care-signaal over deze leerling ontvangen en vraagt jou om er (vandaag|op \\S+ \\d+ \\S+) voor de leerling te zijn\\.`,
+      ),
+      'who received the signal, asking the teacher to be there for the pupil',
+    );
+    expectCard(teacherView, new RegExp(`Suggesties van ${me}`), "the coordinator's suggestions");
+    expectCard(teacherView, /Laten merken dat je er voor de leerling bent/, 'the first suggestion');
+    expectCard(teacherView, new RegExp(DEMO_SUGGESTION_NOTE), 'the note');
+    expectCard(
+      teacherView,
+      /Laat de leerling merken dat je er voor hem of haar bent/,
+      "the procedure's guidance",
+    );
+    expectCard(teacherView, /"verb":"colleague\.acknowledge"/, "the 'Gelezen' button");
+    // 'Leerling is er vandaag niet' only on the support day: the day the card says 'vandaag'.
+    const supportDayToday = /vraagt jou om er vandaag voor de leerling te zijn/.test(teacherView);
+    if (supportDayToday !== /"verb":"colleague\.pupil-absent"/.test(teacherView)) {
+      throw new Error(
+        supportDayToday
+          ? "the teacher's view on the support day does not offer 'Leerling is er vandaag niet'"
+          : "the teacher's view before the support day offers 'Leerling is er vandaag niet'",
+      );
+    }
+    const teacherRead = await this.invoke(teacherId, teacherCard, 'colleague.acknowledge', { caseId });
+    step(`${teacher} presses 'Gelezen'`, teacherRead);
+    expectCard(teacherRead, /Gelezen om/, 'the acknowledgement');
+
+    const progress = await this.invoke(coordinator, shellCard, 'case.view', { caseId });
+    step("the coordinator's view, after the teacher read it", progress);
+    expectCard(progress, /1 van 1 gelezen/, "the teacher's acknowledgement");
+    const beforeParents = this.watcher.cards.length;
+    const parentsAsked = await this.invoke(coordinator, shellCard, 'case.record-parents', {
+      caseId,
+      parents: 'by-group-teacher',
+      parentsBy: teacherId,
+    });
+    step(`parents step: the group teacher (${teacher}) informs them`, parentsAsked);
+    expectCard(parentsAsked, new RegExp(`Ouders: ${teacher} informeert hen`), 'who informs the parents');
+
+    // A new message (it notifies) asks the teacher to inform the parents.
+    const teacherParentsCard = await this.watcher.next(
+      (c) => isTeachersCard(c) && c.messageId !== teacherCard.messageId,
+      'the card asking the teacher to inform the parents',
+      beforeParents,
+    );
+    const teacherParentsCardAsPosted = teacherParentsCard.card;
+    step(`${teacher}'s chat shows a new neutral card`, teacherParentsCardAsPosted);
+    if (teacherParentsCard.card.includes(pupil.name))
+      throw new Error("the teacher's new card names the pupil");
+    const teacherParentsView = await this.invoke(teacherId, teacherParentsCard, 'colleague.view', { caseId });
+    step(`${teacher} opens it`, teacherParentsView);
+    expectCard(
+      teacherParentsView,
+      new RegExp(`${me} vraagt jou de ouders te informeren`),
+      'the request to inform the parents',
+    );
+    expectCard(teacherParentsView, /"verb":"colleague\.parents-done"/, "the 'Ouders geïnformeerd' button");
+    const teacherParentsDone = await this.invoke(teacherId, teacherParentsCard, 'colleague.parents-done', {
+      caseId,
+    });
+    step(`${teacher} presses 'Ouders geïnformeerd'`, teacherParentsDone);
+    expectCard(teacherParentsDone, /Het signaal is afgerond en verwijderd/, 'the case closed');
+
+    const after = await this.invoke(coordinator, shellCard, 'case.view', { caseId });
+    step("the coordinator's card afterwards", after);
+    expectCard(after, /Afgerond en verwijderd/, 'completed and deleted');
+    if (after.includes(pupil.name)) throw new Error('the card afterwards still names the pupil');
+    return {
+      caseId,
+      teacherId,
+      shell,
+      view,
+      claimed,
+      form,
+      informed,
+      teacherCard: teacherCardAsPosted,
+      teacherView,
+      teacherRead,
+      progress,
+      parentsAsked,
+      teacherParentsCard: teacherParentsCardAsPosted,
+      teacherParentsView,
+      teacherParentsDone,
+      after,
+    };
   }
 }
 

@@ -1,10 +1,18 @@
 /**
  * `npm run playground:walkthrough`: the coordinator's morning against a running Agents Playground
  * (start `npm run playground` first), at API level, including the colleagues' side that the
- * Playground's page does not show.
+ * Playground's page does not show; once at each demo school (config/demo-schools.yaml).
  *
- *   (default)           the whole flow: a demo signal, claim, 'Gesprek gevoerd' with the two
- *                       suggested group teachers, their views and acknowledgements, the parents step.
+ *   (default)           both mornings, one after the other:
+ *                       talk first (Basisschool De Demo): a demo signal, claim, 'Gesprek gevoerd'
+ *                       with the two suggested group teachers, their views and acknowledgements,
+ *                       the parents step;
+ *                       teacher first (Basisschool De Tweede Demo): a demo signal, claim,
+ *                       'Groepsleerkracht informeren' with the suggested group teacher and a
+ *                       suggestion, the teacher's view and 'Gelezen', the parents step by the group
+ *                       teacher and the teacher's 'Ouders geïnformeerd'.
+ *   --talk-first        only the talk-first morning.
+ *   --teacher-first     only the teacher-first morning.
  *   --colleagues-only   you play the coordinator in the page; this script plays the colleagues:
  *                       every colleague card, those sent before it started included, is opened
  *                       and acknowledged unless it was already (running it again is harmless).
@@ -95,8 +103,19 @@ async function main(): Promise<void> {
   try {
     if (process.argv.includes('--colleagues-only')) await colleaguesOnly(client);
     else {
-      await client.wholeFlow({ apiKey: API_KEY, report: print });
-      console.log('\nThe whole flow works: the case is closed and deleted.');
+      const talkFirst = process.argv.includes('--talk-first');
+      const teacherFirst = process.argv.includes('--teacher-first');
+      // Neither flag: both.
+      if (talkFirst || !teacherFirst) {
+        console.log('\n######## Talk first: Basisschool De Demo');
+        await client.wholeFlow({ apiKey: API_KEY, report: print });
+        console.log('\nThe talk-first morning works: the case is closed and deleted.');
+      }
+      if (teacherFirst || !talkFirst) {
+        console.log('\n######## Teacher first: Basisschool De Tweede Demo');
+        await client.teacherFirstFlow({ apiKey: API_KEY, report: print });
+        console.log('\nThe teacher-first morning works: the case is closed and deleted.');
+      }
     }
   } finally {
     client.close();

@@ -10,7 +10,8 @@
  *    no browser (unless TEAMSAPPTESTER_BROWSER is set), no telemetry, and its events recording on
  *    (every activity and connector call, which `npm run playground:walkthrough -- --colleagues-only`
  *    reads to find the colleague cards sent before it started).
- * 4. Prints the page URL and a curl that posts a demo signal.
+ * 4. Prints the page URL and, for each demo school (config/demo-schools.yaml: one talk-first, one
+ *    teacher-first), a curl that posts its demo signal.
  * Ctrl+C (SIGINT) or SIGTERM is forwarded to both; when either child exits, the other is stopped
  * and this script exits with the first one's exit code.
  *
@@ -28,7 +29,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { DEMO_PUPIL } from './demo-pupil';
+import { DEMO_SIGNALS } from './demo-pupil';
 import { playgroundPorts, RECORDING_FILE, runFolderPrefix } from './playground-settings';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -51,7 +52,6 @@ const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 12_000;
 const DEFAULT_BOT_COMMAND = 'tsx src/index.ts';
 const DEFAULT_API_KEY = 'local-demo-key-0123456789';
-const DEMO_SIGNAL = { schoolId: 'demo-school', pupil: DEMO_PUPIL, source: 'police' };
 
 type Env = Record<string, string | undefined>;
 
@@ -215,19 +215,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 function printReady(pageUrl: string, apiKey: string): void {
-  const body = JSON.stringify(DEMO_SIGNAL);
+  const curl = (signal: object) => [
+    `  curl -i -X POST http://localhost:${BOT_PORT}/api/signals \\`,
+    "    -H 'Content-Type: application/json' \\",
+    `    -H 'X-API-Key: ${apiKey}' \\`,
+    `    -d '${JSON.stringify(signal)}'`,
+  ];
   console.log(
     [
       '',
       `[playground] Agents Playground: ${pageUrl}`,
       `[playground] Bot:               http://localhost:${BOT_PORT}/api/messages (health: ${HEALTH_URL})`,
-      '[playground] Post a demo signal (invented pupil) with:',
+      '[playground] Post a demo signal (invented pupil) to the talk-first school (Basisschool De Demo) with:',
       '',
-      `  curl -i -X POST http://localhost:${BOT_PORT}/api/signals \\`,
-      "    -H 'Content-Type: application/json' \\",
-      `    -H 'X-API-Key: ${apiKey}' \\`,
-      `    -d '${body}'`,
+      ...curl(DEMO_SIGNALS['talk-first']),
       '',
+      '[playground] or to the teacher-first school (Basisschool De Tweede Demo) with:',
+      '',
+      ...curl(DEMO_SIGNALS['teacher-first']),
+      '',
+      "[playground] Or type 'nieuw signaal' in the page and pick the school.",
       ...(
         [
           ['log', PLAYGROUND_LOG],

@@ -1,5 +1,5 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
-import { canCoordinate, type HwcCase, type Transition } from '../domain/case';
+import { canCoordinate, isTeacherFirst, type HwcCase, type Transition } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
 import { coordinatingStaff, type School, type StaffMember } from '../domain/school';
 import { mutateCase } from '../store/case-store';
@@ -63,8 +63,9 @@ export async function asCoordinator(
     const current = await services.store.get(caseId);
     if (!current) throw new HwcError('case.not-found', `case ${caseId} is not in the store`);
     // An old card's 'Leerling is er vandaag niet' before the day: say why nothing happened.
+    const t = stringsFor(actor.locale);
     const refusal = isHwcError(error, 'case.not-support-day')
-      ? stringsFor(actor.locale).view.absentOnlyOnSupportDay(
+      ? (isTeacherFirst(school, current) ? t.teacherFirst : t.view).absentOnlyOnSupportDay(
           formatDay(current.supportDay.lessonStart, school.timeZone, actor.locale),
         )
       : undefined;

@@ -5,6 +5,7 @@ import {
   MAX_SUPPORT_NOTE_LENGTH,
   canReportAbsence,
   isOwner,
+  isTeacherFirst,
   parentsChoices,
   informsParents,
   parentsInformer,
@@ -36,14 +37,17 @@ export interface ShellContext {
   supportDayStart: Date;
   receivedAt: Date;
   timeZone: string;
+  /** A colleague's card then asks them to be there for the pupil, rather than to read what was agreed. */
+  teacherFirst: boolean;
 }
 
-export function shellContext(school: Pick<School, 'timeZone'>, c: HwcCase): ShellContext {
+export function shellContext(school: Pick<School, 'timeZone' | 'procedure'>, c: HwcCase): ShellContext {
   return {
     caseId: c.id,
     supportDayStart: c.supportDay.lessonStart,
     receivedAt: c.receivedAt,
     timeZone: school.timeZone,
+    teacherFirst: isTeacherFirst(school, c),
   };
 }
 
@@ -73,7 +77,11 @@ export function shellCard(
       : t.shell.received(formatDateTime(shell.receivedAt, shell.timeZone, recipient.locale)),
     userId: recipient.teamsUserId ?? '',
     title: colleague ? t.shell.colleagueTitle(day) : t.shell.deadlineTitle(day),
-    body: colleague ? t.shell.colleagueBody : t.shell.body,
+    body: colleague
+      ? shell.teacherFirst
+        ? t.teacherFirst.shellColleagueBody
+        : t.shell.colleagueBody
+      : t.shell.body,
     status,
     viewLabel: t.shell.view,
     viewVerb: colleague ? 'colleague.view' : 'case.view',
@@ -103,7 +111,11 @@ function shellStatus(school: School, c: HwcCase, shell: PostedShell): string {
     const progress = progressOf(c);
     if (sendTotal(progress) === 0) return t.nobodyInformed;
     if (progress.sending > 0) return t.sending(progress.reached, sendTotal(progress));
-    return t.progress(progress.acknowledged, progress.reached);
+    const read = t.progress(progress.acknowledged, progress.reached);
+    // In teacher first the pupil may be absent after the teacher was told.
+    return c.absences > 0
+      ? `${t.movedTo(formatDay(c.supportDay.lessonStart, school.timeZone, shell.locale))} ${read}`
+      : read;
   }
   if (c.absences > 0) return t.movedTo(formatDay(c.supportDay.lessonStart, school.timeZone, shell.locale));
   if (c.claim.handedOverBy) return t.handedOverToYou(c.claim.handedOverBy.name);
@@ -192,10 +204,17 @@ export function expiryNoticeCard(
   leftovers: Leftovers,
   locale: string | undefined,
 ): AdaptiveCardJson {
-  const t = stringsFor(locale).expired;
+  const strings = stringsFor(locale);
+  const t = strings.expired;
   const items = [
     ...(leftovers.notClaimed ? [t.notClaimed] : []),
-    ...(leftovers.talkNotRecorded ? [t.talkNotRecorded] : []),
+    ...(leftovers.talkNotRecorded
+      ? [
+          leftovers.procedure === 'teacher-first'
+            ? strings.teacherFirst.teacherNotInformed
+            : t.talkNotRecorded,
+        ]
+      : []),
     ...(leftovers.notAcknowledged > 0 ? [t.notAcknowledged(leftovers.notAcknowledged)] : []),
     ...(leftovers.unreachable > 0 ? [t.unreachable(leftovers.unreachable)] : []),
     ...(leftovers.parentsNotRecorded ? [t.parentsNotRecorded] : []),
@@ -209,14 +228,15 @@ export function expiryNoticeCard(
   });
 }
 
-function supportLines(school: School, c: HwcCase, t: Strings, locale: string | undefined): string[] {
+/** What was agreed with the pupil, or in teacher first what was suggested to the teacher. */
+function supportLines(school: School, c: HwcCase, locale: string | undefined, nothing: string): string[] {
   if (!c.talk) return [];
   const language = languageOf(locale);
   const labels = c.talk.support.optionIds.map(
     (id) => school.supportOptions.find((o) => o.id === id)?.label[language] ?? id,
   );
   const lines = c.talk.support.note ? [...labels, c.talk.support.note] : labels;
-  return lines.length > 0 ? lines : [t.view.nothingAgreed];
+  return lines.length > 0 ? lines : [nothing];
 }
 
 function colleagueStatus(c: HwcCase, p: InformedColleague, t: Strings, zone: string): string {
@@ -266,6 +286,7 @@ export function coordinatorViewCard(
   const t = stringsFor(locale);
   const zone = school.timeZone;
   const owner = isOwner(c, viewerId);
+  const teacherFirst = isTeacherFirst(school, c);
   const when = dayWords(school, c.supportDay, now, locale);
   const action = (
     title: string,
@@ -290,7 +311,7 @@ export function coordinatorViewCard(
     status: '',
     notes: [...(extra.notes ?? [])],
     error: extra.error ?? '',
-    agreedTitle: t.view.agreed,
+    agreedTitle: teacherFirst ? t.teacherFirst.suggestionsTitle : t.view.agreed,
     agreed: [],
     colleaguesTitle: t.view.colleagues,
     colleagues: [],
@@ -313,7 +334,7 @@ export function coordinatorViewCard(
 
   if (!c.claim) {
     data.status = t.view.unclaimed;
-    data.nextStep = t.view.nextStepUnclaimed;
+    data.nextStep = teacherFirst ? t.teacherFirst.nextStepUnclaimed : t.view.nextStepUnclaimed;
     data.actions.push(action(t.view.claim, 'case.claim', 'positive'));
     data.actions.push(action(t.view.notOurPupil, 'case.not-our-pupil'));
   } else if (!owner) {
@@ -325,8 +346,10 @@ export function coordinatorViewCard(
     if (c.absences > 0) {
       data.notes.unshift(t.view.absences(c.absences, Math.max(school.maxPupilAbsentDays - c.absences, 0)));
     }
-    data.nextStep = t.view.nextStepOwner(when);
-    data.actions.push(action(t.view.talked, 'case.talk-form', 'positive'));
+    data.nextStep = teacherFirst ? t.teacherFirst.nextStepOwner(when) : t.view.nextStepOwner(when);
+    data.actions.push(
+      action(teacherFirst ? t.teacherFirst.informTeacher : t.view.talked, 'case.talk-form', 'positive'),
+    );
     // Only on the day itself: before it, nobody can know the pupil will not come.
     if (canReportAbsence(school, c, now)) {
       data.actions.push(
@@ -346,12 +369,26 @@ export function coordinatorViewCard(
         : progress.sending > 0
           ? t.view.sending(progress.reached, sendTotal(progress))
           : t.view.progress(progress.acknowledged, progress.reached);
-    data.agreed = supportLines(school, c, t, locale);
+    data.agreed = supportLines(
+      school,
+      c,
+      locale,
+      teacherFirst ? t.teacherFirst.nothingSuggested : t.view.nothingAgreed,
+    );
+    // In teacher first the pupil may turn out to be absent after the teacher was told.
+    if (canReportAbsence(school, c, now)) {
+      data.actions.push(
+        action(t.view.pupilAbsent, 'case.pupil-absent', 'default', { forDay: c.supportDay.date }),
+      );
+    }
     data.colleagues = c.colleagues.map((p) => ({
       name: p.staff.name || t.view.unnamedColleague,
       status: colleagueStatus(c, p, t, zone),
     }));
     data.nextStep = t.view.nextStepInforming;
+    if (c.absences > 0) {
+      data.notes.push(t.view.absences(c.absences, Math.max(school.maxPupilAbsentDays - c.absences, 0)));
+    }
     const parents = parentsLine(c, viewerId, t, zone);
     if (parents) data.notes.push(parents);
     if (!c.parents?.doneAt) {
@@ -387,6 +424,8 @@ export function confirmCard(
   school: School,
   c: HwcCase,
   locale: string | undefined,
+  /** The group teacher asks (teacher first): the answer goes to their own verb. */
+  audience: 'coordinator' | 'colleague' = 'coordinator',
 ): AdaptiveCardJson {
   const t = stringsFor(locale);
   const subject = `${c.pupil.name} (${formatBirthDate(c.pupil.birthDate, locale)})`;
@@ -403,6 +442,7 @@ export function confirmCard(
         data: { caseId: c.id, confirmed: true },
       },
       back: t.confirm.back,
+      backVerb: 'case.view',
     });
   }
   const last = c.absences + 1 > school.maxPupilAbsentDays;
@@ -414,14 +454,19 @@ export function confirmCard(
     caseId: c.id,
     title: t.confirm.pupilAbsent.title,
     subject,
-    body: last ? t.confirm.pupilAbsent.bodyLast : t.confirm.pupilAbsent.body(today, nextDay),
+    body: last
+      ? t.confirm.pupilAbsent.bodyLast
+      : isTeacherFirst(school, c)
+        ? t.teacherFirst.absentBody(today, nextDay)
+        : t.confirm.pupilAbsent.body(today, nextDay),
     confirm: {
       title: last ? t.confirm.pupilAbsent.confirmLast : t.confirm.pupilAbsent.confirm(nextDay),
-      verb: 'case.pupil-absent',
+      verb: audience === 'colleague' ? 'colleague.pupil-absent' : 'case.pupil-absent',
       style: last ? 'destructive' : 'positive',
       data: { caseId: c.id, forDay: c.supportDay.date, confirmed: true },
     },
     back: t.confirm.back,
+    backVerb: audience === 'colleague' ? 'colleague.view' : 'case.view',
   });
 }
 
@@ -458,14 +503,16 @@ export function talkFormCard(
   const t = stringsFor(locale);
   const language = languageOf(locale);
   const suggestedIds = new Set(options.suggested.map((p) => p.id));
+  const teacherFirst = isTeacherFirst(school, c);
+  const words = teacherFirst ? { ...t.talk, ...t.teacherFirst.form } : t.talk;
   // Without suggestions the coordinator should know why, and that the choice is theirs.
-  const hint =
-    options.suggested.length > 0 ? '' : school.directory ? t.talk.pupilNotFound : t.talk.noDirectory;
+  const hint = options.suggested.length > 0 ? '' : school.directory ? words.pupilNotFound : words.noDirectory;
+  const when = dayWords(school, c.supportDay, now, locale);
   return renderCard('talk-form', {
     caseId: c.id,
     pupilLine: `${c.pupil.name}${options.group ? ` (${options.group})` : ''}`,
     hint,
-    supportLabel: t.talk.support(dayWords(school, c.supportDay, now, locale)),
+    supportLabel: words.support(when),
     error: options.error ?? '',
     supportOptions: school.supportOptions.map((o) => ({ title: o.label[language], value: o.id })),
     maxNoteLength: MAX_SUPPORT_NOTE_LENGTH,
@@ -474,7 +521,9 @@ export function talkFormCard(
     suggested: choicesOf(options.suggested),
     staff: staticStaffChoices(options.staff.filter((p) => !suggestedIds.has(p.id))),
     values: { support: '', note: '', suggested: '', others: '', nobody: 'false', ...options.values },
-    t: t.talk,
+    // In teacher first somebody is always told: the teacher supports the pupil that day.
+    showNobody: !teacherFirst,
+    t: words,
   });
 }
 
@@ -493,6 +542,8 @@ export function colleagueViewCard(
   const t = stringsFor(locale);
   const coordinator = c.claim?.by.name ?? '';
   const when = dayWords(school, c.supportDay, now, locale);
+  const teacherFirst = isTeacherFirst(school, c);
+  const tf = t.teacherFirst.colleague;
   const asked = informsParents(c, colleague.staff.id);
   const parentsText = asked
     ? t.colleague.parentsAsk(coordinator)
@@ -503,13 +554,22 @@ export function colleagueViewCard(
   return renderCard('colleague-view', {
     caseId: c.id,
     title: t.colleague.title(when),
-    intro: colleague.parentsOnly ? t.colleague.parentsOnlyIntro(coordinator) : t.colleague.intro(coordinator),
+    // In teacher first nobody spoke with the pupil yet: the card says who received the signal.
+    intro: teacherFirst
+      ? colleague.parentsOnly
+        ? tf.parentsOnlyIntro(coordinator)
+        : tf.intro(coordinator, when)
+      : colleague.parentsOnly
+        ? t.colleague.parentsOnlyIntro(coordinator)
+        : t.colleague.intro(coordinator),
     facts: [
       { label: t.view.pupil, value: c.pupil.name },
       ...(c.group ? [{ label: t.view.group, value: c.group }] : []),
     ],
-    agreedTitle: t.view.agreed,
-    agreed: colleague.parentsOnly ? [] : supportLines(school, c, t, locale),
+    agreedTitle: teacherFirst ? tf.suggestionsTitle(coordinator) : t.view.agreed,
+    agreed: colleague.parentsOnly
+      ? []
+      : supportLines(school, c, locale, teacherFirst ? tf.nothingSuggested : t.view.nothingAgreed),
     showAgreed: !colleague.parentsOnly,
     whomToAsk: t.colleague.whomToAsk(coordinator),
     doNotPassOn: t.colleague.doNotPassOn(when),
@@ -525,7 +585,12 @@ export function colleagueViewCard(
       canConfirm: asked && !doneAt,
       confirm: t.colleague.parentsDone,
     },
+    absent: {
+      show: !colleague.parentsOnly && teacherFirst && canReportAbsence(school, c, now),
+      title: tf.pupilAbsent,
+      forDay: c.supportDay.date,
+    },
     refresh: t.view.refresh,
-    t: t.colleague,
+    t: teacherFirst ? { ...t.colleague, whatYouCanDo: tf.whatYouCanDo } : t.colleague,
   });
 }

@@ -32,7 +32,7 @@ export async function expireCase(services: Services, c: HwcCase, ctx: RequestCon
   await letGo(services, c, 'expired', ctx);
   ctx.log.info({ caseId: c.id, schoolId: c.schoolId, state: c.state }, 'case expired and deleted');
   const school = services.schools.get(c.schoolId);
-  const leftovers = leftoversOf(c);
+  const leftovers = school && leftoversOf(school, c);
   if (!school || !leftovers) return;
   const notice = {
     caseId: c.id,

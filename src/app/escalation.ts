@@ -1,4 +1,4 @@
-import { escalate, type HwcCase } from '../domain/case';
+import { escalate, isTeacherFirst, type HwcCase } from '../domain/case';
 import type { School } from '../domain/school';
 import { mutateCase } from '../store/case-store';
 import { formatTime, stringsFor } from '../i18n/strings';
@@ -48,7 +48,13 @@ export async function escalateIfUnclaimed(
           services,
           c.id,
           { staffId: p.id, role: 'deputy' },
-          (r) => shellCard(shellContext(school, c), r, stringsFor(r.locale).shell.deputyEscalation),
+          (r) => {
+            const t = stringsFor(r.locale);
+            const text = isTeacherFirst(school, c)
+              ? t.teacherFirst.deputyEscalation
+              : t.shell.deputyEscalation;
+            return shellCard(shellContext(school, c), r, text);
+          },
           ctx,
         ).then((posted) => markIfTakenMeanwhile(services, school, posted, ctx)),
       ),

@@ -10,7 +10,8 @@ import { isHwcError } from '../domain/errors';
 import type { School } from '../domain/school';
 import { errorSummary } from '../logging/error-summary';
 import { mutateCase } from '../store/case-store';
-import { coordinatorShellCard } from './case-cards';
+import { coordinatorShellCard, shellCard, shellContext } from './case-cards';
+import { formatDay, stringsFor } from '../i18n/strings';
 import type { RecipientContext, RequestContext, SendOptions, Services } from './ports';
 
 export interface PostedFor {
@@ -136,5 +137,38 @@ export async function updateCoordinatorShells(
     ctx,
     'could not update every coordinator card',
     { caseId: after.id },
+  );
+}
+
+/**
+ * In teacher first the pupil may be absent after the teacher was told: the colleagues' posted
+ * cards name the day, so they are brought to the new one ('Verplaatst naar …'), neutrally.
+ */
+export async function updateColleagueShellsAfterMove(
+  services: Services,
+  school: School,
+  c: HwcCase,
+  ctx: RequestContext,
+): Promise<void> {
+  const shells = c.shells.filter((shell) => shell.role === 'colleague');
+  if (shells.length === 0) return;
+  const context = shellContext(school, c);
+  await settleAll(
+    shells.map((shell) =>
+      services.messenger.updateCard(
+        shell,
+        shellCard(
+          context,
+          shell,
+          stringsFor(shell.locale).shell.movedTo(
+            formatDay(c.supportDay.lessonStart, school.timeZone, shell.locale),
+          ),
+          'colleague',
+        ),
+      ),
+    ),
+    ctx,
+    'could not update every colleague card',
+    { caseId: c.id },
   );
 }

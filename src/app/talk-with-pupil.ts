@@ -4,6 +4,7 @@ import {
   MAX_SUPPORT_NOTE_LENGTH,
   canReportAbsence,
   isOwner,
+  isTeacherFirst,
   pupilAbsent as movePupilAbsent,
   recordTalk as recordTalkOnCase,
   type HwcCase,
@@ -16,7 +17,7 @@ import { asCoordinator, loadForCoordinator, type Actor } from './case-access';
 import { finishCase } from './end-case';
 import { startInforming } from './inform-colleagues';
 import type { DirectoryPupil, RequestContext, Services } from './ports';
-import { updateCoordinatorShells } from './shells';
+import { updateColleagueShellsAfterMove, updateCoordinatorShells } from './shells';
 import { within } from './within';
 
 /** What the coordinator filled in on the 'Gesprek gevoerd' form. */
@@ -111,12 +112,17 @@ export async function recordTalk(
   const { school, c } = await loadForCoordinator(services, caseId, actor);
   if (!isOwner(c, actor.staffId) || c.talk)
     return coordinatorViewCard(school, c, actor.staffId, actor.locale, services.clock());
-  const t = stringsFor(actor.locale).talk;
+  const strings = stringsFor(actor.locale);
+  const t = strings.talk;
+  const teacherFirst = isTeacherFirst(school, c);
   const chosen = [...new Set([...form.suggested, ...form.others])].filter((id) => id !== actor.staffId);
   const directory = await lookUp(services, c, ctx);
   const refuse = (error: string) => formFor(school, c, actor, services.clock(), directory, { error, form });
+  // The teacher-first form has no 'Niemand': the teacher is the one who supports the pupil.
+  if (form.nobody && teacherFirst) return refuse(t.errors.invalid);
   if (form.nobody && chosen.length > 0) return refuse(t.errors.both);
-  if (!form.nobody && chosen.length === 0) return refuse(t.errors.choose);
+  if (!form.nobody && chosen.length === 0)
+    return refuse(teacherFirst ? strings.teacherFirst.form.choose : t.errors.choose);
   if (chosen.length > MAX_COLLEAGUES) return refuse(t.errors.tooMany(MAX_COLLEAGUES));
   if (form.note.trim().length > MAX_SUPPORT_NOTE_LENGTH)
     return refuse(t.errors.noteTooLong(MAX_SUPPORT_NOTE_LENGTH));
@@ -156,8 +162,13 @@ export async function recordTalk(
   const { before, result } = outcome;
   if (result.changed) {
     ctx.log.info(
-      { caseId, colleagues: result.case.colleagues.length, supportOptions: form.support.length },
-      'talk with the pupil recorded',
+      {
+        caseId,
+        procedure: result.case.talk?.procedure,
+        colleagues: result.case.colleagues.length,
+        supportOptions: form.support.length,
+      },
+      teacherFirst ? 'group teacher informed' : 'talk with the pupil recorded',
     );
     // Also with nobody to inform: it brings the coordinator's card up to date. The cards go out
     // after the answer, which shows each colleague as being sent to until their card is in.
@@ -200,7 +211,15 @@ export async function pupilAbsent(
       { caseId, absences: result.case.absences, supportDay: result.case.supportDay.date },
       'pupil absent: case moved',
     );
-    await updateCoordinatorShells(services, school, before, ctx);
+    const moved = result.case;
+    services.background.start(
+      undefined,
+      async () => {
+        await updateCoordinatorShells(services, school, before, ctx);
+        await updateColleagueShellsAfterMove(services, school, moved, ctx);
+      },
+      ctx,
+    );
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
 }

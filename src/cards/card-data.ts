@@ -83,6 +83,8 @@ export interface TalkFormCardData {
   suggested: Choice[];
   staff: Choice[];
   values: { support: string; note: string; suggested: string; others: string; nobody: 'true' | 'false' };
+  /** 'Niemand: de leerling wil niet dat iemand het weet' exists only when a talk took place (talk first). */
+  showNobody: boolean;
   t: Pick<
     Strings['talk'],
     | 'title'
@@ -113,6 +115,8 @@ export interface ColleagueViewCardData {
   acknowledged: string;
   showAcknowledge: boolean;
   parents: { show: boolean; title: string; text: string; done: string; canConfirm: boolean; confirm: string };
+  /** Teacher first: the group teacher may say the pupil is not at school; the support day it shows. */
+  absent: { show: boolean; title: string; forDay: string };
   refresh: string;
   t: Pick<Strings['colleague'], 'whatYouCanDoTitle' | 'whatYouCanDo' | 'acknowledge'>;
 }
@@ -131,6 +135,8 @@ export interface ConfirmCardData {
     data: { caseId: string; confirmed: true } & Record<string, string | number | boolean>;
   };
   back: string;
+  /** Back to the view the question came from: the coordinator's or the colleague's. */
+  backVerb: 'case.view' | 'colleague.view';
 }
 
 export interface NoticeCardData {

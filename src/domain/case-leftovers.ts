@@ -1,5 +1,5 @@
-import { parentsStepDone, progressOf, type HwcCase } from './case';
-import { coordinatingStaff, type School } from './school';
+import { parentsStepDone, procedureOf, progressOf, type HwcCase } from './case';
+import { coordinatingStaff, type Procedure, type School } from './school';
 
 /**
  * What was still open when a case expired, as counts and yes/no only: the coordinator's notice
@@ -7,6 +7,9 @@ import { coordinatingStaff, type School } from './school';
  */
 export interface Leftovers {
   notClaimed: boolean;
+  /** The procedure's own step, so the notice names what was missed: the talk, or telling the teacher. */
+  procedure: Procedure;
+  /** Claimed, and neither the talk (talk first) nor the teacher (teacher first) recorded. */
   talkNotRecorded: boolean;
   /** Colleagues whose card reached them (or was on its way) and who had not read it. */
   notAcknowledged: number;
@@ -18,10 +21,11 @@ export interface Leftovers {
 }
 
 /** Undefined when nothing was left undone. */
-export function leftoversOf(c: HwcCase): Leftovers | undefined {
+export function leftoversOf(school: Pick<School, 'procedure'>, c: HwcCase): Leftovers | undefined {
   const progress = progressOf(c);
   const leftovers: Leftovers = {
     notClaimed: c.claim === undefined,
+    procedure: procedureOf(school, c),
     talkNotRecorded: c.claim !== undefined && c.talk === undefined,
     notAcknowledged: progress.reached + progress.sending - progress.acknowledged,
     unreachable: progress.unreachable,

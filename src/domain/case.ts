@@ -1,7 +1,7 @@
 import { nextSchoolDayAfter, type SupportDay } from './calendar';
 import { HwcError } from './errors';
 import { isToday } from './local-date';
-import { rolesAt, type School, type StaffMember } from './school';
+import { rolesAt, type Procedure, type School, type StaffMember } from './school';
 import type { Pupil, SignalSource } from './signal';
 
 /**
@@ -72,11 +72,18 @@ export interface InformedColleague {
   parentsOnly?: boolean;
 }
 
+/**
+ * The step that decides who may know. In 'talk-first' it is the talk with the pupil: `support` is
+ * what was agreed. In 'teacher-first' no talk took place: the coordinator informed the group
+ * teacher, and `support` holds suggestions for the teacher, whose support it is to give.
+ */
 export interface Talk {
   at: Date;
   by: StaffMember;
   support: AgreedSupport;
   nobodyToInform: boolean;
+  /** The school's procedure when the step was taken; a later change of the schools file leaves it. */
+  procedure: Procedure;
 }
 
 /**
@@ -241,9 +248,21 @@ export interface TalkInput {
   group?: string;
 }
 
+/** The procedure a case follows: fixed by its first step, the school's until then. */
+export function procedureOf(school: Pick<School, 'procedure'>, c: HwcCase): Procedure {
+  return c.talk?.procedure ?? school.procedure;
+}
+
+/** Whether the group teacher was told without a talk with the pupil recorded first. */
+export function isTeacherFirst(school: Pick<School, 'procedure'>, c: HwcCase): boolean {
+  return procedureOf(school, c) === 'teacher-first';
+}
+
 /**
- * 'Gesprek gevoerd': what the pupil needs and who may know. Recorded once; a second submit (a
- * double click, a stale form) changes nothing, so nobody is told twice.
+ * 'Gesprek gevoerd' (talk first) or 'Groepsleerkracht informeren' (teacher first): what the pupil
+ * needs, or what is suggested to the teacher, and who may know. Recorded once; a second submit (a
+ * double click, a stale form) changes nothing, so nobody is told twice. In teacher first somebody
+ * is always told: the teacher is the one who supports the pupil that day.
  */
 export function recordTalk(
   school: School,
@@ -266,6 +285,9 @@ export function recordTalk(
   const byId = new Map<string, StaffMember>();
   // The coordinator already knows; a card to themself would only wait for their own 'Gelezen'.
   for (const person of input.colleagues) if (person.id !== actor.id) byId.set(person.id, person);
+  if (input.nobodyToInform && school.procedure === 'teacher-first') {
+    throw new HwcError('action.invalid', "'nobody to inform' is not a step of the teacher-first procedure");
+  }
   if (input.nobodyToInform && byId.size > 0) {
     throw new HwcError('action.invalid', "'nobody to inform' was chosen together with colleagues");
   }
@@ -277,15 +299,29 @@ export function recordTalk(
   }
   return next(c, {
     state: 'informing',
-    talk: { at: now, by: actor, support: { optionIds, note }, nobodyToInform: input.nobodyToInform },
+    talk: {
+      at: now,
+      by: actor,
+      support: { optionIds, note },
+      nobodyToInform: input.nobodyToInform,
+      procedure: school.procedure,
+    },
     colleagues: [...byId.values()].map((staff) => ({ staff, delivery: 'sending', reminders: 0 })),
     ...(input.group ? { group: input.group } : {}),
   });
 }
 
-/** 'Leerling is er vandaag niet' is offered only on the support day itself, before the talk. */
+/**
+ * 'Leerling is er vandaag niet' is offered only on the support day itself. In talk first, before the
+ * talk; in teacher first the teacher is told before anyone sees the pupil, so until the parents step.
+ */
 export function canReportAbsence(school: School, c: HwcCase, now: Date): boolean {
-  return !c.talk && c.state !== 'closed' && isToday(c.supportDay.date, now, school.timeZone);
+  return (
+    c.state !== 'closed' &&
+    !c.parents &&
+    (!c.talk || c.talk.procedure === 'teacher-first') &&
+    isToday(c.supportDay.date, now, school.timeZone)
+  );
 }
 
 /**
@@ -301,8 +337,40 @@ export function pupilAbsent(
   now: Date,
 ): Transition {
   assertOwner(school, c, actor);
+  return movePastAbsence(school, c, actor, forDay, now);
+}
+
+/**
+ * The same, pressed by the group teacher in teacher first: they are the one who sees whether the
+ * pupil came. Any colleague who may know (not one asked only to inform the parents) may say so.
+ */
+export function pupilAbsentByColleague(
+  school: School,
+  c: HwcCase,
+  staffId: string,
+  forDay: string,
+  now: Date,
+): Transition {
+  const colleague = colleagueOf(c, staffId);
+  assertOpen(c);
+  if (colleague.parentsOnly || c.talk?.procedure !== 'teacher-first') {
+    throw new HwcError('case.wrong-step', `on case ${c.id} the coordinator reports the pupil absent`);
+  }
+  return movePastAbsence(school, c, colleague.staff, forDay, now);
+}
+
+function movePastAbsence(
+  school: School,
+  c: HwcCase,
+  actor: StaffMember,
+  forDay: string,
+  now: Date,
+): Transition {
   if (c.supportDay.date !== forDay) return unchanged(c);
-  if (c.talk) throw new HwcError('case.wrong-step', `case ${c.id} is past the talk with the pupil`);
+  if (c.talk && c.talk.procedure !== 'teacher-first') {
+    throw new HwcError('case.wrong-step', `case ${c.id} is past the talk with the pupil`);
+  }
+  if (c.parents) throw new HwcError('case.wrong-step', `case ${c.id} is past the parents step`);
   // Before that day nobody can know: moving then would skip the day the pupil should be seen.
   if (!isToday(c.supportDay.date, now, school.timeZone)) {
     throw new HwcError('case.not-support-day', `case ${c.id} is not on its support day yet`);

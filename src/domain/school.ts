@@ -36,6 +36,15 @@ const timeZone = z.string().refine(
   { message: 'expected an IANA time zone, for example Europe/Amsterdam' },
 );
 
+/**
+ * How a school acts on a signal (README, "Two procedures"). 'talk-first': the coordinator talks
+ * with the pupil, agrees what they need and who may know, then informs those colleagues (the police
+ * procedure). 'teacher-first': whoever received the signal informs the pupil's group teacher as
+ * soon as possible, and the teacher is there for the pupil that day (the municipality procedure).
+ */
+export const procedures = ['talk-first', 'teacher-first'] as const;
+export type Procedure = (typeof procedures)[number];
+
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
 
@@ -100,6 +109,10 @@ export const schoolSchema = z
     id: slug,
     name: z.string().min(1),
     timeZone: timeZone.default('Europe/Amsterdam'),
+    /** 'talk-first' (the default) or 'teacher-first'; see `procedures`. */
+    procedure: z
+      .enum(procedures, { message: "expected 'talk-first' or 'teacher-first'" })
+      .default('talk-first'),
     lessonStart: clockTime,
     dayEnd: clockTime,
     schoolDays: z.array(z.enum(weekdays)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),

@@ -179,6 +179,42 @@ export interface Strings {
     parentsNotConfirmed: string;
     advice: string;
   };
+  /**
+   * The words of the teacher-first procedure (README, "Two procedures"), where no talk with the
+   * pupil is recorded: the coordinator informs the group teacher, who is there for the pupil.
+   */
+  teacherFirst: {
+    shellColleagueBody: string;
+    deputyEscalation: string;
+    nextStepUnclaimed: string;
+    nextStepOwner: (when: DayWords) => string;
+    informTeacher: string;
+    suggestionsTitle: string;
+    nothingSuggested: string;
+    absentBody: (today: string, nextDay: string) => string;
+    absentOnlyOnSupportDay: (day: string) => string;
+    form: {
+      title: string;
+      intro: string;
+      support: (when: DayWords) => string;
+      note: string;
+      notePlaceholder: string;
+      colleagues: string;
+      submit: string;
+      pupilNotFound: string;
+      noDirectory: string;
+      choose: string;
+    };
+    colleague: {
+      intro: (coordinator: string, when: DayWords) => string;
+      suggestionsTitle: (coordinator: string) => string;
+      nothingSuggested: string;
+      whatYouCanDo: string;
+      parentsOnlyIntro: (coordinator: string) => string;
+      pupilAbsent: string;
+    };
+    teacherNotInformed: string;
+  };
   intake: {
     title: string;
     hint: string;
@@ -441,6 +477,53 @@ const nl: Strings = {
   notAvailable: {
     title: 'Niet beschikbaar',
     body: 'Deze taak is niet (meer) beschikbaar voor jou. Afgeronde taken worden direct verwijderd.',
+  },
+  teacherFirst: {
+    shellColleagueBody:
+      'Er is een vertrouwelijke Handle with Care-mededeling voor je. Open de kaart om te lezen wat er van je gevraagd wordt.',
+    deputyEscalation:
+      'Nog niet opgepakt door een coördinator. Pak het op als jij de groepsleerkracht vóór de lessen kunt informeren.',
+    nextStepUnclaimed:
+      'Pak het signaal op als jij de groepsleerkracht van de leerling informeert. De andere coördinatoren zien dan dat het is opgepakt.',
+    nextStepOwner: (when) =>
+      when.today
+        ? 'Informeer zo snel mogelijk de groepsleerkracht van de leerling, in elk geval vóór de lessen. De groepsleerkracht is er vandaag voor de leerling; je kunt suggesties meegeven.'
+        : `Informeer zo snel mogelijk de groepsleerkracht van de leerling, in elk geval vóór de lessen op ${when.day}. De groepsleerkracht is er die dag voor de leerling; je kunt suggesties meegeven.`,
+    informTeacher: 'Groepsleerkracht informeren',
+    suggestionsTitle: 'Suggesties voor de groepsleerkracht',
+    nothingSuggested: 'Geen suggesties meegegeven.',
+    absentBody: (today, nextDay) =>
+      `Dan gaat het signaal van ${today} naar ${nextDay}: de groepsleerkracht is er die dag voor de leerling.`,
+    absentOnlyOnSupportDay: (day) =>
+      `‘Leerling is er vandaag niet’ kan pas op ${day}, de dag waarop de groepsleerkracht er voor de leerling is. Er is niets veranderd.`,
+    form: {
+      title: 'Groepsleerkracht informeren',
+      intro:
+        'Laat de groepsleerkracht weten dat er een Handle with Care-signaal is. De groepsleerkracht is er voor de leerling en kijkt in de klas wat nodig is; jouw suggesties helpen daarbij.',
+      support: (when) =>
+        `Suggesties voor ${when.today ? 'vandaag' : when.day} (niet met de leerling afgesproken; de groepsleerkracht beslist)`,
+      note: 'Korte notitie voor de groepsleerkracht',
+      notePlaceholder: 'Bijvoorbeeld: de leerling zit graag vooraan',
+      colleagues: 'Wie informeer je?',
+      submit: 'Informeren',
+      pupilNotFound:
+        'De leerling staat niet (eenduidig) in de leerlingadministratie, dus de groep is niet gevonden. Kies zelf de groepsleerkracht.',
+      noDirectory:
+        'Er is geen leerlingadministratie gekoppeld, dus er is geen groepsleerkracht voorgesteld. Kies zelf de groepsleerkracht.',
+      choose: 'Kies de groepsleerkracht (of een andere collega) die je informeert.',
+    },
+    colleague: {
+      intro: (coordinator, when) =>
+        `${coordinator} heeft een Handle with Care-signaal over deze leerling ontvangen en vraagt jou om er ${when.today ? 'vandaag' : `op ${when.day}`} voor de leerling te zijn.`,
+      suggestionsTitle: (coordinator) => `Suggesties van ${coordinator}`,
+      nothingSuggested: 'Geen suggesties: kijk zelf wat de leerling nodig heeft.',
+      whatYouCanDo:
+        'Laat de leerling merken dat je er voor hem of haar bent. Geef ruimte om het verhaal te doen als de leerling dat wil; vraag niet naar thuis. Een toets kan naar een andere dag, en de leerling mag in de les even op een rustig plekje zitten om tot rust te komen.',
+      parentsOnlyIntro: (coordinator) =>
+        `${coordinator} heeft een Handle with Care-signaal over deze leerling ontvangen.`,
+      pupilAbsent: 'Leerling is er vandaag niet',
+    },
+    teacherNotInformed: 'De groepsleerkracht was niet geïnformeerd.',
   },
   intake: {
     title: 'Nieuw Handle with Care-signaal',
@@ -710,6 +793,53 @@ const en: Strings = {
   notAvailable: {
     title: 'Not available',
     body: 'This task is not (or no longer) available to you. Completed tasks are deleted at once.',
+  },
+  teacherFirst: {
+    shellColleagueBody:
+      'There is a confidential Handle with Care message for you. Open the card to read what you are asked to do.',
+    deputyEscalation:
+      'Not taken on by a coordinator yet. Take it on if you can inform the group teacher before lessons.',
+    nextStepUnclaimed:
+      "Take the signal on if you will inform the pupil's group teacher. The other coordinators then see that it is taken.",
+    nextStepOwner: (when) =>
+      when.today
+        ? "Inform the pupil's group teacher as soon as possible, before lessons at the latest. The group teacher is there for the pupil today; you can add suggestions."
+        : `Inform the pupil's group teacher as soon as possible, before lessons on ${when.day} at the latest. The group teacher is there for the pupil that day; you can add suggestions.`,
+    informTeacher: 'Inform the group teacher',
+    suggestionsTitle: 'Suggestions for the group teacher',
+    nothingSuggested: 'No suggestions given.',
+    absentBody: (today, nextDay) =>
+      `The signal then moves from ${today} to ${nextDay}: the group teacher is there for the pupil that day.`,
+    absentOnlyOnSupportDay: (day) =>
+      `'Pupil not at school today' is possible only on ${day}, the day the group teacher is there for the pupil. Nothing was changed.`,
+    form: {
+      title: 'Inform the group teacher',
+      intro:
+        'Let the group teacher know there is a Handle with Care signal. The group teacher is there for the pupil and sees in class what is needed; your suggestions help.',
+      support: (when) =>
+        `Suggestions for ${when.today ? 'today' : when.day} (not agreed with the pupil; the group teacher decides)`,
+      note: 'Short note for the group teacher',
+      notePlaceholder: 'For example: the pupil likes to sit at the front',
+      colleagues: 'Whom do you inform?',
+      submit: 'Inform',
+      pupilNotFound:
+        'The pupil is not (unambiguously) in the pupil administration, so the group was not found. Choose the group teacher yourself.',
+      noDirectory:
+        'No pupil administration is connected, so no group teacher is suggested. Choose the group teacher yourself.',
+      choose: 'Choose the group teacher (or another colleague) you inform.',
+    },
+    colleague: {
+      intro: (coordinator, when) =>
+        `${coordinator} received a Handle with Care signal about this pupil and asks you to be there for the pupil ${when.today ? 'today' : `on ${when.day}`}.`,
+      suggestionsTitle: (coordinator) => `Suggestions from ${coordinator}`,
+      nothingSuggested: 'No suggestions: see for yourself what the pupil needs.',
+      whatYouCanDo:
+        'Let the pupil know you are there for them. Give room to tell their story if they want to; do not ask about home. A test can move to another day, and the pupil may sit in a quiet spot in class for a while to calm down.',
+      parentsOnlyIntro: (coordinator) =>
+        `${coordinator} received a Handle with Care signal about this pupil.`,
+      pupilAbsent: 'Pupil not at school today',
+    },
+    teacherNotInformed: 'The group teacher had not been informed.',
   },
   intake: {
     title: 'New Handle with Care signal',

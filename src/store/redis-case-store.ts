@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Scheduler } from '../app/ports';
 import { parentsChoices, type HwcCase } from '../domain/case';
 import { signalSources } from '../domain/signal';
+import { procedures } from '../domain/school';
 import type { Logger } from '../logging/logger';
 import { storeCall, type RedisClient } from '../redis/redis-client';
 import { CaseDecryptError, type CaseKeyring } from './case-cipher';
@@ -59,6 +60,8 @@ const storedCase = z.object({
       by: staff,
       support: z.object({ optionIds: z.array(z.string()), note: z.string() }),
       nobodyToInform: z.boolean(),
+      // A case stored before procedures existed was talk-first.
+      procedure: z.enum(procedures).default('talk-first'),
     })
     .optional(),
   colleagues: z.array(

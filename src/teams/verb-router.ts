@@ -6,6 +6,7 @@ import { isHwcError } from '../domain/errors';
 import { acknowledgeVerb } from './verbs/acknowledge';
 import { claimCaseVerb } from './verbs/claim-case';
 import { closeCaseVerb } from './verbs/close-case';
+import { colleaguePupilAbsentVerb } from './verbs/colleague-pupil-absent';
 import { handOverVerb } from './verbs/hand-over';
 import { notOurPupilVerb } from './verbs/not-our-pupil';
 import { openTalkFormVerb } from './verbs/open-talk-form';
@@ -41,6 +42,7 @@ export function verbHandlers(
     viewColleagueCardVerb(services),
     acknowledgeVerb(services),
     colleagueParentsInformedVerb(services),
+    colleaguePupilAbsentVerb(services),
     submitIntakeVerb(services, sentForms),
   ];
 }

@@ -318,6 +318,8 @@ describe("the coordinator's morning (over HTTP, against a fake Bot Connector)", 
     assert.equal(moved.absences, 1);
     assert.equal(moved.supportDay.date, '2026-11-24');
     assert.match(text(first.card), /De leerling was er 1 keer niet/);
+    // The cards are brought to the new day after the answer.
+    await t.settled();
     assert.match(
       cardIn(
         chatWith(t, coordinatorA.id)

@@ -52,6 +52,7 @@ const claimed = claimCase(testSchool, unclaimed, coordinatorA, new Date('2026-11
 
 const everythingLeft = {
   notClaimed: true,
+  procedure: 'talk-first' as const,
   talkNotRecorded: true,
   notAcknowledged: 2,
   unreachable: 1,
@@ -110,6 +111,28 @@ const nobodyTold = recordTalk(
   { support: { optionIds: [], note: '' }, colleagues: [], nobodyToInform: true },
   at('07:00'),
 ).case;
+/** The same school and case, in the municipality's procedure: the group teacher is told, no talk. */
+const teacherFirstSchool = { ...testSchool, procedure: 'teacher-first' as const };
+const teacherInformed = (): HwcCase => {
+  const c = recordTalk(
+    teacherFirstSchool,
+    claimed,
+    coordinatorA,
+    {
+      support: { optionIds: ['quiet-spot'], note: 'Mag even naar de gang' },
+      colleagues: [teacher],
+      nobodyToInform: false,
+      group: 'groep 6',
+    },
+    at('07:00'),
+  ).case;
+  return recordDelivery(c, teacher.id, { sentAt: at('07:01') }).case;
+};
+const teacherAskedForParents = () =>
+  recordParents(teacherFirstSchool, teacherInformed(), coordinatorA, 'by-group-teacher', at('07:20'), teacher)
+    .case;
+const teacherFirstShell = shellContext(teacherFirstSchool, claimed);
+
 const ownerShell = {
   staffId: coordinatorA.id,
   role: 'coordinator' as const,
@@ -247,6 +270,67 @@ function everyCard(): [string, AdaptiveCardJson][] {
         shellCard(shell, { locale }, t.shell.parentsAsked, 'colleague'),
       ],
       [`shell, parents reminder (${locale})`, shellCard(shell, { locale }, t.shell.parentsReminder)],
+      [
+        `teacher first: view, unclaimed (${locale})`,
+        coordinatorViewCard(teacherFirstSchool, unclaimed, coordinatorA.id, locale, onTheDay),
+      ],
+      [
+        `teacher first: view, claimed by the viewer (${locale})`,
+        coordinatorViewCard(teacherFirstSchool, claimed, coordinatorA.id, locale, onTheDay),
+      ],
+      [
+        `teacher first: the form to inform the group teacher (${locale})`,
+        talkFormCard(teacherFirstSchool, claimed, locale, onTheDay, {
+          group: 'groep 6',
+          suggested: [teacher],
+          staff: [teacher, { id: deputy.id, name: deputy.name }],
+        }),
+      ],
+      [
+        `teacher first: view, group teacher informed (${locale})`,
+        coordinatorViewCard(teacherFirstSchool, teacherInformed(), coordinatorA.id, locale, onTheDay),
+      ],
+      [
+        `teacher first: the group teacher's view (${locale})`,
+        colleagueViewCard(
+          teacherFirstSchool,
+          teacherInformed(),
+          teacherInformed().colleagues[0]!,
+          locale,
+          onTheDay,
+        ),
+      ],
+      [
+        `teacher first: the group teacher's view, asked to inform the parents (${locale})`,
+        colleagueViewCard(
+          teacherFirstSchool,
+          teacherAskedForParents(),
+          teacherAskedForParents().colleagues[0]!,
+          locale,
+          onTheDay,
+        ),
+      ],
+      [
+        `teacher first: the group teacher confirms 'pupil absent' (${locale})`,
+        confirmCard('pupilAbsent', teacherFirstSchool, teacherInformed(), locale, 'colleague'),
+      ],
+      [
+        `teacher first: shell of the group teacher (${locale})`,
+        shellCard(teacherFirstShell, { locale }, '', 'colleague'),
+      ],
+      [
+        `teacher first: escalation to a deputy (${locale})`,
+        shellCard(teacherFirstShell, { locale }, t.teacherFirst.deputyEscalation),
+      ],
+      [
+        `teacher first: expiry notice (${locale})`,
+        expiryNoticeCard(
+          teacherFirstSchool,
+          claimed.supportDay.lessonStart,
+          { ...everythingLeft, notClaimed: false, procedure: 'teacher-first' },
+          locale,
+        ),
+      ],
       [`pupil absent notice (${locale})`, noticeCard('pupilAbsent', locale)],
       [`acknowledged and closed notice (${locale})`, noticeCard('acknowledgedAndClosed', locale)],
       [`closed notice (${locale})`, noticeCard('closed', locale)],
@@ -575,5 +659,113 @@ describe('the cards', () => {
   it('speaks Dutch unless the Teams locale is English', () => {
     assert.ok(JSON.stringify(shellCard(shell, { locale: 'fr-FR' })).includes('Bekijk'));
     assert.ok(JSON.stringify(shellCard(shell, { locale: 'en-GB' })).includes('"View"'));
+  });
+});
+
+describe('the cards of the teacher-first procedure', () => {
+  // What the talk-first cards say of the talk; 'niet met de leerling afgesproken' is allowed.
+  const talkWords =
+    /met de leerling gesproken|met de leerling besproken|Gesprek gevoerd|"Afgesproken"|Niets bijzonders afgesproken|talked with the pupil|talked it through|discussed it with the pupil|Talk held|"Agreed"|Nothing special agreed/;
+  const textOf = (card: AdaptiveCardJson) => JSON.stringify(card);
+
+  it('offer the coordinator to inform the group teacher, with no talk first', () => {
+    const view = textOf(coordinatorViewCard(teacherFirstSchool, claimed, coordinatorA.id, 'nl-NL', onTheDay));
+    assert.match(view, /Groepsleerkracht informeren/, 'the first step is informing the teacher');
+    assert.match(view, /Informeer zo snel mogelijk de groepsleerkracht/);
+    assert.doesNotMatch(view, /Gesprek gevoerd/, 'no talk is offered as the step');
+    const unclaimedView = textOf(
+      coordinatorViewCard(teacherFirstSchool, unclaimed, coordinatorA.id, 'nl-NL', onTheDay),
+    );
+    assert.match(unclaimedView, /als jij de groepsleerkracht van de leerling informeert/);
+  });
+
+  it('label the support as suggestions, and offer no "Niemand"', () => {
+    const form = textOf(
+      talkFormCard(teacherFirstSchool, claimed, 'nl-NL', onTheDay, {
+        group: 'groep 6',
+        suggested: [teacher],
+        staff: [],
+      }),
+    );
+    assert.match(
+      form,
+      /Suggesties voor vandaag \(niet met de leerling afgesproken; de groepsleerkracht beslist\)/,
+    );
+    assert.match(form, /"title":"Informeren"/, 'the submit says what happens');
+    assert.doesNotMatch(form, /"id":"nobody"/, "'Niemand' is not a step of this procedure");
+    assert.match(form, /Groepsleerkracht van groep 6/, 'the group teacher is suggested first');
+  });
+
+  it("tell the group teacher who received the signal, that they are asked to be there, and the seed's guidance", () => {
+    const c = teacherInformed();
+    const card = colleagueViewCard(teacherFirstSchool, c, c.colleagues[0]!, 'nl-NL', onTheDay);
+    const text = textOf(card);
+    assert.match(
+      text,
+      /Wilma Ravenstein heeft een Handle with Care-signaal over deze leerling ontvangen en vraagt jou om er vandaag voor de leerling te zijn/,
+    );
+    assert.match(text, /Suggesties van Wilma Ravenstein/, 'suggestions, not agreements');
+    for (const guidance of [
+      /Laat de leerling merken dat je er/,
+      /vraag niet naar thuis/,
+      /toets/,
+      /rustig plekje/,
+    ]) {
+      assert.match(text, guidance);
+    }
+    assert.ok(actionVerbs(card).includes('colleague.acknowledge'), "it has 'Gelezen'");
+    assert.ok(
+      actionVerbs(card).includes('colleague.pupil-absent'),
+      'the teacher may say the pupil is not at school, on the day',
+    );
+  });
+
+  it('never say a talk took place, in Dutch or English', () => {
+    const talkFirst = informing();
+    for (const locale of ['nl-NL', 'en-US']) {
+      const card = colleagueViewCard(testSchool, talkFirst, talkFirst.colleagues[0]!, locale, onTheDay);
+      assert.match(textOf(card), talkWords, `the check finds the talk on a talk-first card (${locale})`);
+    }
+    for (const [name, card] of everyCard().filter(([n]) => n.startsWith('teacher first'))) {
+      assert.doesNotMatch(textOf(card), talkWords, `${name} speaks of a talk`);
+    }
+  });
+
+  it("offer the group teacher 'pupil absent' only on the support day, and no longer once the parents step is chosen", () => {
+    const verbs = (c: HwcCase, now: Date) =>
+      actionVerbs(colleagueViewCard(teacherFirstSchool, c, c.colleagues[0]!, 'nl-NL', now));
+    assert.ok(
+      !verbs(teacherInformed(), dayBefore).includes('colleague.pupil-absent'),
+      'not the evening before',
+    );
+    assert.ok(verbs(teacherInformed(), onTheDay).includes('colleague.pupil-absent'), 'on the day');
+    assert.ok(
+      !verbs(teacherAskedForParents(), onTheDay).includes('colleague.pupil-absent'),
+      'not after the parents step',
+    );
+    const talkFirst = informing();
+    assert.ok(
+      !actionVerbs(
+        colleagueViewCard(testSchool, talkFirst, talkFirst.colleagues[0]!, 'nl-NL', onTheDay),
+      ).includes('colleague.pupil-absent'),
+      'in talk first the colleague has no such button',
+    );
+  });
+
+  it("name the procedure's own step in the escalation and the expiry notice", () => {
+    const deputyShell = textOf(
+      shellCard(teacherFirstShell, { locale: 'nl-NL' }, stringsFor('nl').teacherFirst.deputyEscalation),
+    );
+    assert.match(deputyShell, /als jij de groepsleerkracht vóór de lessen kunt informeren/);
+    const notice = textOf(
+      expiryNoticeCard(
+        teacherFirstSchool,
+        claimed.supportDay.lessonStart,
+        { ...everythingLeft, notClaimed: false, procedure: 'teacher-first' },
+        'nl-NL',
+      ),
+    );
+    assert.match(notice, /De groepsleerkracht was niet geïnformeerd/);
+    assert.doesNotMatch(notice, /gesprek/i);
   });
 });

@@ -37,7 +37,14 @@ describe('configuration', () => {
     const env = parseEnv(readFileSync('.env.sample', 'utf8'));
     const config = loadConfig(env);
     assert.equal(config.localMode, true);
-    assert.equal(config.schools.length, 1);
+    // One demo school of each procedure.
+    assert.deepEqual(
+      config.schools.map((s) => [s.id, s.procedure]),
+      [
+        ['demo-school', 'talk-first'],
+        ['demo-school-gemeente', 'teacher-first'],
+      ],
+    );
     assert.equal(config.env.PORT, 3978);
   });
 

@@ -133,6 +133,43 @@ describe('the schools file', () => {
     });
   });
 
+  describe('the procedure', () => {
+    it('is talk first when the school does not say, as before procedures existed', () => {
+      const [loaded] = loadSchoolsFile(write({ schools: [school] })).schools;
+      assert.equal(loaded?.procedure, 'talk-first');
+    });
+
+    it('accepts teacher first, for one school and not the next', () => {
+      const [regenboog, linde] = loadSchoolsFile(
+        write({
+          schools: [
+            { ...school, procedure: 'teacher-first' },
+            { ...school, id: 'de-linde', procedure: 'talk-first' },
+          ],
+        }),
+      ).schools;
+      assert.equal(regenboog?.procedure, 'teacher-first');
+      assert.equal(linde?.procedure, 'talk-first');
+    });
+
+    it('refuses another value, naming the school, the field and what is expected', () => {
+      const problems = problemsOf({
+        schools: [school, { ...school, id: 'de-linde', procedure: 'teacher_first' }],
+      });
+      assert.equal(problems.length, 1, `one problem, got: ${problems.join(' | ')}`);
+      assert.match(
+        problems[0] ?? '',
+        /^SCHOOLS_FILE \(.*\): schools\.1\.procedure: expected 'talk-first' or 'teacher-first' \(school de-linde\)$/,
+      );
+    });
+
+    it('refuses a procedure that is not a word at all', () => {
+      const problems = problemsOf({ schools: [{ ...school, procedure: true }] });
+      assert.equal(problems.length, 1, `one problem, got: ${problems.join(' | ')}`);
+      assert.match(problems[0] ?? '', /schools\.0\.procedure: expected 'talk-first' or 'teacher-first'/);
+    });
+  });
+
   describe('shared calendars', () => {
     const board = {
       calendars: {

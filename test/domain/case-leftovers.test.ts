@@ -54,7 +54,8 @@ function informed(): HwcCase {
 describe('what an expired case left undone', () => {
   it('an unclaimed case left only its claim, and every coordinator hears of it', () => {
     const c = received();
-    assert.deepEqual(leftoversOf(c), {
+    assert.deepEqual(leftoversOf(testSchool, c), {
+      procedure: 'talk-first',
       notClaimed: true,
       talkNotRecorded: false,
       notAcknowledged: 0,
@@ -72,14 +73,15 @@ describe('what an expired case left undone', () => {
 
   it('a claimed case without a talk is only the owner’s business', () => {
     const c = claimCase(testSchool, received(), coordinatorB, at('06:40')).case;
-    assert.equal(leftoversOf(c)?.talkNotRecorded, true);
+    assert.equal(leftoversOf(testSchool, c)?.talkNotRecorded, true);
     assert.deepEqual(expiryNoticeRecipients(testSchool, c), [coordinatorB.id]);
     const handed = handOver(testSchool, c, coordinatorB, deputy, at('06:50')).case;
     assert.deepEqual(expiryNoticeRecipients(testSchool, handed), [deputy.id]);
   });
 
   it('counts a colleague who never read the card, one Teams could not reach, and a missing parents step', () => {
-    assert.deepEqual(leftoversOf(informed()), {
+    assert.deepEqual(leftoversOf(testSchool, informed()), {
+      procedure: 'talk-first',
       notClaimed: false,
       talkNotRecorded: false,
       notAcknowledged: 1,
@@ -93,7 +95,7 @@ describe('what an expired case left undone', () => {
     let c = acknowledge(informed(), groupTeacher.id, at('07:10')).case;
     c = recordParents(testSchool, c, coordinatorA, 'by-me', at('07:20')).case;
     // An unreachable colleague is still something to do in person.
-    assert.equal(leftoversOf(c)?.unreachable, 1);
+    assert.equal(leftoversOf(testSchool, c)?.unreachable, 1);
     const reachedAll = recordParents(
       testSchool,
       acknowledge(
@@ -119,7 +121,7 @@ describe('what an expired case left undone', () => {
       'not-now',
       at('07:20'),
     ).case;
-    assert.equal(leftoversOf(reachedAll), undefined);
+    assert.equal(leftoversOf(testSchool, reachedAll), undefined);
   });
 
   it('a parents step that nobody confirmed as done is left undone', () => {
@@ -130,7 +132,7 @@ describe('what an expired case left undone', () => {
       'by-me',
       at('07:20'),
     ).case;
-    assert.equal(leftoversOf(c)?.parentsNotConfirmed, true);
-    assert.equal(leftoversOf(c)?.parentsNotRecorded, false);
+    assert.equal(leftoversOf(testSchool, c)?.parentsNotConfirmed, true);
+    assert.equal(leftoversOf(testSchool, c)?.parentsNotRecorded, false);
   });
 });

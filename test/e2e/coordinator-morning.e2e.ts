@@ -1,15 +1,20 @@
 /**
  * `npm run test:e2e`: the coordinator's morning in a real browser, on the Agents Playground.
  *
- * Two stories against one local run of the product (`npm run playground`):
+ * Three stories against one local run of the product (`npm run playground`), whose demo schools
+ * (config/demo-schools.yaml) follow one procedure each:
  * - the coordinator (the Playground's current user) works the signal in the page, in headless
  *   Debian Chromium; the colleagues, whose chats the page does not show, act through the
- *   Playground's invoke API;
+ *   Playground's invoke API (talk first, Basisschool De Demo);
  * - the same morning entirely at API level, through the Playground's mocked connector and
- *   conversation API, which covers what each colleague sees.
+ *   conversation API, which covers what each colleague sees;
+ * - the teacher-first morning at API level (Basisschool De Tweede Demo): the coordinator informs
+ *   the group teacher, who is there for the pupil and informs the parents; no card says a talk
+ *   with the pupil took place.
  * Each `it` is one step and leaves a screenshot in test-results/e2e/. A failing step prints the
  * Playground's log and the bot's output; the steps after it in its story are skipped, never
- * retried. The pupil is the invented demo pupil of config/demo-pupils.csv.
+ * retried. The pupils are the invented demo pupils of config/demo-pupils.csv and
+ * config/demo-gemeente-pupils.csv.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -18,9 +23,15 @@ import {
   caseIdIn,
   DEMO_NOTE,
   DEMO_PUPIL,
+  DEMO_SUGGESTION_NOTE,
+  DEMO_TEACHER_FIRST_PUPIL,
   PlaygroundClient,
+  readable,
+  TALK_TOOK_PLACE,
   type PostedCard,
+  type Pupil,
   type StepReport,
+  type TeacherFirstMorning,
 } from '../../scripts/playground-client';
 import { assertNoPupilData } from '../support/fixtures';
 import { chromiumPath, openBrowser, type Browser } from './support/browser';
@@ -92,7 +103,7 @@ async function press(on: Locator, button: string): Promise<void> {
 }
 
 /** Every card the bot posted since `from`, as it now stands in its chat, holds nothing of the pupil. */
-async function allNeutralSince(from: number): Promise<PostedCard[]> {
+async function allNeutralSince(from: number, who: Pupil = pupil): Promise<PostedCard[]> {
   const cards = client.watcher.cards.slice(from);
   assert.ok(cards.length > 0, 'the bot posted no card at all');
   const deadline = Date.now() + SEE_MS;
@@ -102,7 +113,7 @@ async function allNeutralSince(from: number): Promise<PostedCard[]> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   for (const posted of cards) {
-    noPupilIn(posted.card, `the card in chat ${posted.conversationId}`);
+    assertNoPupilData(posted.card, `the card in chat ${posted.conversationId}`, who);
     assert.match(posted.card, /Afgerond/, `a card in chat ${posted.conversationId} was not closed`);
   }
   return cards;
@@ -128,6 +139,19 @@ async function assertChats(cards: PostedCard[]): Promise<void> {
     others.every((name) => name === 'Joris Wassenaar'),
     `cards in other chats: ${others.join(', ')}`,
   );
+}
+
+/** Whose chats the cards are in, by name. */
+async function chatOwners(cards: PostedCard[]): Promise<string[]> {
+  const owners = new Set<string>();
+  for (const { conversationId } of cards) {
+    const owner =
+      conversationId === client.config.personalChat.id
+        ? client.config.currentUser.id
+        : await client.chatOwner(conversationId);
+    owners.add(owner ? client.nameOf(owner) : conversationId);
+  }
+  return [...owners].sort();
 }
 
 /** Everything that tells why a step failed; the Playground's log stream is what its Log Panel shows. */
@@ -333,6 +357,147 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
         .getByText('Deze Handle with Care-taak is afgerond. De gegevens zijn verwijderd.')
         .waitFor({ timeout: SEE_MS });
       noPupilIn(await shell.innerText(), "this morning's card in the page");
+    });
+  });
+
+  describe('the teacher-first morning at API level, at Basisschool De Tweede Demo', function () {
+    const tfPupil = DEMO_TEACHER_FIRST_PUPIL;
+    const coordinator = 'Ineke Dorrestijn';
+    const groupTeacher = 'Sanne Brinkhorst';
+    let from = 0;
+    let logFrom = 0;
+    let morning: TeacherFirstMorning | undefined;
+    const views: Array<{ title: string; card: string }> = [];
+    /** The step's view as a person reads it. */
+    const read = (which: keyof TeacherFirstMorning) => {
+      assert.ok(morning, 'the morning did not run');
+      return readable(morning[which]);
+    };
+    before(() => {
+      broken = undefined;
+    });
+
+    it('signal, Oppakken, Groepsleerkracht informeren, the teacher reads it and informs the parents: Afgerond en verwijderd', async function () {
+      this.timeout(60_000);
+      from = client.watcher.cards.length;
+      logFrom = client.watcher.entries.length;
+      morning = await client.teacherFirstFlow({
+        apiKey: stack.apiKey,
+        pupil: tfPupil,
+        report: (title, card) => {
+          report(title);
+          if (card) views.push({ title, card });
+        },
+      });
+      assert.equal(client.nameOf(morning.teacherId), groupTeacher);
+    });
+
+    it('the coordinator gets a neutral card, and Bekijk asks to claim it to inform the group teacher', function () {
+      assert.match(read('shell'), /Er is een Handle with Care-taak voor je/);
+      assertNoPupilData(morning?.shell ?? '', "the coordinator's chat card", tfPupil);
+      const view = read('view');
+      assert.match(view, new RegExp(tfPupil.name));
+      assert.match(view, /Van: Gemeente \(leerplicht\)/);
+      assert.match(view, /Nog niet opgepakt\./);
+      assert.match(view, /Pak het signaal op als jij de groepsleerkracht van de leerling informeert\./);
+      assert.match(view, /\[Oppakken\]/);
+    });
+
+    it('after Oppakken the view offers Groepsleerkracht informeren, not Gesprek gevoerd', function () {
+      const claimed = read('claimed');
+      assert.match(claimed, /Jij hebt dit signaal opgepakt om \d\d:\d\d\./);
+      assert.match(claimed, /Informeer zo snel mogelijk de groepsleerkracht van de leerling/);
+      assert.match(claimed, /\[Groepsleerkracht informeren\]/);
+      assert.doesNotMatch(claimed, /Gesprek gevoerd/);
+      assert.match(morning?.claimed ?? '', /"title":"Groepsleerkracht informeren","verb":"case\.talk-form"/);
+    });
+
+    it('the form is Groepsleerkracht informeren: the group teacher suggested, suggestions, no Niemand, Informeren', function () {
+      const form = read('form');
+      assert.match(form, /^\s*Groepsleerkracht informeren$/m);
+      assert.match(form, new RegExp(`${tfPupil.name} \\(groep 4\\)`));
+      assert.match(form, /Laat de groepsleerkracht weten dat er een Handle with Care-signaal is\./);
+      assert.match(form, /Laten merken dat je er voor de leerling bent: be-there/);
+      assert.match(form, /Wie informeer je\?/);
+      assert.match(form, new RegExp(`${groupTeacher}: ${morning?.teacherId}`));
+      assert.match(form, /\[Informeren\]/);
+      assert.doesNotMatch(form, /Niemand/);
+      assert.doesNotMatch(morning?.form ?? '', /"id":"nobody"/);
+      assert.match(morning?.form ?? '', /"title":"Informeren","verb":"case\.record-talk"/);
+    });
+
+    it('Informeren sends the group teacher a card, and the coordinator sees the suggestions as suggestions', function () {
+      const informed = read('informed');
+      assert.match(informed, /0 van 1 (verstuurd…|gelezen\.)/);
+      assert.match(informed, /Suggesties voor de groepsleerkracht/);
+      assert.match(informed, /- Laten merken dat je er voor de leerling bent/);
+      assert.match(informed, /- Een rustig plekje in de klas om tot rust te komen/);
+      assert.match(informed, new RegExp(`- ${DEMO_SUGGESTION_NOTE}`));
+      assert.match(informed, new RegExp(`${groupTeacher}: (wordt verstuurd…|nog niet)`));
+    });
+
+    it('the group teacher’s card: who received the signal, the suggestions, the guidance, Gelezen', function () {
+      assert.match(read('teacherCard'), /Er is een vertrouwelijke Handle with Care-mededeling voor je\./);
+      assertNoPupilData(morning?.teacherCard ?? '', "the group teacher's chat card", tfPupil);
+      const view = read('teacherView');
+      assert.match(
+        view,
+        new RegExp(
+          `${coordinator} heeft een Handle with Care-signaal over deze leerling ontvangen en vraagt jou om er (vandaag|op \\S+ \\d+ \\S+) voor de leerling te zijn\\.`,
+        ),
+      );
+      assert.match(view, new RegExp(`Leerling: ${tfPupil.name}`));
+      assert.match(view, /Groep: groep 4/);
+      assert.match(view, new RegExp(`Suggesties van ${coordinator}`));
+      assert.match(view, /- Laten merken dat je er voor de leerling bent/);
+      assert.match(view, new RegExp(`- ${DEMO_SUGGESTION_NOTE}`));
+      assert.match(view, /Laat de leerling merken dat je er voor hem of haar bent\./);
+      assert.match(view, /Vertel dit niet verder\./);
+      assert.match(view, /\[Gelezen\]/);
+      // Only on the support day itself, which is the day the card says 'vandaag'.
+      const today = /vraagt jou om er vandaag voor de leerling te zijn/.test(view);
+      assert.equal(/\[Leerling is er vandaag niet\]/.test(view), today);
+      assert.match(read('teacherRead'), /Gelezen om \d\d:\d\d\. Dank je\./);
+      assert.match(read('progress'), /1 van 1 gelezen\./);
+      assert.match(read('progress'), new RegExp(`${groupTeacher}: gelezen om \\d\\d:\\d\\d`));
+    });
+
+    it('the group teacher informs the parents: a new card asks it, and Ouders geïnformeerd closes the case', function () {
+      assert.match(read('parentsAsked'), new RegExp(`Ouders: ${groupTeacher} informeert hen`));
+      assert.match(read('teacherParentsCard'), /Je wordt gevraagd de ouders te informeren\./);
+      assertNoPupilData(morning?.teacherParentsCard ?? '', "the group teacher's new chat card", tfPupil);
+      assert.match(
+        read('teacherParentsView'),
+        new RegExp(`${coordinator} vraagt jou de ouders te informeren over de stappen op school\\.`),
+      );
+      assert.match(read('teacherParentsView'), /\[Ouders geïnformeerd\]/);
+      assert.match(
+        read('teacherParentsDone'),
+        /Ouders geïnformeerd\s+Dank je\. Het signaal is afgerond en verwijderd\./,
+      );
+      assert.match(read('after'), /Afgerond en verwijderd/);
+      assertNoPupilData(morning?.after ?? '', "the coordinator's card afterwards", tfPupil);
+    });
+
+    it('no card or view in any chat says a talk with the pupil took place', function () {
+      assert.ok(views.length >= 14, `only ${views.length} views`);
+      for (const { title, card } of views) {
+        assert.doesNotMatch(card, TALK_TOOK_PLACE, title);
+      }
+      // Everything of this case the Playground saw: each card posted or updated, every invoke and its answer.
+      const caseId = morning?.caseId ?? '';
+      const logged = client.watcher.entries.slice(logFrom).filter((entry) => entry.includes(caseId));
+      assert.ok(logged.length > 0, 'nothing of the case in the log stream');
+      for (const entry of logged) assert.doesNotMatch(entry, TALK_TOOK_PLACE);
+      for (const posted of client.watcher.cards.slice(from)) {
+        assert.doesNotMatch(posted.card, TALK_TOOK_PLACE, `the card in chat ${posted.conversationId}`);
+      }
+    });
+
+    it('every card in every chat is neutral afterwards: the coordinators’ and the group teacher’s', async function () {
+      const cards = await allNeutralSince(from, tfPupil);
+      // Both coordinators of the school get the signal; the group teacher two cards (informed, parents).
+      assert.deepEqual(await chatOwners(cards), ['Ineke Dorrestijn', 'Joris Wassenaar', groupTeacher].sort());
     });
   });
 

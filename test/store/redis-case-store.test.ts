@@ -140,6 +140,7 @@ function fullCase(id = randomUUID()): HwcCase {
         note: 'Mag vandaag even naar de rustige hoek als het te veel wordt.',
       },
       nobodyToInform: false,
+      procedure: 'talk-first',
     },
     colleagues,
     parents: {

@@ -19,6 +19,7 @@ export const testSchool: School = {
   id: 'test-school',
   name: 'Basisschool Het Testlab',
   timeZone: 'Europe/Amsterdam',
+  procedure: 'talk-first',
   lessonStart: '08:30',
   dayEnd: '15:00',
   schoolDays: ['mon', 'tue', 'wed', 'thu', 'fri'],
