@@ -129,8 +129,11 @@ function invalidCalendar(message: string): HwcError {
  * for every school, so a birth date can be checked before the school is known.
  */
 export function latestLocalDate(timeZones: readonly string[], instant: Date): string {
-  const utc = DateTime.fromJSDate(instant, { zone: 'utc' }).toISODate() ?? '';
-  return timeZones
-    .map((zone) => DateTime.fromJSDate(instant, { zone }).toISODate() ?? utc)
-    .reduce((a, b) => (a > b ? a : b), utc);
+  // Asked at every intake, for every school: twenty schools in one zone are one question.
+  let latest = localDateOf(instant, 'UTC');
+  for (const zone of new Set(timeZones)) {
+    const date = localDateOf(instant, zone);
+    if (date > latest) latest = date;
+  }
+  return latest;
 }

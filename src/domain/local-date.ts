@@ -6,6 +6,20 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
  * RangeError for a zone Intl does not know (the schools file is validated, so not in practice).
  */
 export function localDateOf(instant: Date, timeZone: string): string {
+  // Every view asks 'is it today?' and the answer stays for a quarter of an hour: every zone's
+  // offset is a whole number of quarters, so a local date never changes inside one.
+  const quarter = Math.floor(instant.getTime() / QUARTER_MS);
+  const known = lastDates.get(timeZone);
+  if (known?.quarter === quarter) return known.date;
+  const date = formatDate(instant, timeZone);
+  if (Number.isFinite(quarter)) lastDates.set(timeZone, { quarter, date });
+  return date;
+}
+
+const QUARTER_MS = 15 * 60_000;
+const lastDates = new Map<string, { quarter: number; date: string }>();
+
+function formatDate(instant: Date, timeZone: string): string {
   let format = dateFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', {

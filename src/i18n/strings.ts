@@ -904,12 +904,21 @@ function formatOf(
 /** 'maandag 23 november' / 'Monday 23 November', in the school's time zone. */
 export function formatDay(instant: Date, timeZone: string, locale: string | undefined): string {
   const language = languageOf(locale);
-  return formatOf(language === 'nl' ? 'nl-NL' : 'en-GB', timeZone, {
+  // The same few days (a day's lesson start, for every case of it) are named on every card.
+  const key = `${language}|${timeZone}|${instant.getTime()}`;
+  const known = namedDays.get(key);
+  if (known !== undefined) return known;
+  const named = formatOf(language === 'nl' ? 'nl-NL' : 'en-GB', timeZone, {
     weekday: 'long',
     day: 'numeric',
     month: 'long',
   }).format(instant);
+  if (namedDays.size >= 512) namedDays.clear();
+  namedDays.set(key, named);
+  return named;
 }
+
+const namedDays = new Map<string, string>();
 
 export function formatTime(instant: Date, timeZone: string): string {
   return formatOf('nl-NL', timeZone, { hour: '2-digit', minute: '2-digit', hour12: false }).format(instant);

@@ -15,6 +15,8 @@ import {
   AuthenticationConstants,
   AuthenticationError,
   ConnectorFactory,
+  JwtTokenValidation,
+  type UserTokenClient,
   type AuthenticateRequestResult,
   type ClaimsIdentity,
   type ConnectorClient,
@@ -247,10 +249,48 @@ interface HardeningOptions {
  * token that does not verify is the caller's problem. CloudAdapter maps only botframework-connector's
  * AuthenticationError to 401, so every refusal throws exactly that.
  */
+function appIdOf(claimsIdentity: ClaimsIdentity): string {
+  return JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+}
+
+/**
+ * Clients by key, made once. A failed making is forgotten, so the next call tries again; a handful
+ * of keys at most (one app, one service URL per region), capped all the same.
+ */
+export class ClientCache<T> {
+  private readonly made = new Map<string, Promise<T>>();
+
+  constructor(private readonly max = 32) {}
+
+  get(key: string, make: () => Promise<T>): Promise<T> {
+    const known = this.made.get(key);
+    if (known) return known;
+    if (this.made.size >= this.max) this.made.delete(this.made.keys().next().value as string);
+    const making = make();
+    this.made.set(key, making);
+    making.catch(() => {
+      if (this.made.get(key) === making) this.made.delete(key);
+    });
+    return making;
+  }
+
+  get size(): number {
+    return this.made.size;
+  }
+}
+
 class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly channelTokenIssuer: string | undefined;
   private readonly logger: Logger;
   private readonly onRetriesNotOff: () => void;
+  /**
+   * botbuilder builds a new ConnectorClient (and UserTokenClient), HTTP pipeline and all, for every
+   * proactive call; a thousand cards at the end of a day spent more time on that than on sending.
+   * They hold no per-call state (the credentials cache and renew their own token), so one per app
+   * and service URL serves every call, as botbuilder's older BotFrameworkAdapter did.
+   */
+  private readonly connectorClients = new ClientCache<ConnectorClient>();
+  private readonly userTokenClients = new ClientCache<UserTokenClient>();
 
   constructor(config: ConfigurationBotFrameworkAuthenticationOptions, options: HardeningOptions) {
     super(config);
@@ -267,13 +307,24 @@ class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthen
   override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
     const inner = super.createConnectorFactory(claimsIdentity);
     const onRetriesNotOff = this.onRetriesNotOff;
+    const clients = this.connectorClients;
+    const appId = appIdOf(claimsIdentity);
     return new (class extends ConnectorFactory {
-      override async create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        const client = await inner.create(serviceUrl, audience);
-        if (!withoutSdkRetries(client)) onRetriesNotOff();
-        return client;
+      override create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+        return clients.get(`proactive|${appId}|${serviceUrl}|${audience ?? ''}`, async () => {
+          const client = await inner.create(serviceUrl, audience);
+          if (!withoutSdkRetries(client)) onRetriesNotOff();
+          return client;
+        });
       }
     })();
+  }
+
+  /** Only proactive calls ask for one (botbuilder makes one per call); the bot signs nobody in. */
+  override createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
+    return this.userTokenClients.get(appIdOf(claimsIdentity), () =>
+      super.createUserTokenClient(claimsIdentity),
+    );
   }
 
   override async authenticateRequest(
@@ -282,7 +333,9 @@ class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthen
   ): Promise<AuthenticateRequestResult> {
     const issuer = this.channelTokenIssuer;
     if (issuer === undefined) {
-      return super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError);
+      return this.withTurnClientsCached(
+        await super.authenticateRequest(activity, authHeader).catch(rethrowAsAuthenticationError),
+      );
     }
     // Refused before botbuilder sees it, so an Emulator or skill token never reaches the paths (and
     // the key downloads) botbuilder keeps for them.
@@ -298,7 +351,27 @@ class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthen
     // The same checks on what botbuilder verified, which is what counts.
     const late = channelRefusal(verifiedClaims(result.claimsIdentity), activity, issuer);
     if (late) throw this.refused(late);
-    return result;
+    return this.withTurnClientsCached(result);
+  }
+
+  /**
+   * Every incoming turn, too, got a ConnectorClient of its own for its replies: more CPU than the
+   * bot's own work on a card view. These keep botbuilder's retries, so they are cached apart from
+   * the proactive ones.
+   */
+  private withTurnClientsCached(result: AuthenticateRequestResult): AuthenticateRequestResult {
+    const inner = result.connectorFactory;
+    if (!inner) return result;
+    const clients = this.connectorClients;
+    const appId = appIdOf(result.claimsIdentity);
+    const connectorFactory = new (class extends ConnectorFactory {
+      override create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+        return clients.get(`turn|${appId}|${serviceUrl}|${audience ?? ''}`, () =>
+          inner.create(serviceUrl, audience),
+        );
+      }
+    })();
+    return { ...result, connectorFactory };
   }
 
   /** Streaming (named pipes, web sockets) is for Azure App Service extensions; a Teams bot gets HTTP only. */

@@ -37,6 +37,18 @@ interface CachedChat extends KnownChat {
   checkedAt: number;
 }
 
+/** What this instance last wrote to Redis for a chat (or the meta), and when. */
+interface Written {
+  text: string;
+  at: number;
+}
+
+/**
+ * Every click and message brings the chat again. Writing it to Redis each time cost two commands
+ * per click; the same chat is written again only this long after, to renew its TTL.
+ */
+const REWRITE_SAME_AFTER_MS = 24 * 3600_000;
+
 const DEFAULT_CACHE_MS = 5 * 60_000;
 const DEFAULT_READ_TIMEOUT_MS = 1000;
 
@@ -63,6 +75,8 @@ export class ConversationReferences {
   private metaCheckedAt = 0;
   private metaRead: Promise<void> | undefined;
   private readonly writes = new Set<Promise<void>>();
+  private readonly written = new Map<string, Written>();
+  private metaWritten: Written | undefined;
 
   constructor(options: ConversationReferencesOptions = {}) {
     this.store = options.shared
@@ -89,18 +103,42 @@ export class ConversationReferences {
     if (this.store && Object.keys(meta).length > 0) {
       // Only a complete set saves asking Redis: another instance may know what this activity lacks.
       if (this.lastServiceUrl && this.botAccount && this.tenant) this.metaCheckedAt = now;
-      this.behind(this.store.writeMeta(meta));
+      const text = JSON.stringify(meta);
+      if (isNew(this.metaWritten, text, now)) {
+        const mark = (this.metaWritten = { text, at: now });
+        this.behind(
+          this.store.writeMeta(meta).catch((error: unknown) => {
+            // Not in Redis after all: the next activity writes it again.
+            if (this.metaWritten === mark) this.metaWritten = undefined;
+            throw error;
+          }),
+        );
+      }
     }
     const aadObjectId = activity.from?.aadObjectId;
     if (!aadObjectId || activity.conversation?.conversationType !== 'personal') return;
     const reference = TurnContext.getConversationReference(activity);
     this.keep(aadObjectId, reference, activity.locale ?? this.chats.get(aadObjectId)?.locale, now);
-    this.behind(this.store?.writeChat(aadObjectId, reference, activity.locale));
+    if (!this.store) return;
+    // The reference names the activity it came from: every click's is new, the chat is not.
+    const { activityId: _activityId, ...chat } = reference;
+    const text = JSON.stringify([chat, activity.locale]);
+    if (!isNew(this.written.get(aadObjectId), text, now)) return;
+    const mark = { text, at: now };
+    this.written.set(aadObjectId, mark);
+    this.behind(
+      this.store.writeChat(aadObjectId, reference, activity.locale).catch((error: unknown) => {
+        if (this.written.get(aadObjectId) === mark) this.written.delete(aadObjectId);
+        throw error;
+      }),
+    );
   }
 
   /** A chat the messenger just opened. */
   rememberCreated(aadObjectId: string, reference: Partial<ConversationReference>): void {
     this.keep(aadObjectId, reference, this.chats.get(aadObjectId)?.locale, this.now());
+    // Always written: the chat was just opened, and what this instance wrote before may be gone.
+    this.written.delete(aadObjectId);
     this.behind(this.store?.writeChat(aadObjectId, reference, undefined));
   }
 
@@ -188,6 +226,11 @@ export class ConversationReferences {
     })();
     await this.metaRead;
   }
+}
+
+/** Not what this instance wrote last, or written long enough ago to renew. */
+function isNew(last: Written | undefined, text: string, now: number): boolean {
+  return !last || last.text !== text || now - last.at >= REWRITE_SAME_AFTER_MS;
 }
 
 function view(chat: CachedChat | undefined): KnownChat | undefined {

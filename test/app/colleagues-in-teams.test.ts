@@ -223,6 +223,52 @@ describe('reaching colleagues in Teams (fake Bot Connector and fake Graph on 127
     );
   });
 
+  it("'Herinner' and the parents step are answered before Teams is called for the colleagues", async () => {
+    await start();
+    const caseId = await claimedCase();
+    await talk(caseId, `${gymTeacher.id},${groupTeacher.id}`);
+    const before = { gym: cardsTo(gymTeacher.id), group: cardsTo(groupTeacher.id) };
+    assert.deepEqual(before, { gym: 1, group: 1 }, 'each colleague has their card');
+
+    // Every request for somebody else waits at the fake Teams until the test lets it go: a click
+    // that waited for one would never be answered.
+    const ownChat = t.connector.conversations.find((c) => c.members.some((m) => m.id === coordinatorA.id))!;
+    const forOthers = (r: { path: string }) => !r.path.includes(ownChat.id);
+    t.connector.holdRequests(forOthers);
+    const remind = await t.invoke(coordinatorA.id, 'case.remind', { caseId, round: 0 });
+    assert.equal(remind.status, 200, remind.text);
+    assert.match(
+      text(remind.card),
+      /2 collega’s opnieuw gevraagd om te lezen/,
+      'the answer says who is reminded',
+    );
+    assert.deepEqual(
+      { gym: cardsTo(gymTeacher.id), group: cardsTo(groupTeacher.id) },
+      before,
+      'no reminder is in a colleague’s chat when the answer comes',
+    );
+    t.connector.release();
+    await t.settled();
+    assert.deepEqual(
+      { gym: cardsTo(gymTeacher.id), group: cardsTo(groupTeacher.id) },
+      { gym: 2, group: 2 },
+      'then each gets the reminder as a new message',
+    );
+
+    t.connector.holdRequests(forOthers);
+    const parents = await t.invoke(coordinatorA.id, 'case.record-parents', {
+      caseId,
+      parents: 'by-group-teacher',
+      parentsBy: groupTeacher.id,
+    });
+    assert.equal(parents.status, 200, parents.text);
+    assert.match(text(parents.card), /Ouders: Marloes Tjallema informeert hen/);
+    assert.equal(cardsTo(groupTeacher.id), 2, 'the group teacher is asked only after the answer');
+    t.connector.release();
+    await t.settled();
+    assert.equal(cardsTo(groupTeacher.id), 3, 'then the group teacher gets the request as a new message');
+  });
+
   it("'Oppakken' is answered before the other coordinators' cards are updated", async () => {
     await start();
     const res = await t.postSignal(signal);

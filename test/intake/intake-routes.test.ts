@@ -256,6 +256,22 @@ describe('intake API: POST /api/signals', () => {
       assertProblem(await intake.request(), 429, 'rate-limited');
     });
 
+    it('a sender over its budget hears 429 first, whatever else is wrong with the request', async () => {
+      await intake.close();
+      intake = await startIntake({ limits: { requestsPerMinute: 1 } });
+      assert.equal((await intake.request()).status, 201);
+      // The budget is asked while the body is read and checked; its answer still comes first.
+      assertProblem(await intake.request({ body: '{not json' }), 429, 'rate-limited');
+      assertProblem(await intake.request({ headers: { 'Content-Type': 'text/plain' } }), 429, 'rate-limited');
+      assertProblem(await intake.request({ body: { ...validSignal(), extra: 1 } }), 429, 'rate-limited');
+      assertProblem(
+        await intake.request({ body: validSignal({ schoolId: 'de-noordster' }) }),
+        429,
+        'rate-limited',
+      );
+      assert.equal(intake.calls.length, 1, 'nothing after the first was delivered');
+    });
+
     it('keeps separate budgets per sender', async () => {
       await intake.close();
       intake = await startIntake({ limits: { requestsPerMinute: 1 } });

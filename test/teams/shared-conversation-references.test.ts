@@ -75,7 +75,7 @@ describe('conversation references shared through Redis', function () {
     assert.equal(await other.get('aad-someone-else'), undefined);
   });
 
-  it('keeps the chats under staff object ids, with a TTL renewed on every write', async function () {
+  it('keeps the chats under staff object ids, with a TTL renewed when written', async function () {
     const references = new ConversationReferences({ shared: { client: a.client, prefix: a.prefix } });
     references.remember(personalActivity('aad-coordinator-1', { locale: 'nl-NL' }));
     references.rememberCreated('aad-colleague-2', {
@@ -95,6 +95,45 @@ describe('conversation references shared through Redis', function () {
       const ttl = await a.client.pTTL(key);
       assert.ok(ttl > 179 * day && ttl <= 180 * day, `${key}: TTL ${ttl} ms`);
     }
+  });
+
+  it('the same chat, brought by every click, is written again only a day later, and at once when it changes', async function () {
+    let now = 1_000_000;
+    const references = new ConversationReferences({
+      shared: { client: a.client, prefix: a.prefix },
+      now: () => now,
+    });
+    const key = `${a.prefix}chat:aad-coordinator-5`;
+    const metaKey = `${a.prefix}chat-meta`;
+    const day = 24 * 3600_000;
+    const shorten = async () => {
+      await a.client.pExpire(key, 60_000);
+      await a.client.pExpire(metaKey, 60_000);
+    };
+    const renewed = async (k: string) => (await a.client.pTTL(k)) > 179 * day;
+
+    references.remember(personalActivity('aad-coordinator-5', { locale: 'nl-NL' }));
+    await references.flush();
+    assert.ok(await renewed(key), 'written the first time');
+    await shorten();
+
+    now += 3600_000;
+    references.remember(personalActivity('aad-coordinator-5', { locale: 'nl-NL' }));
+    await references.flush();
+    assert.ok(!(await renewed(key)), 'the same chat an hour later is not written again');
+    assert.ok(!(await renewed(metaKey)), 'nor the same service URL, bot and tenant');
+
+    references.remember(personalActivity('aad-coordinator-5', { locale: 'en-GB' }));
+    await references.flush();
+    assert.ok(await renewed(key), 'a new locale is written at once');
+    assert.equal((await a.client.hGet(key, 'locale')) ?? '', 'en-GB');
+    await shorten();
+
+    now += day;
+    references.remember(personalActivity('aad-coordinator-5', { locale: 'en-GB' }));
+    await references.flush();
+    assert.ok(await renewed(key), 'a day later the same chat is written again, renewing its TTL');
+    assert.ok(await renewed(metaKey), 'and so is the meta');
   });
 
   it('a chat written again without a locale keeps the locale another instance learnt', async function () {

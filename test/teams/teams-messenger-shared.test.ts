@@ -73,6 +73,46 @@ describe('TeamsMessenger on several instances sharing Redis', function () {
     );
   });
 
+  it('a member looked up by instance A is not looked up again by instance B', async function () {
+    const one = instance(connector, a.client, a.prefix);
+    // B shares the member cache, not the chats: it opens the chat itself, as after a lost reference.
+    const other = {
+      messenger: new TeamsMessenger(
+        createBotAdapter({}, createLogger({ level: 'silent' })),
+        new ConversationReferences(),
+        {
+          appId: '',
+          serviceUrl: connector.url,
+          tenantId: TENANT_ID,
+          shared: { client: b.client, prefix: a.prefix },
+        },
+      ),
+    };
+    const member = connector.addMember({ aadObjectId: testGuid(), name: 'Femke' });
+
+    await one.messenger.sendCard({ staffId: member.aadObjectId }, () => card('een'));
+    assert.equal(connector.requestsTo('getMember').length, 1, 'A looked the member up');
+    // A writes the member to Redis behind its caller's back.
+    let stored: Record<string, string> = {};
+    for (let i = 0; i < 50 && !stored.id; i++) {
+      stored = await a.client.hGetAll(`${a.prefix}member:${member.aadObjectId}`);
+      if (!stored.id) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(stored.id, member.id, 'the Teams id is in Redis, under the Entra object id only');
+    let seen: { teamsUserId?: string; name?: string } = {};
+    await other.messenger.sendCard({ staffId: member.aadObjectId }, (recipient) => {
+      seen = {
+        ...(recipient.teamsUserId ? { teamsUserId: recipient.teamsUserId } : {}),
+        ...(recipient.name ? { name: recipient.name } : {}),
+      };
+      return card('twee');
+    });
+
+    assert.equal(connector.requestsTo('createConversation').length, 2, 'B opened the chat itself');
+    assert.equal(connector.requestsTo('getMember').length, 1, 'B took the member from Redis');
+    assert.deepEqual(seen, { teamsUserId: member.id, name: 'Femke' }, "B's card knows whom to refresh for");
+  });
+
   it('a final card recorded on instance A blocks a late progress update from instance B', async function () {
     const one = instance(connector, a.client, a.prefix);
     const other = instance(connector, b.client, a.prefix);
