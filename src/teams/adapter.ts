@@ -242,13 +242,6 @@ interface HardeningOptions {
   onRetriesNotOff: () => void;
 }
 
-/**
- * botbuilder's authentication, narrowed to what a Teams bot needs (channelRefusal), and with every
- * refusal answered 401: botbuilder 4.23 rethrows jsonwebtoken's errors (bad signature, token not yet
- * valid, malformed) as they are, which CloudAdapter answers with 500 and the library's message. A
- * token that does not verify is the caller's problem. CloudAdapter maps only botframework-connector's
- * AuthenticationError to 401, so every refusal throws exactly that.
- */
 function appIdOf(claimsIdentity: ClaimsIdentity): string {
   return JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
 }
@@ -279,6 +272,13 @@ export class ClientCache<T> {
   }
 }
 
+/**
+ * botbuilder's authentication, narrowed to what a Teams bot needs (channelRefusal), and with every
+ * refusal answered 401: botbuilder 4.23 rethrows jsonwebtoken's errors (bad signature, token not yet
+ * valid, malformed) as they are, which CloudAdapter answers with 500 and the library's message. A
+ * token that does not verify is the caller's problem. CloudAdapter maps only botframework-connector's
+ * AuthenticationError to 401, so every refusal throws exactly that.
+ */
 class HardenedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly channelTokenIssuer: string | undefined;
   private readonly logger: Logger;
