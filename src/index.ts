@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
-import type { Messenger, RequestContext, Services } from './app/ports';
+import type { Mailbox, Messenger, RequestContext, Services } from './app/ports';
 import { BackgroundWork } from './app/background-work';
 import { CardCleanup } from './app/card-cleanup';
 import { goneCaseCard } from './app/case-access';
@@ -16,10 +16,16 @@ import { SchoolsReloader, type SchoolsReloadResult } from './config/schools-relo
 import { latestLocalDate } from './domain/calendar';
 import { caseFigures } from './domain/case-figures';
 import { isHwcError } from './domain/errors';
+import { schoolByIdOrBrin } from './domain/school';
 import { createDirectories } from './directory/create-directory';
 import { GraphGroupMembers } from './directory/graph-group-members';
 import { warnCoordinatorsMissingFromStaff } from './directory/roster-csv-directory';
 import { createGraphServices } from './graph/create-graph';
+import { GraphMailbox } from './graph/graph-mailbox';
+import { MailPoller } from './mail/mail-poller';
+import { MemoryMailLedger } from './mail/memory-mail-ledger';
+import { RedisMailLedger } from './mail/redis-mail-ledger';
+import { mailboxesOf, pollMailboxes } from './app/mail-intake';
 import { createHttpServer, listen } from './http/http-server';
 import { parseApiKeys } from './intake/intake-auth';
 import { createRedisIntakeShared, registerIntakeRoutes, type IntakeLimits } from './intake/intake-routes';
@@ -52,6 +58,8 @@ export interface StartOptions {
   log?: LoggerOptions;
   clock?: () => Date;
   intakeLimits?: IntakeLimits;
+  /** Instead of the schools' mailboxes in Microsoft Graph (tests, the Playground's demo mailbox). */
+  mailbox?: Mailbox;
 }
 
 export interface RunningApp {
@@ -64,6 +72,8 @@ export interface RunningApp {
   logger: Logger;
   /** Reads the schools file again now (SIGHUP, tests); it is also watched. A bad file changes nothing. */
   reloadSchools(): Promise<SchoolsReloadResult>;
+  /** Reads the Handle with Care mailboxes now (tests, the Playground); they are read every MAIL_POLL_INTERVAL_MS too. */
+  pollMail(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -229,6 +239,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ),
       isKnownSchool: (id) => services.schools.get(id) !== undefined,
     }),
+    resolveSchoolId: (schoolId) => schoolByIdOrBrin(services.schools.all(), schoolId)?.id ?? schoolId,
     isSenderAllowed: (sender, schoolId) => {
       if (sender.kind !== 'entra') return true;
       const allowed = services.schools.get(schoolId)?.senders;
@@ -260,7 +271,25 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     knownSchools: () => services.schools.all().map((s) => s.id),
   });
 
+  // Signals by mail: each pass reads the mailboxes the schools file names now (a reload may add one).
+  const mailbox = options.mailbox ?? (graph ? new GraphMailbox(graph.client, { log: logger }) : undefined);
+  const mailLedger = shared ? new RedisMailLedger(shared.client, shared.prefix) : new MemoryMailLedger(now);
+  const mailPoller = mailbox
+    ? new MailPoller(
+        (ctx) => pollMailboxes(services, { mailbox, ledger: mailLedger }, ctx, env.MAIL_POLL_INTERVAL_MS * 2),
+        newContext,
+        env.MAIL_POLL_INTERVAL_MS,
+      )
+    : undefined;
+
   const url = await listen(server, env.PORT, env.HOST);
+  mailPoller?.start();
+  if (!mailbox && mailboxesOf(config.schools).length > 0) {
+    logger.warn(
+      { event: 'mail.not-read', schools: config.schools.filter((s) => s.mail).map((s) => s.id) },
+      'schools receive signals by mail, but without Microsoft Graph the bot reads no mailbox',
+    );
+  }
   logger.info(
     {
       url,
@@ -296,6 +325,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const stop = () =>
     (stopping ??= (async () => {
       schoolsReloader.close();
+      await mailPoller?.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, env.SHUTDOWN_GRACE_MS);
         timer.unref();
@@ -337,6 +367,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     server,
     logger,
     reloadSchools: () => schoolsReloader.reloadSchools(),
+    pollMail: async () => {
+      await mailPoller?.pollNow();
+    },
     stop,
     ...(redis ? { redis: redis.client } : {}),
   };

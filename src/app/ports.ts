@@ -66,6 +66,72 @@ export interface SendOptions {
 
 export type DeleteOutcome = 'deleted' | 'gone' | 'not-supported';
 
+/**
+ * A mail in a school's Handle with Care mailbox, as the bot reads it (issue 15). Only what deciding
+ * and parsing need; the body is kept no longer than the mail is being handled.
+ */
+export interface InboxMail {
+  /** Graph's message id: an opaque id, never logged with anything of the mail. */
+  id: string;
+  /** The mailbox it was read from (its address or user id, as configured). */
+  mailbox: string;
+  /** Every recipient address (to and cc), lowercase: routes a board-wide mailbox by alias. */
+  recipients: string[];
+  /** The sender's address, lowercase. */
+  from: string;
+  subject: string;
+  body: { contentType: 'text' | 'html'; content: string };
+  /** The Authentication-Results header(s) as received (several are joined with a newline). */
+  authenticationResults: string | undefined;
+  hasAttachments: boolean;
+  /** Encrypted or signed as S/MIME (application/pkcs7-mime, or an IPM.Note.SMIME class): not readable. */
+  encrypted: boolean;
+  /** The mail's size in bytes, as Exchange reports it; undefined when not known. */
+  sizeBytes: number | undefined;
+  receivedAt: Date;
+}
+
+/** What a delta query found since the last one: new mail ids, and where to continue next time. */
+export interface MailboxChanges {
+  /** Ids of messages added (or changed) in the inbox; removed ones are left out. */
+  ids: string[];
+  /** Graph's @odata.deltaLink, kept by the caller (in Redis with several instances). */
+  deltaLink: string;
+}
+
+/** The school's Handle with Care mailbox, read and cleaned through Microsoft Graph (app-only, Mail.ReadWrite). */
+export interface Mailbox {
+  /** New mail in the inbox since `deltaLink` (all mail in the inbox without one), every page read. */
+  changes(mailbox: string, deltaLink: string | undefined): Promise<MailboxChanges>;
+  /** The mail with its headers and body; undefined when it is gone. */
+  read(mailbox: string, id: string): Promise<InboxMail | undefined>;
+  /** Deleted past Deleted Items (Graph permanentDelete); 'gone' when it was not there any more. */
+  permanentDelete(mailbox: string, id: string): Promise<'deleted' | 'gone'>;
+  /** Moved to the folder 'Niet verwerkt' (made when missing); 'gone' when it was not there any more. */
+  moveToNotProcessed(mailbox: string, id: string): Promise<'moved' | 'gone'>;
+  /** A new plain-text mail from the mailbox (Mail.Send); never a reply that quotes the original. */
+  send(mailbox: string, to: string, subject: string, text: string): Promise<void>;
+}
+
+/** What became of a mail, so it is handled once, across restarts and instances. */
+export type MailOutcome = 'signal-stored' | 'not-processed';
+
+/**
+ * What the bot remembers of its mailboxes: per mail what it did (under a hash of mailbox and
+ * message id, never anything of the mail), per mailbox where the delta query goes on, and which
+ * instance polls it now. In Redis with several instances; in memory otherwise.
+ */
+export interface MailLedger {
+  outcome(mailbox: string, id: string): Promise<MailOutcome | undefined>;
+  record(mailbox: string, id: string, outcome: MailOutcome): Promise<void>;
+  deltaLink(mailbox: string): Promise<string | undefined>;
+  saveDeltaLink(mailbox: string, deltaLink: string): Promise<void>;
+  /** True when this instance may poll the mailbox now; the claim lapses after `ms`. */
+  claimPoll(mailbox: string, ms: number): Promise<boolean>;
+  /** Ends this instance's claim (after its pass), so the next pass, on any instance, may start. */
+  releasePoll(mailbox: string): Promise<void>;
+}
+
 /** Installs the Teams app for a user (Microsoft Graph), so the bot may open a chat with them. */
 export interface TeamsAppInstaller {
   /** Resolves when the app is installed for the user (also when it already was). */

@@ -9,8 +9,10 @@ import type { RequestContext, Services } from './ports';
 import { markIfTakenMeanwhile, postShell } from './shells';
 
 export interface SignalOrigin {
-  kind: 'api-key' | 'entra' | 'teams';
+  kind: 'api-key' | 'entra' | 'teams' | 'mail';
   id: string;
+  /** When the signal reached the school, if earlier than now (a mail read after it arrived). */
+  receivedAt?: Date;
 }
 
 export interface SignalReceipt {
@@ -32,7 +34,7 @@ export async function receiveSignal(
   const school = services.schools.get(signal.schoolId);
   if (!school) throw new HwcError('signal.unknown-school', 'the signal names no configured school');
 
-  const receivedAt = services.clock();
+  const receivedAt = origin.receivedAt ?? services.clock();
   const supportDay = supportDayFor(school, receivedAt);
   const created = openCase({
     id: services.newId(),

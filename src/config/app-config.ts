@@ -109,6 +109,8 @@ const envSchema = z.object({
     .trim()
     .min(1, 'is required: the path of the schools file (JSON or YAML)'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** How often the schools' Handle with Care mailboxes are read (docs/mail-intake.md). */
+  MAIL_POLL_INTERVAL_MS: wholeNumber(5_000, 3_600_000, 30_000),
   /** The HTTP server's limits on slow and many clients (src/http/http-server.ts); see .env.sample. */
   HTTP_HEADERS_TIMEOUT_MS: wholeNumber(100, 120_000, HTTP_SERVER_DEFAULTS.headersTimeoutMs),
   HTTP_REQUEST_TIMEOUT_MS: wholeNumber(100, 600_000, HTTP_SERVER_DEFAULTS.requestTimeoutMs),
@@ -437,6 +439,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (graphSchools.length > 0 && !graph) {
     throw configError([
       `GRAPH_CLIENT_ID: school ${graphSchools.join(', ')} reads its directory from Microsoft Graph (directory type graph-education), which needs a Graph credential: set MicrosoftAppId (the bot's own app), or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
+    ]);
+  }
+  const mailSchools = schools.filter((s) => s.mail !== undefined).map((s) => s.id);
+  if (mailSchools.length > 0 && !graph && options.NODE_ENV === 'production') {
+    throw configError([
+      `GRAPH_CLIENT_ID: school ${mailSchools.join(', ')} receives signals by mail, which the bot reads through Microsoft Graph: set MicrosoftAppId (the bot's own app), or GRAPH_CLIENT_ID with GRAPH_CLIENT_SECRET`,
     ]);
   }
   const tenantId = options.INTAKE_ENTRA_TENANT_ID ?? options.MicrosoftAppTenantId;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signalSources } from './signal';
 
 const clockTime = z
   .string()
@@ -104,10 +105,63 @@ export const directorySchema = z.discriminatedUnion('type', [
 ]);
 export type DirectorySettings = z.infer<typeof directorySchema>;
 
+/** A BRIN code as DUO gives it: four characters, two digits and two letters or digits ('12AB'). */
+const brinSchema = z
+  .string()
+  .regex(/^[0-9]{2}[A-Za-z0-9]{2}$/, 'expected a BRIN code: two digits and two letters, such as 12AB')
+  .transform((brin) => brin.toUpperCase());
+
+/** A vestiging's number within its BRIN: two digits ('00' for the main location). */
+const vestigingSchema = z.string().regex(/^[0-9]{2}$/, "expected the vestiging's two digits, such as 00");
+
+const mailAddress = z
+  .email({ message: 'expected an e-mail address' })
+  .transform((address) => address.toLowerCase());
+
+/** A domain such as politie.example, without '@'. */
+const mailDomain = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+    'expected a domain, such as veiligthuis-regio.example',
+  )
+  .transform((domain) => domain.toLowerCase());
+
+/**
+ * Who may send signals to the school's mailbox: an address or a whole domain, each with the source
+ * the signal is recorded as. Mail from anyone else is not taken (issue 15).
+ */
+export const allowedSenderSchema = z.union([
+  z.strictObject({ address: mailAddress, source: z.enum(signalSources) }),
+  z.strictObject({ domain: mailDomain, source: z.enum(signalSources) }),
+]);
+export type AllowedSender = z.infer<typeof allowedSenderSchema>;
+
+/** The school's Handle with Care mailbox, read through Microsoft Graph (docs/mail-intake.md). */
+export const schoolMailSchema = z.strictObject({
+  /** The shared mailbox the bot reads (its address): the school's own, or one for the whole board. */
+  mailbox: mailAddress,
+  /**
+   * The address signals for this school are sent to, when one mailbox serves several schools
+   * through aliases; default the mailbox's own address.
+   */
+  recipient: mailAddress.optional(),
+  allowedSenders: z.array(allowedSenderSchema).min(1, 'list at least one allowed sender'),
+  /** Tell a mail's sender it was received (and when it was not our pupil); needs Mail.Send. Default off. */
+  receipts: z.boolean().default(false),
+});
+export type SchoolMail = z.infer<typeof schoolMailSchema>;
+
 export const schoolSchema = z
   .strictObject({
     id: slug,
     name: z.string().min(1),
+    /** The school's BRIN code, by which senders know it: the intake API takes it as `schoolId`. */
+    brin: brinSchema.optional(),
+    /** With `brin`, the vestiging's number, for a BRIN with several locations. */
+    vestiging: vestigingSchema.optional(),
+    /** The school's Handle with Care mailbox, when signals arrive by e-mail. */
+    mail: schoolMailSchema.optional(),
     timeZone: timeZone.default('Europe/Amsterdam'),
     /** 'talk-first' (the default) or 'teacher-first'; see `procedures`. */
     procedure: z
@@ -166,6 +220,10 @@ export const schoolSchema = z
   .refine((s) => s.coordinators.length > 0 || s.coordinatorGroup !== undefined, {
     message: 'a school needs at least one coordinator, or a coordinatorGroup',
     path: ['coordinators'],
+  })
+  .refine((s) => s.vestiging === undefined || s.brin !== undefined, {
+    message: 'a vestiging needs the brin it belongs to',
+    path: ['vestiging'],
   });
 /** A school as the schools file writes it; `School` is what it becomes once its calendar is resolved. */
 export type SchoolEntry = z.infer<typeof schoolSchema>;
@@ -200,6 +258,26 @@ export const schoolsFileSchema = z
   .refine((f) => new Set(f.schools.map((s) => s.id)).size === f.schools.length, {
     message: 'school ids must be unique',
     path: ['schools'],
+  })
+  .superRefine((file, ctx) => {
+    // A sender's BRIN, and a mail's recipient address, must each lead to one school.
+    const seen = new Map<string, string>();
+    file.schools.forEach((school, index) => {
+      const keys = [
+        ...(school.brin ? [`BRIN ${school.brin}${school.vestiging ?? ''}`] : []),
+        ...(school.mail ? [`recipient ${school.mail.recipient ?? school.mail.mailbox}`] : []),
+      ];
+      for (const key of keys) {
+        const other = seen.get(key);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schools', index, key.startsWith('BRIN') ? 'brin' : 'mail'],
+            message: `school ${school.id} has the same ${key.split(' ')[0]} as school ${other}`,
+          });
+        } else seen.set(key, school.id);
+      }
+    });
   })
   .superRefine(
     (file, ctx) => {
@@ -264,4 +342,21 @@ export function rolesAt(school: School, staffId: string): StaffRole[] {
   if (school.deputies.some((p) => p.id === staffId)) roles.push('deputy');
   if (school.intakeUsers.some((p) => p.id === staffId)) roles.push('intake');
   return roles;
+}
+
+/**
+ * The school a sender means by `schoolId`: its own id, or its BRIN code (with the vestiging, or
+ * alone when only one school has that BRIN). Undefined when none, or when a BRIN alone is ambiguous.
+ */
+export function schoolByIdOrBrin(schools: readonly School[], schoolId: string): School | undefined {
+  const byId = schools.find((s) => s.id === schoolId);
+  if (byId) return byId;
+  const code = schoolId.trim().toUpperCase();
+  if (!/^[0-9]{2}[A-Z0-9]{2}([0-9]{2})?$/.test(code)) return undefined;
+  const matches = schools.filter(
+    (s) => s.brin !== undefined && (`${s.brin}${s.vestiging ?? ''}` === code || s.brin === code),
+  );
+  const exact = matches.filter((s) => `${s.brin}${s.vestiging ?? ''}` === code);
+  if (exact.length === 1) return exact[0];
+  return matches.length === 1 ? matches[0] : undefined;
 }

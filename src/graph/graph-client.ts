@@ -47,6 +47,16 @@ const ROUTE_WORDS = new Set(
     '$count',
     '$value',
     '$ref',
+    // Mail (src/graph/graph-mailbox.ts). 'inbox' and 'msgfolderroot' are well-known folder names.
+    'mailFolders',
+    'childFolders',
+    'messages',
+    'delta',
+    'permanentDelete',
+    'move',
+    'sendMail',
+    'inbox',
+    'msgfolderroot',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -122,6 +132,19 @@ export interface GraphClientOptions {
 export interface GraphCollection<T> {
   value: T[];
   '@odata.nextLink'?: string;
+  /** The last page of a delta query's round carries this instead of a next link. */
+  '@odata.deltaLink'?: string;
+}
+
+export interface GraphRequestOptions {
+  /** Extra request headers ('Prefer', say); they cannot replace the token or `accept`. */
+  headers?: Record<string, string>;
+}
+
+/** A delta query's round: every item of every page, and the link that starts the next round. */
+export interface GraphDelta<T> {
+  items: T[];
+  deltaLink: string;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -133,6 +156,10 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function lowercaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 async function graphCodeOf(response: Response): Promise<string | undefined> {
@@ -181,35 +208,31 @@ export class GraphClient {
     return url.toString();
   }
 
-  async get<T>(path: string, query?: Record<string, string>): Promise<T> {
+  async get<T>(path: string, query?: Record<string, string>, options: GraphRequestOptions = {}): Promise<T> {
     const url = this.url(path, query);
-    const response = await this.send('GET', url);
+    const response = await this.send('GET', url, undefined, options.headers);
     return this.json<T>(response, `GET ${this.route(url)}`);
   }
 
   /** Every item of a collection, following `@odata.nextLink` (on the same host only). */
   async getAll<T>(path: string, query?: Record<string, string>): Promise<T[]> {
-    const items: T[] = [];
-    let url: string | undefined = this.url(path, query);
-    const where = `GET ${this.route(url)}`;
-    for (let page = 0; url !== undefined; page += 1) {
-      if (page >= MAX_PAGES) {
-        throw new GraphError('invalid-response', 0, `${where}: more than ${MAX_PAGES} pages`);
-      }
-      const response = await this.send('GET', url);
-      const body = await this.json<GraphCollection<T>>(response, where);
-      if (!Array.isArray(body.value)) {
-        throw new GraphError('invalid-response', response.status, `${where}: the answer has no 'value' list`);
-      }
-      items.push(...body.value);
-      const next: string | undefined = body['@odata.nextLink'];
-      if (next !== undefined && new URL(next, this.baseUrl).origin !== this.origin) {
-        // Never send the token anywhere but Graph.
-        throw new GraphError('invalid-response', response.status, `${where}: a next page on another host`);
-      }
-      url = next === undefined ? undefined : new URL(next, this.baseUrl).toString();
+    return (await this.pages<T>(this.url(path, query))).items;
+  }
+
+  /**
+   * A delta query's round, every page, up to the page with `@odata.deltaLink`. `url` is absolute:
+   * `url(path, query)` for a first round, or the deltaLink of the round before (Graph's host only).
+   */
+  async getDelta<T>(url: string, options: GraphRequestOptions = {}): Promise<GraphDelta<T>> {
+    const { items, last, where } = await this.pages<T>(url, options.headers);
+    const deltaLink = last['@odata.deltaLink'];
+    if (typeof deltaLink !== 'string' || deltaLink === '') {
+      throw new GraphError('invalid-response', 200, `${where}: the last page has no deltaLink`);
     }
-    return items;
+    if (!this.onGraph(deltaLink)) {
+      throw new GraphError('invalid-response', 200, `${where}: a deltaLink on another host`);
+    }
+    return { items, deltaLink: new URL(deltaLink, this.baseUrl).toString() };
   }
 
   /** POSTs JSON; resolves with the status of a 2xx answer, rejects with a GraphError otherwise. */
@@ -217,6 +240,55 @@ export class GraphClient {
     const response = await this.send('POST', this.url(path), body);
     await response.body?.cancel();
     return response.status;
+  }
+
+  /** POSTs JSON; resolves with the JSON of a 2xx answer (the item made or moved). */
+  async postJson<T>(path: string, body: unknown): Promise<T> {
+    const url = this.url(path);
+    const response = await this.send('POST', url, body);
+    return this.json<T>(response, `POST ${this.route(url)}`);
+  }
+
+  /** Whether a link is on Graph's host: the token is never sent anywhere else. */
+  private onGraph(link: string): boolean {
+    try {
+      return new URL(link, this.baseUrl).origin === this.origin;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Follows `@odata.nextLink` from `start`; the items of every page, and the last page. */
+  private async pages<T>(
+    start: string,
+    headers?: Record<string, string>,
+  ): Promise<{ items: T[]; last: GraphCollection<T>; where: string }> {
+    const items: T[] = [];
+    let url: string | undefined = start;
+    const where = `GET ${this.route(start)}`;
+    if (!this.onGraph(start)) {
+      throw new GraphError('invalid-response', 0, `${where}: a link on another host`);
+    }
+    let last: GraphCollection<T> | undefined;
+    for (let page = 0; url !== undefined; page += 1) {
+      if (page >= MAX_PAGES) {
+        throw new GraphError('invalid-response', 0, `${where}: more than ${MAX_PAGES} pages`);
+      }
+      const response = await this.send('GET', url, undefined, headers);
+      const body = await this.json<GraphCollection<T>>(response, where);
+      if (!Array.isArray(body?.value)) {
+        throw new GraphError('invalid-response', response.status, `${where}: the answer has no 'value' list`);
+      }
+      items.push(...body.value);
+      last = body;
+      const next: string | undefined = body['@odata.nextLink'];
+      if (next !== undefined && !this.onGraph(next)) {
+        // Never send the token anywhere but Graph.
+        throw new GraphError('invalid-response', response.status, `${where}: a next page on another host`);
+      }
+      url = next === undefined ? undefined : new URL(next, this.baseUrl).toString();
+    }
+    return { items, last: last!, where };
   }
 
   /** The route of a URL for messages: no ids, no query (see routeShape). */
@@ -259,7 +331,12 @@ export class GraphClient {
     return Math.round(step / 2 + this.random() * (step / 2));
   }
 
-  private async send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Response> {
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
     // The route without ids or the query, for messages: both can point at a person.
     const where = `${method} ${this.route(url)}`;
     for (let attempt = 0; ; attempt += 1) {
@@ -269,6 +346,7 @@ export class GraphClient {
         response = await this.fetch(url, {
           method,
           headers: {
+            ...lowercaseKeys(extraHeaders),
             authorization: `Bearer ${token}`,
             accept: 'application/json',
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),

@@ -1,5 +1,6 @@
 import type { ParentsChoice } from '../domain/case';
 import type { SignalSource } from '../domain/signal';
+import type { MailRefusal } from '../domain/mail-sender';
 
 export type Language = 'nl' | 'en';
 
@@ -214,6 +215,12 @@ export interface Strings {
       pupilAbsent: string;
     };
     teacherNotInformed: string;
+  };
+  /** A mail in the Handle with Care mailbox that the bot did not take: why, never what it said. */
+  mail: {
+    notProcessedTitle: string;
+    notProcessedBody: (reason: string) => string;
+    reasons: Record<MailRefusal, string>;
   };
   intake: {
     title: string;
@@ -524,6 +531,21 @@ const nl: Strings = {
       pupilAbsent: 'Leerling is er vandaag niet',
     },
     teacherNotInformed: 'De groepsleerkracht was niet geïnformeerd.',
+  },
+  mail: {
+    notProcessedTitle: 'Mail niet verwerkt',
+    notProcessedBody: (reason) =>
+      `Er staat een mail in de map ‘Niet verwerkt’ van de Handle with Care-mailbox: ${reason}. Bekijk hem zelf. Is het een signaal voor onze school, voer het dan in met **nieuw signaal** en verwijder de mail daarna.`,
+    reasons: {
+      'no-school': 'hij is niet aan één van onze scholen gericht',
+      'unknown-sender': 'de afzender staat niet op de lijst van afzenders',
+      'not-authenticated': 'hij kwam niet door de echtheidscontrole (DMARC) van het domein van de afzender',
+      encrypted: 'hij is versleuteld of ondertekend (S/MIME), zodat de bot hem niet kan lezen',
+      attachment: 'hij heeft een bijlage, en het signaal staat misschien daarin',
+      'too-large': 'hij is te groot voor een signaal',
+      uncertain: 'de bot kon de naam en de geboortedatum van één leerling niet zeker lezen',
+      'too-late': 'de schooldag waarvoor het signaal gold, is al voorbij',
+    },
   },
   intake: {
     title: 'Nieuw Handle with Care-signaal',
@@ -840,6 +862,21 @@ const en: Strings = {
       pupilAbsent: 'Pupil not at school today',
     },
     teacherNotInformed: 'The group teacher had not been informed.',
+  },
+  mail: {
+    notProcessedTitle: 'Mail not processed',
+    notProcessedBody: (reason) =>
+      `There is a mail in the folder 'Niet verwerkt' of the Handle with Care mailbox: ${reason}. Please look at it yourself. If it is a signal for our school, enter it with **new signal** and then delete the mail.`,
+    reasons: {
+      'no-school': 'it is not addressed to one of our schools',
+      'unknown-sender': 'its sender is not on the list of senders',
+      'not-authenticated': "it did not pass the sender domain's authenticity check (DMARC)",
+      encrypted: 'it is encrypted or signed (S/MIME), so the bot cannot read it',
+      attachment: 'it has an attachment, which may hold the signal',
+      'too-large': 'it is too large for a signal',
+      uncertain: "the bot could not read one pupil's name and date of birth with certainty",
+      'too-late': 'the school day the signal was for has passed',
+    },
   },
   intake: {
     title: 'New Handle with Care signal',

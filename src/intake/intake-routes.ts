@@ -66,6 +66,8 @@ export interface IntakeDeps {
   signalRules(): SignalRules;
   /** False → 403. */
   isSenderAllowed(sender: SenderIdentity, schoolId: string): boolean;
+  /** The school's own id for what a sender gave as `schoolId` (its id, or its BRIN code); else as given. */
+  resolveSchoolId?(schoolId: string): string;
   auth: IntakeAuthOptions;
   logger: Logger;
   now?: () => Date;
@@ -311,7 +313,10 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
 
     // 5. May this sender send for this school? (403) Before the schema, so that a credential
     // scoped to one school cannot learn from 403 versus 422 which other school ids exist.
-    const schoolId = (json as { schoolId?: unknown } | null)?.schoolId;
+    // A sender knows the school by its BRIN code; from here on it is the school's own id.
+    const given = (json as { schoolId?: unknown } | null)?.schoolId;
+    const schoolId = typeof given === 'string' && deps.resolveSchoolId ? deps.resolveSchoolId(given) : given;
+    if (schoolId !== given) (json as { schoolId: unknown }).schoolId = schoolId;
     if (
       typeof schoolId === 'string' &&
       ((auth.schools !== 'all' && !auth.schools.includes(schoolId)) ||

@@ -170,6 +170,88 @@ describe('the schools file', () => {
     });
   });
 
+  describe('the BRIN code and the mailbox', () => {
+    const mail = {
+      mailbox: 'HWC@bs-de-regenboog.example',
+      allowedSenders: [
+        { address: 'signalen@veiligthuis-regio.example', source: 'veilig-thuis' },
+        { domain: 'Politie-Regio.example', source: 'police' },
+      ],
+    };
+
+    it('keeps a BRIN code in capitals, addresses and domains in lowercase, and receipts off', () => {
+      const [loaded] = loadSchoolsFile(
+        write({ schools: [{ ...school, brin: '12ab', vestiging: '01', mail }] }),
+      ).schools;
+      assert.equal(loaded?.brin, '12AB');
+      assert.equal(loaded?.vestiging, '01');
+      assert.equal(loaded?.mail?.mailbox, 'hwc@bs-de-regenboog.example');
+      assert.deepEqual(loaded?.mail?.allowedSenders, [
+        { address: 'signalen@veiligthuis-regio.example', source: 'veilig-thuis' },
+        { domain: 'politie-regio.example', source: 'police' },
+      ]);
+      assert.equal(loaded?.mail?.receipts, false, 'answers to senders are off unless asked for');
+    });
+
+    it('refuses a BRIN code that is not one, and a vestiging without a BRIN', () => {
+      const problems = problemsOf({
+        schools: [
+          { ...school, brin: 'ABCD' },
+          { ...school, id: 'de-linde', vestiging: '01' },
+        ],
+      });
+      assert.equal(problems.length, 2, `two problems, got: ${problems.join(' | ')}`);
+      assert.match(problems[0] ?? '', /schools\.0\.brin: expected a BRIN code: two digits and two letters/);
+      assert.match(problems[1] ?? '', /schools\.1\.vestiging: a vestiging needs the brin it belongs to/);
+    });
+
+    it('refuses two schools with one BRIN, or one recipient address, naming both schools', () => {
+      const problems = problemsOf({
+        schools: [
+          { ...school, brin: '12AB', mail },
+          { ...school, id: 'de-linde', brin: '12ab', mail },
+        ],
+      });
+      assert.equal(problems.length, 2, `two problems, got: ${problems.join(' | ')}`);
+      assert.match(
+        problems[0] ?? '',
+        /schools\.1\.brin: school de-linde has the same BRIN as school de-regenboog/,
+      );
+      assert.match(
+        problems[1] ?? '',
+        /schools\.1\.mail: school de-linde has the same recipient as school de-regenboog/,
+      );
+    });
+
+    it('lets one board-wide mailbox serve two schools through their own recipient addresses', () => {
+      const shared = { ...mail, mailbox: 'hwc@bestuur.example' };
+      const loaded = loadSchoolsFile(
+        write({
+          schools: [
+            { ...school, mail: { ...shared, recipient: 'regenboog.hwc@bestuur.example' } },
+            { ...school, id: 'de-linde', mail: { ...shared, recipient: 'linde.hwc@bestuur.example' } },
+          ],
+        }),
+      ).schools;
+      assert.deepEqual(
+        loaded.map((s) => s.mail?.recipient),
+        ['regenboog.hwc@bestuur.example', 'linde.hwc@bestuur.example'],
+      );
+    });
+
+    it('refuses a mailbox without allowed senders, and a sender without a source', () => {
+      const problems = problemsOf({
+        schools: [
+          { ...school, mail: { ...mail, allowedSenders: [] } },
+          { ...school, id: 'de-linde', mail: { ...mail, allowedSenders: [{ address: 'x@y.example' }] } },
+        ],
+      });
+      assert.equal(problems.length, 2, `two problems, got: ${problems.join(' | ')}`);
+      assert.match(problems[0] ?? '', /schools\.0\.mail\.allowedSenders: list at least one allowed sender/);
+      assert.match(problems[1] ?? '', /schools\.1\.mail\.allowedSenders\.0/);
+    });
+  });
+
   describe('shared calendars', () => {
     const board = {
       calendars: {

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import type { CardCleanup } from '../../src/app/card-cleanup';
-import { coordinatorA, groupTeacher, gymTeacher, testSchool } from '../support/fixtures';
+import { GraphClient } from '../../src/graph/graph-client';
+import { GraphMailbox } from '../../src/graph/graph-mailbox';
+import { StaticTokenCredential } from '../support/fake-graph';
+import { FakeGraphMail } from '../support/fake-graph-mail';
+import { coordinatorA, groupTeacher, gymTeacher, otherSchool, testSchool } from '../support/fixtures';
 import { posting, waitFor } from '../support/flow-checks';
 import {
   findTraces,
@@ -36,6 +40,10 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
   const note = 'Mag de eerste les op de gang werken';
 
   const scheduler = () => t.app.services.scheduler as InProcessScheduler;
+  // The school's Handle with Care mailbox, at a fake Exchange Online (invented addresses).
+  const MAILBOX = 'hwc@testlab.example';
+  const SENDER = 'wijkteam.noord@politie-regio.example';
+  let graph: FakeGraphMail;
 
   const caseIdsPosted = () =>
     new Set(t.connector.activities.filter((a) => posting.has(a.kind)).flatMap((a) => caseIdIn(a.body)));
@@ -103,6 +111,34 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     await afterwardsTheViewsSayDeleted(caseId);
   }
 
+  /**
+   * The signal arrives by mail: taken from it, the mail deleted for good; then 'Niet onze leerling'.
+   * The mail is written here from the masked pupil and handed to the fake mailbox at once.
+   */
+  async function mailFlow(): Promise<void> {
+    const known = caseIdsPosted();
+    graph.deliver(MAILBOX, {
+      from: SENDER,
+      subject: 'Handle with Care',
+      body: (() => {
+        const { name, birthDate } = secret.reveal();
+        const [y, m, d] = birthDate.split('-');
+        return `Handle with Care\n\nNaam: ${name}\nGeboortedatum: ${d}-${m}-${y}\n\nWijkteam Noord`;
+      })(),
+      authenticationResults:
+        'spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=politie-regio.example; dmarc=pass action=none header.from=politie-regio.example; compauth=pass reason=100',
+    });
+    await t.app.pollMail();
+    const opened = [...caseIdsPosted()].filter((id) => !known.has(id));
+    assert.equal(opened.length, 1, 'the mail became one case');
+    assert.deepEqual(graph.allMessages(MAILBOX), [], 'the mailbox holds the mail in no folder');
+    const caseId = opened[0]!;
+    await press(coordinatorA.id, 'case.claim', { caseId }, true);
+    await press(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true }, false);
+    // The fake keeps what Exchange purged, for the check above; it is Exchange's copy, not the bot's.
+    graph.clear();
+  }
+
   async function unreachableColleagueFlow(): Promise<void> {
     t.connector.unreachableUsers.add(gymTeacher.id);
     try {
@@ -160,7 +196,28 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
   before(async function () {
     since = Date.now();
     secret = await pickSecretAbsentFromHeap({ today: now });
-    t = await startTestApp({ start: { clock: () => now } });
+    graph = new FakeGraphMail();
+    await graph.start();
+    graph.addMailbox(MAILBOX);
+    t = await startTestApp({
+      schools: [
+        {
+          ...testSchool,
+          mail: {
+            mailbox: MAILBOX,
+            allowedSenders: [{ domain: 'politie-regio.example', source: 'police' }],
+            receipts: false,
+          },
+        },
+        otherSchool,
+      ],
+      start: {
+        clock: () => now,
+        mailbox: new GraphMailbox(
+          new GraphClient({ credential: new StaticTokenCredential(), baseUrl: graph.url }),
+        ),
+      },
+    });
     // Something else waits in the scheduler throughout, as another school's open case would: the
     // cancelled timers of the cases that end must not keep them alive in it.
     await scheduler().schedule('unrelated:escalate', new Date('2027-01-01T00:00:00Z'), {
@@ -172,12 +229,14 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     await unreachableColleagueFlow();
     await closedFlow();
     await pupilAbsentFlow();
+    await mailFlow();
     // Every card of every case has been made neutral, and deleted where the channel allows it.
     await (t.app.services.cleanup as CardCleanup).idle();
   });
 
   after(async function () {
     await t?.stop();
+    await graph?.stop();
   });
 
   it('the store is empty, no card waits to be neutralized, and no timer of a case is left', async () => {
@@ -233,7 +292,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     const month = (
       JSON.parse(stats.body) as { schools: { schoolId: string; months: { signals: number }[] }[] }
     ).schools.find((s) => s.schoolId === testSchool.id)?.months[0];
-    assert.equal(month?.signals, 4, 'the four signals are counted');
+    assert.equal(month?.signals, 5, 'the five signals are counted');
     assert.ok(t.responses.length >= 5);
     for (const body of t.responses)
       assert.deepEqual(findTraces(body, secret), [], 'a response holds the pupil');

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { supportDayFor } from '../domain/calendar';
+import { localDateOf } from '../domain/local-date';
+import {
+  allowedSourceOf,
+  passedAuthentication,
+  schoolForMail,
+  type MailRefusal,
+} from '../domain/mail-sender';
+import type { School } from '../domain/school';
+import { parseSignal } from '../domain/signal';
+import { readSignalMail } from '../domain/signal-mail';
+import { errorSummary } from '../logging/error-summary';
+import { renderCard } from '../cards/render-card';
+import { stringsFor } from '../i18n/strings';
+import type { InboxMail, MailLedger, Mailbox, RequestContext, Services } from './ports';
+import { receiveSignal } from './receive-signal';
+import { settleAll } from './shells';
+
+/** The mailboxes and what the bot remembers of them; only when a school receives signals by mail. */
+export interface MailServices {
+  mailbox: Mailbox;
+  ledger: MailLedger;
+}
+
+/** What became of one mail in this pass. */
+export type MailVerdict = 'taken' | 'not-processed' | 'handled-before' | 'gone';
+
+/** A signal mail is a few lines; anything this large is something else (a 20 MB newsletter, say). */
+export const MAX_SIGNAL_MAIL_BYTES = 512 * 1024;
+
+/** The mailboxes the schools file names, each once (a board-wide mailbox serves several schools). */
+export function mailboxesOf(schools: readonly School[]): string[] {
+  return [...new Set(schools.flatMap((s) => (s.mail ? [s.mail.mailbox] : [])))];
+}
+
+/**
+ * One pass over every mailbox: the new mail of each, found with a delta query and handled one at
+ * a time. Where the query goes on next time is saved only after every mail of the pass was handled,
+ * so a pass cut off (Graph away, a restart) is read again; the ledger makes that harmless. With
+ * several instances, one polls a mailbox at a time.
+ */
+export async function pollMailboxes(
+  services: Services,
+  mail: MailServices,
+  ctx: RequestContext,
+  claimMs = 60_000,
+): Promise<void> {
+  for (const mailbox of mailboxesOf(services.schools.all())) {
+    let claimed = false;
+    try {
+      claimed = await mail.ledger.claimPoll(mailbox, claimMs);
+      if (!claimed) continue;
+      const changes = await mail.mailbox.changes(mailbox, await mail.ledger.deltaLink(mailbox));
+      const verdicts: MailVerdict[] = [];
+      for (const id of changes.ids) verdicts.push(await takeMail(services, mail, mailbox, id, ctx));
+      await mail.ledger.saveDeltaLink(mailbox, changes.deltaLink);
+      if (verdicts.length > 0) {
+        ctx.log.info(
+          {
+            taken: verdicts.filter((v) => v === 'taken').length,
+            notProcessed: verdicts.filter((v) => v === 'not-processed').length,
+            handledBefore: verdicts.filter((v) => v === 'handled-before').length,
+          },
+          'mailbox read',
+        );
+      }
+    } catch (error) {
+      // Read again at the next pass: nothing was lost, and what was handled stays handled.
+      ctx.log.warn(errorSummary(error), 'could not read a mailbox; trying again at the next pass');
+    } finally {
+      if (claimed) await mail.ledger.releasePoll(mailbox).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * One mail: taken when an allowed sender sent it, it passed DMARC and one pupil's name and date of
+ * birth can be read from it with certainty. Its signal then goes the way of any other, and the mail
+ * is deleted for good. Any other mail is moved to 'Niet verwerkt' for a person to look at, and the
+ * school's coordinators hear that (why, never what it said).
+ */
+export async function takeMail(
+  services: Services,
+  mail: MailServices,
+  mailbox: string,
+  id: string,
+  ctx: RequestContext,
+): Promise<MailVerdict> {
+  const before = await mail.ledger.outcome(mailbox, id);
+  if (before === 'signal-stored') {
+    // Its signal was stored, and the bot stopped before the mail was deleted.
+    await mail.mailbox.permanentDelete(mailbox, id);
+    return 'handled-before';
+  }
+  if (before === 'not-processed') return 'handled-before';
+  const read = await mail.mailbox.read(mailbox, id);
+  if (!read) return 'gone';
+
+  const schools = services.schools.all();
+  const school = schoolForMail(schools, mailbox, read.recipients);
+  if (!school)
+    return leaveForAPerson(services, mail, read, 'no-school', mailboxSchools(schools, mailbox), ctx);
+  const refusal = refusalOf(read, school);
+  if (refusal) return leaveForAPerson(services, mail, read, refusal.reason, [school], ctx);
+  const source = allowedSourceOf(school, read.from);
+  if (!source) return leaveForAPerson(services, mail, read, 'unknown-sender', [school], ctx);
+
+  const now = services.clock();
+  const reading = readSignalMail(read, { today: localDateOf(now, school.timeZone) });
+  if (reading.kind !== 'certain') return leaveForAPerson(services, mail, read, 'uncertain', [school], ctx);
+  // The same checks as a signal through the API.
+  const parsed = parseSignal(
+    { schoolId: school.id, pupil: reading.pupil, source },
+    { today: localDateOf(now, school.timeZone), isKnownSchool: (schoolId) => schoolId === school.id },
+  );
+  if (!parsed.ok) return leaveForAPerson(services, mail, read, 'uncertain', [school], ctx);
+  // A mail read after it arrived counts from its arrival; one whose day has passed needs a person.
+  const receivedAt = read.receivedAt.getTime() < now.getTime() ? read.receivedAt : now;
+  if (supportDayFor(school, receivedAt).dayEnd.getTime() <= now.getTime()) {
+    return leaveForAPerson(services, mail, read, 'too-late', [school], ctx);
+  }
+
+  await receiveSignal(services, parsed.signal, { kind: 'mail', id: senderId(read.from), receivedAt }, ctx);
+  // Recorded before the delete: a restart between the two deletes the mail, and stores nothing twice.
+  await mail.ledger.record(mailbox, id, 'signal-stored');
+  await mail.mailbox.permanentDelete(mailbox, id);
+  ctx.log.info({ schoolId: school.id, source }, 'signal taken from a mail; the mail is deleted');
+  return 'taken';
+}
+
+/** A reason to leave the mail to a person before reading it at all. */
+function refusalOf(read: InboxMail, school: School): { reason: MailRefusal } | undefined {
+  if (read.encrypted) return { reason: 'encrypted' };
+  const size = read.sizeBytes ?? read.body.content.length;
+  if (size > MAX_SIGNAL_MAIL_BYTES) return { reason: 'too-large' };
+  if (allowedSourceOf(school, read.from) === undefined) return { reason: 'unknown-sender' };
+  if (!passedAuthentication(read.authenticationResults, read.from)) return { reason: 'not-authenticated' };
+  if (read.hasAttachments) return { reason: 'attachment' };
+  return undefined;
+}
+
+/** The schools a mailbox serves: who hears of a mail that names none of them. */
+function mailboxSchools(schools: readonly School[], mailbox: string): School[] {
+  return schools.filter((s) => s.mail?.mailbox === mailbox.toLowerCase());
+}
+
+/** The sender as the logs may know it: a hash of the domain, so senders can be told apart, not named. */
+function senderId(from: string): string {
+  const domain = from.slice(from.lastIndexOf('@') + 1);
+  return createHash('sha256').update(domain).digest('hex').slice(0, 16);
+}
+
+/**
+ * Moved to 'Niet verwerkt', never deleted unseen; then recorded, so a restart between the two
+ * cannot leave it in the inbox marked as handled. The coordinators get a neutral notice.
+ */
+async function leaveForAPerson(
+  services: Services,
+  mail: MailServices,
+  read: InboxMail,
+  reason: MailRefusal,
+  schools: readonly School[],
+  ctx: RequestContext,
+): Promise<MailVerdict> {
+  const moved = await mail.mailbox.moveToNotProcessed(read.mailbox, read.id);
+  await mail.ledger.record(read.mailbox, read.id, 'not-processed');
+  if (moved === 'gone') return 'gone';
+  ctx.log.warn({ reason, schools: schools.map((s) => s.id) }, 'a mail was left in Niet verwerkt');
+  const coordinators = [...new Set(schools.flatMap((s) => s.coordinators.map((p) => p.id)))];
+  await settleAll(
+    coordinators.map((staffId) =>
+      services.messenger.sendCard({ staffId }, (recipient) => {
+        const t = stringsFor(recipient.locale).mail;
+        return renderCard('notice', {
+          title: t.notProcessedTitle,
+          body: t.notProcessedBody(t.reasons[reason]),
+        });
+      }),
+    ),
+    ctx,
+    'could not tell every coordinator of a mail left in Niet verwerkt',
+  );
+  return 'not-processed';
+}
