@@ -325,7 +325,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const stop = () =>
     (stopping ??= (async () => {
       schoolsReloader.close();
-      await mailPoller?.close();
+      // A pass under way finishes its mail (or is cut off and read again by the next instance).
+      if (mailPoller) await waitAtMost(mailPoller.close(), env.SHUTDOWN_GRACE_MS);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, env.SHUTDOWN_GRACE_MS);
         timer.unref();
