@@ -12,7 +12,7 @@ import { parseSignal } from '../domain/signal';
 import { readSignalMail } from '../domain/signal-mail';
 import { errorSummary } from '../logging/error-summary';
 import { renderCard } from '../cards/render-card';
-import { stringsFor } from '../i18n/strings';
+import { formatDateTime, stringsFor } from '../i18n/strings';
 import type { InboxMail, MailLedger, Mailbox, RequestContext, Services } from './ports';
 import { receiveSignal } from './receive-signal';
 import { settleAll } from './shells';
@@ -126,7 +126,32 @@ export async function takeMail(
   await mail.ledger.record(mailbox, id, 'signal-stored');
   await mail.mailbox.permanentDelete(mailbox, id);
   ctx.log.info({ schoolId: school.id, source }, 'signal taken from a mail; the mail is deleted');
+  if (school.mail?.receipts) await sendReceipt(mail, school, read, receivedAt, ctx);
   return 'taken';
+}
+
+/**
+ * A new mail to the sender (never a reply, which would quote the original): received, by which
+ * school, when. The signal is stored whatever becomes of this: a failure is only logged.
+ */
+async function sendReceipt(
+  mail: MailServices,
+  school: School,
+  read: InboxMail,
+  receivedAt: Date,
+  ctx: RequestContext,
+): Promise<void> {
+  // Senders are Dutch organisations: the answer is in Dutch, as the schools file names the school.
+  const t = stringsFor('nl').mail;
+  const when = formatDateTime(receivedAt, school.timeZone, 'nl');
+  try {
+    await mail.mailbox.send(read.mailbox, read.from, t.receiptSubject, t.receiptBody(school.name, when));
+  } catch (error) {
+    ctx.log.warn(
+      { schoolId: school.id, ...errorSummary(error) },
+      'could not tell the sender the signal arrived',
+    );
+  }
 }
 
 /** A reason to leave the mail to a person before reading it at all. */

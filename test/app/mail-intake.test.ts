@@ -29,12 +29,13 @@ const signalBody = `Goedemorgen,\n\nHandle with Care\n\nNaam: ${pupil.name}\nGeb
 describe('signals from the school’s Handle with Care mailbox (fake Graph mail and Bot Connector on 127.0.0.1)', () => {
   let graph: FakeGraphMail;
   let t: TestApp;
+  let client: GraphClient;
 
   beforeEach(async () => {
     graph = new FakeGraphMail();
     await graph.start();
     graph.addMailbox(MAILBOX);
-    const client = new GraphClient({
+    client = new GraphClient({
       credential: new StaticTokenCredential(),
       baseUrl: graph.url,
       sleep: async () => undefined,
@@ -89,6 +90,32 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
 
     await t.app.pollMail();
     assert.equal(await t.app.services.store.size(), 1, 'a second pass takes nothing twice');
+    assert.deepEqual(graph.sent, [], 'the sender is not answered unless the school wants it');
+  });
+
+  it('with receipts on, tells the sender by a new mail that the signal arrived, naming no pupil', async () => {
+    await t.stop();
+    t = await startTestApp({
+      schools: [{ ...mailSchool, mail: { ...mailSchool.mail!, receipts: true } }],
+      start: { mailbox: new GraphMailbox(client) },
+    });
+    graph.deliver(MAILBOX, {
+      from: POLICE,
+      subject: 'Handle with Care',
+      body: signalBody,
+      authenticationResults: DMARC_PASS,
+    });
+    await t.app.pollMail();
+    assert.equal(graph.sent.length, 1, 'one answer');
+    const answer = JSON.stringify(graph.sent[0]);
+    assert.match(answer, new RegExp(POLICE.replace('.', '\\.')), 'to the sender');
+    assert.match(answer, /ontvangen door Basisschool Het Testlab op \S+ \d+ \S+, \d\d:\d\d/);
+    assert.doesNotMatch(
+      answer,
+      /Re:|Handle with Care\\n\\nNaam/,
+      'a new mail, not a reply quoting the signal',
+    );
+    assertNoPupilData(answer, 'the answer to the sender');
   });
 
   const leftForAPerson: [string, Omit<FakeMailInput, 'subject' | 'body'>, RegExp][] = [
