@@ -8,7 +8,7 @@ import { BackgroundWork } from './app/background-work';
 import { CardCleanup } from './app/card-cleanup';
 import { goneCaseCard } from './app/case-access';
 import { runScheduledTask } from './app/scheduled-tasks';
-import { receiveSignal } from './app/receive-signal';
+import { deliverSignal } from './app/receive-signal';
 import { errorSummary } from './logging/error-summary';
 import { preloadCardTemplates } from './cards/render-card';
 import { loadConfig, type AppConfig } from './config/app-config';
@@ -227,6 +227,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
             client: redis.client,
             prefix: redis.prefix,
             secret: redis.idempotencySecret,
+            now: clock,
             ...(options.intakeLimits ? { limits: options.intakeLimits } : {}),
           }),
         }
@@ -245,8 +246,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       const allowed = services.schools.get(schoolId)?.senders;
       return allowed === undefined || allowed.includes(sender.id);
     },
+    cases: services.store,
     receiveSignal: (signal, ctx) =>
-      receiveSignal(services, signal, ctx.sender, {
+      deliverSignal(services, signal, ctx.sender, {
         correlationId: ctx.correlationId,
         log: logger.child({ correlationId: ctx.correlationId }),
       }),

@@ -305,3 +305,20 @@ export interface RequestContext {
   correlationId: string;
   log: Logger;
 }
+
+/** Who posted a signal through the API: an API key's label or an Entra client id. */
+export interface SignalSender {
+  kind: 'api-key' | 'entra';
+  id: string;
+}
+
+/**
+ * Which case an API-posted signal became, and which credential posted it (issue 15): so that the
+ * sender, and only the sender, can ask what became of it (GET /api/signals/{signalId}). Kept as
+ * long as the case's tombstone, never anything of the pupil. In Redis with several instances.
+ */
+export interface SignalReceipts {
+  remember(signalId: string, caseId: string, sender: SignalSender, until: Date): Promise<void>;
+  /** Undefined when the signal id is unknown or its time has passed. */
+  lookUp(signalId: string): Promise<{ caseId: string; sender: SignalSender } | undefined>;
+}

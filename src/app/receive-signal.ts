@@ -1,4 +1,4 @@
-import { supportDayFor } from '../domain/calendar';
+import { nextSchoolDayAfter, supportDayFor } from '../domain/calendar';
 import { openCase } from '../domain/case';
 import { HwcError } from '../domain/errors';
 import type { SignalInput } from '../domain/signal';
@@ -20,6 +20,18 @@ export interface SignalReceipt {
   deliveredTo: number;
 }
 
+/** The receipt with what the intake API keeps to answer the sender later: no pupil data. */
+export interface DeliveredSignal extends SignalReceipt {
+  caseId: string;
+  /** The end of the case's support day, when it was received. */
+  supportDayEnd: Date;
+  /**
+   * The end of the last day the case can be on: its support day, moved a school day on as often as
+   * the pupil may be absent (maxPupilAbsentDays). Nothing of the case outlives it.
+   */
+  latestDayEnd: Date;
+}
+
 /**
  * A signal comes in: it becomes a case for the school's support day, and every coordinator
  * gets a neutral card in their personal chat. If not one card could be posted, nothing is
@@ -31,6 +43,18 @@ export async function receiveSignal(
   origin: SignalOrigin,
   ctx: RequestContext,
 ): Promise<SignalReceipt> {
+  // Only these two: the Teams intake keeps the receipt, and its ledger takes nothing else.
+  const { signalId, deliveredTo } = await deliverSignal(services, signal, origin, ctx);
+  return { signalId, deliveredTo };
+}
+
+/** receiveSignal, also naming the case and its support day's end (for the intake API's receipts). */
+export async function deliverSignal(
+  services: Services,
+  signal: SignalInput,
+  origin: SignalOrigin,
+  ctx: RequestContext,
+): Promise<DeliveredSignal> {
   const school = services.schools.get(signal.schoolId);
   if (!school) throw new HwcError('signal.unknown-school', 'the signal names no configured school');
 
@@ -94,5 +118,13 @@ export async function receiveSignal(
     },
     'signal delivered',
   );
-  return { signalId: services.newId(), deliveredTo: delivered };
+  let latest = supportDay;
+  for (let i = 0; i < school.maxPupilAbsentDays; i++) latest = nextSchoolDayAfter(school, latest.date);
+  return {
+    signalId: services.newId(),
+    deliveredTo: delivered,
+    caseId: created.id,
+    supportDayEnd: supportDay.dayEnd,
+    latestDayEnd: latest.dayEnd,
+  };
 }

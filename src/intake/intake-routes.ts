@@ -25,10 +25,18 @@ import { makeProblem, PROBLEM_CONTENT_TYPE } from './problem';
 import { MemoryRateLimiter, type AsyncRateLimiter } from './rate-limiter';
 import { RedisIdempotencyStore } from './redis-idempotency';
 import { RedisRateLimiter } from './redis-rate-limiter';
+import { RedisSignalReceipts } from './redis-signal-receipts';
+import { MemorySignalReceipts } from './signal-receipts';
+import { tombstoneUntil } from '../app/end-case';
+import type { SignalReceipts } from '../app/ports';
+import type { CaseEnding, CaseStore } from '../store/case-store';
+import type { HwcCase } from '../domain/case';
 
 export type { SenderIdentity, IntakeAuthOptions } from './intake-auth';
 
 export const SIGNALS_PATH = '/api/signals';
+/** GET: the state of a signal, for its sender (a lowercase pattern, as the request log names it). */
+export const SIGNAL_STATE_PATH = '/api/signals/:id';
 
 export interface IntakeLimits {
   /** Largest accepted body, counted while reading. Default 4096 bytes. */
@@ -56,13 +64,27 @@ export interface IntakeShared {
   senderLimiter: AsyncRateLimiter;
   /** Failed authentications per client address; its limit is the limiter's own. */
   failedAuthLimiter: AsyncRateLimiter;
+  /** Which signal became which case, for its sender's GET; default: in memory. */
+  receipts?: SignalReceipts;
 }
 
 export interface IntakeDeps {
   receiveSignal(
     signal: SignalInput,
     ctx: { correlationId: string; sender: SenderIdentity },
-  ): Promise<{ signalId: string; deliveredTo: number }>;
+  ): Promise<{
+    signalId: string;
+    deliveredTo: number;
+    caseId?: string;
+    /** The end of the last day the case can be on (a pupil absent moves it); its receipt lasts past it. */
+    latestDayEnd?: Date;
+  }>;
+  /**
+   * The open cases and the tombstones of ended ones. With it, GET /api/signals/{signalId} tells a
+   * sender what became of a signal it posted (a signal is remembered only when receiveSignal names
+   * its case and support day); without it, that route is not there.
+   */
+  cases?: Pick<CaseStore, 'get' | 'ending'>;
   signalRules(): SignalRules;
   /** False → 403. */
   isSenderAllowed(sender: SenderIdentity, schoolId: string): boolean;
@@ -111,6 +133,8 @@ export interface RedisIntakeSharedOptions {
   prefix?: string;
   /** The same limits as given to registerIntakeRoutes. */
   limits?: IntakeLimits;
+  /** The app's clock, the same as registerIntakeRoutes' `now`: a receipt expires by it. */
+  now?: () => Date;
 }
 
 /** The intake's shared pieces in Redis, with the limits of `limits`. */
@@ -137,6 +161,10 @@ export function createRedisIntakeShared(options: RedisIntakeSharedOptions): Inta
       name: 'intake-failed-auth',
       perMinute: limits.failedAuthPerMinute,
       keySecret: options.secret,
+    }),
+    receipts: new RedisSignalReceipts({
+      ...common,
+      ...(options.now ? { now: () => options.now!().getTime() } : {}),
     }),
   };
 }
@@ -171,6 +199,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
   const nowMs = () => now().getTime();
   const limits = resolveIntakeLimits(deps.limits);
   const authenticator = createIntakeAuthenticator(deps.auth, now);
+  const receipts = deps.shared?.receipts ?? new MemorySignalReceipts(nowMs);
   const { senderLimiter, failedAuthLimiter, idempotency } = deps.shared ?? {
     senderLimiter: new MemoryRateLimiter(limits.requestsPerMinute, nowMs),
     failedAuthLimiter: new MemoryRateLimiter(limits.failedAuthPerMinute, nowMs),
@@ -191,7 +220,20 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
 
   async function deliver(signal: SignalInput, sender: SenderIdentity, correlationId: string): Promise<Reply> {
     try {
-      const { signalId, deliveredTo } = await deps.receiveSignal(signal, { correlationId, sender });
+      const { signalId, deliveredTo, caseId, latestDayEnd } = await deps.receiveSignal(signal, {
+        correlationId,
+        sender,
+      });
+      if (deps.cases && caseId !== undefined && latestDayEnd !== undefined) {
+        try {
+          // As long as the case's tombstone can last: past the end of the last day the case can be on.
+          const from = Math.max(latestDayEnd.getTime(), nowMs());
+          await receipts.remember(signalId, caseId, sender, tombstoneUntil(new Date(from), new Date(from)));
+        } catch (error) {
+          // The signal is in the coordinators' chats: it stands, only its state cannot be asked.
+          log.warn({ correlationId, ...errorSummary(error) }, 'intake: the signal receipt could not be kept');
+        }
+      }
       return {
         status: 201,
         body: JSON.stringify({ signalId, deliveredTo }),
@@ -462,6 +504,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     };
     if (reply.status >= 500) log.error(line, 'intake: request failed');
     else if (reply.status === 201) log.info(line, 'intake: signal accepted');
+    else if (reply.status === 200) log.info(line, 'intake: signal state given');
     else log.warn(line, 'intake: request refused');
   }
 
@@ -488,6 +531,100 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       .finally(() => next());
   });
 
+  if (deps.cases) registerStatusRoute(deps.cases);
+
+  /**
+   * GET /api/signals/{signalId}: the state of a signal, for the credential that posted it only.
+   * Every other credential, and every id not known (or no longer), gets the same 404.
+   */
+  function registerStatusRoute(cases: Pick<CaseStore, 'get' | 'ending'>): void {
+    const unknown = (correlationId: string, sender: SenderIdentity): Reply =>
+      problemReply('unknown-signal', UNKNOWN_SIGNAL_DETAIL, correlationId, { sender });
+
+    async function status(
+      req: IncomingMessage,
+      signalId: unknown,
+      correlationId: string,
+      known: { sender?: SenderIdentity },
+    ): Promise<Reply> {
+      const auth = await authenticator.authenticate(req.headers);
+      if (!auth.ok) {
+        return refuseUnauthenticated(auth, clientAddress(req), correlationId, {
+          failedAuth: failedAuthLimiter,
+          retryAfterSeconds: limits.retryAfterSeconds,
+          log,
+          logPrefix: 'intake',
+        });
+      }
+      const sender = auth.sender;
+      known.sender = sender;
+      const budget = await senderLimiter.take(`${sender.kind}:${sender.id}`);
+      if (!budget.ok) {
+        return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
+          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+          sender,
+        });
+      }
+      if (typeof signalId !== 'string' || !SIGNAL_ID.test(signalId)) return unknown(correlationId, sender);
+      const receipt = await receipts.lookUp(signalId);
+      if (!receipt || receipt.sender.kind !== sender.kind || receipt.sender.id !== sender.id)
+        return unknown(correlationId, sender);
+      const state = await signalState(cases, receipt.caseId);
+      if (state === 'unknown') return unknown(correlationId, sender);
+      return {
+        status: 200,
+        body: JSON.stringify({ signalId, state }),
+        headers: { 'Content-Type': JSON_CONTENT_TYPE },
+        sender,
+      };
+    }
+
+    server.get(SIGNAL_STATE_PATH, (req: restify.Request, res: restify.Response, next: restify.Next) => {
+      const correlationId = newCorrelationId();
+      const startedAt = Date.now();
+      const known: { sender?: SenderIdentity } = {};
+      status(req, (req.params as Record<string, unknown> | undefined)?.id, correlationId, known)
+        .catch((error: unknown): Reply => {
+          if (isHwcError(error, 'store.unavailable')) {
+            log.warn({ correlationId, ...errorSummary(error) }, 'intake: the shared store failed');
+            return problemReply('service-unavailable', STATE_UNAVAILABLE_DETAIL, correlationId, {
+              headers: { 'Retry-After': String(limits.retryAfterSeconds) },
+              reason: 'store.unavailable',
+              ...(known.sender ? { sender: known.sender } : {}),
+            });
+          }
+          log.error({ correlationId, ...errorSummary(error) }, 'intake: unexpected failure');
+          return problemReply(
+            'internal-error',
+            'Something went wrong on our side. Quote the correlationId.',
+            correlationId,
+          );
+        })
+        .then((reply) => {
+          sendReply(res, correlationId, reply);
+          record(correlationId, reply, startedAt);
+        })
+        .catch((error: unknown) => {
+          log.error({ correlationId, ...errorSummary(error) }, 'intake: could not send the answer');
+          if (!res.headersSent) res.sendRaw(500, '');
+        })
+        .finally(() => next());
+    });
+
+    refuseOutsideTheHandler(
+      server,
+      {
+        path: SIGNAL_STATE_PATH,
+        method: 'GET',
+        refusedDetail: 'The request was refused before it reached the signal state.',
+      },
+      (res, correlationId, reply) => {
+        sendReply(res, correlationId, reply);
+        record(correlationId, reply, Date.now());
+      },
+    );
+  }
+
   refuseOutsideTheHandler(
     server,
     {
@@ -500,6 +637,45 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       record(correlationId, reply, Date.now());
     },
   );
+}
+
+/** The states GET /api/signals/{signalId} answers with 200. */
+export const signalStates = ['delivered', 'claimed', 'closed', 'not-our-pupil', 'expired'] as const;
+
+/** What a sender may learn of a signal it posted; 'unknown' is answered as 404. */
+export type SignalState = (typeof signalStates)[number] | 'unknown';
+
+/** A signal id as the bot hands them out (a UUID), or close; anything else is unknown unasked. */
+const SIGNAL_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+const UNKNOWN_SIGNAL_DETAIL =
+  'No signal with this id, sent with these credentials, is known (or it is known no longer).';
+
+const STATE_UNAVAILABLE_DETAIL =
+  "The signal's state cannot be read right now. Ask again after the Retry-After interval.";
+
+/** The state of the case a signal became: open, or ended while its tombstone lasts. */
+export async function signalState(
+  cases: Pick<CaseStore, 'get' | 'ending'>,
+  caseId: string,
+): Promise<SignalState> {
+  const open = await cases.get(caseId);
+  if (open) return stateOfCase(open);
+  const ending = await cases.ending(caseId);
+  if (ending === undefined) return 'unknown';
+  return stateOfEnding(ending);
+}
+
+function stateOfCase(c: HwcCase): SignalState {
+  if (c.state === 'received') return 'delivered';
+  if (c.state === 'closed') return stateOfEnding(c.closed?.reason ?? 'completed');
+  return 'claimed';
+}
+
+function stateOfEnding(ending: CaseEnding): SignalState {
+  if (ending === 'not-our-pupil') return 'not-our-pupil';
+  if (ending === 'expired') return 'expired';
+  return 'closed';
 }
 
 function stringHeaders(headers: Record<string, string | string[]>): Record<string, string> {

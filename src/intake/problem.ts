@@ -25,6 +25,7 @@ export const problemKinds = {
   },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'not-found': { status: 404, title: 'Not found' },
+  'unknown-signal': { status: 404, title: 'No such signal is known for these credentials' },
   'internal-error': { status: 500, title: 'Internal error' },
   'no-coordinator-reachable': { status: 503, title: 'No coordinator of the school could be reached' },
   'auth-unavailable': { status: 503, title: 'Credentials cannot be checked right now' },

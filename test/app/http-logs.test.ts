@@ -200,7 +200,7 @@ describe('what the HTTP layer logs of a request', () => {
 
   it('names the route pattern, or unknown-route, when a request fails', async () => {
     const m = markers();
-    assert.equal(await send(t.app.url, { method: 'GET', path: `/api/signals/${m.path}`, headers: {} }), 404);
+    assert.equal(await send(t.app.url, { method: 'GET', path: `/api/unknown/${m.path}`, headers: {} }), 404);
     assert.equal(await send(t.app.url, { method: 'DELETE', path: '/api/messages', headers: {} }), 405);
     const failed = t.logs.lines
       .filter((line) => line.includes('"request failed"'))

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { MAX_NAME_LENGTH, signalSources } from '../../src/domain/signal';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../src/intake/idempotency';
+import { signalStates } from '../../src/intake/intake-routes';
 import { problemKinds, problemType, type ProblemKind } from '../../src/intake/problem';
 
 /** Walks a parsed YAML document; a missing key fails the test with the path it looked for. */
@@ -68,6 +69,21 @@ describe('intake API: docs/openapi.yaml', () => {
     at(post, 'responses', '429', 'headers', 'Retry-After');
     at(post, 'responses', '503', 'headers', 'Retry-After');
     at(post, 'responses', '401', 'headers', 'WWW-Authenticate');
+  });
+
+  it('documents GET /api/signals/{signalId}: its states, and errors as problem+json', () => {
+    const get = at(doc, 'paths', '/api/signals/{signalId}', 'get');
+    for (const status of ['200', '401', '404', '429', '503']) at(get, 'responses', status);
+    for (const status of keysOf(at(get, 'responses'))) {
+      const types = keysOf(at(get, 'responses', status, 'content'));
+      assert.deepEqual(types, [status === '200' ? 'application/json' : 'application/problem+json'], status);
+    }
+    at(get, 'responses', '429', 'headers', 'Retry-After');
+    at(get, 'responses', '503', 'headers', 'Retry-After');
+    at(get, 'responses', '401', 'headers', 'WWW-Authenticate');
+    assert.deepEqual(at(schemas, 'SignalState', 'properties', 'state', 'enum'), [...signalStates]);
+    assert.equal(at(schemas, 'SignalState', 'additionalProperties'), false);
+    assert.deepEqual(keysOf(at(schemas, 'SignalState', 'properties')).sort(), ['signalId', 'state']);
   });
 
   it('documents the Idempotency-Key header with the limits the code applies', () => {
