@@ -1,7 +1,8 @@
 /**
  * `npm run playground`: the bot in local mode plus the Microsoft 365 Agents Playground.
  *
- * 1. Starts the bot (`tsx src/index.ts`, or BOT_COMMAND) with NODE_ENV=development, no app id,
+ * 1. Starts the bot (`tsx scripts/playground-bot.ts`: src/index.ts's app with the demo mailbox of
+ *    src/mail/local-mailbox.ts; or BOT_COMMAND) with NODE_ENV=development, no app id,
  *    PORT=3978, and unless set in the caller's environment: SCHOOLS_FILE=config/demo-schools.yaml,
  *    TEAMS_SERVICE_URL=the Playground's connector, MicrosoftAppTenantId=the Playground's tenant
  *    and INTAKE_API_KEYS=a demo key; all on top of .env.sample (if present) and the caller's env.
@@ -11,7 +12,9 @@
  *    (every activity and connector call, which `npm run playground:walkthrough -- --colleagues-only`
  *    reads to find the colleague cards sent before it started).
  * 4. Prints the page URL and, for each demo school (config/demo-schools.yaml: one talk-first, one
- *    teacher-first), a curl that posts its demo signal.
+ *    teacher-first), a curl that posts its demo signal, and how to drop a demo mail into the demo
+ *    mailbox (`npm run playground:mail -- config/demo-mail-politie.txt`; the bot serves that drop
+ *    point on 127.0.0.1 and writes where to the run's temporary folder, scripts/playground-mailbox.ts).
  * Ctrl+C (SIGINT) or SIGTERM is forwarded to both; when either child exits, the other is stopped
  * and this script exits with the first one's exit code.
  *
@@ -20,7 +23,8 @@
  * end-to-end suite runs beside a developer's own Playground; the walkthrough reads them too).
  * The Playground's log and events recording go to a temporary folder, deleted on exit, unless
  * M365_AGENTS_PLAYGROUND_LOGFILE or M365_AGENTS_PLAYGROUND_RECORDING_FILE say otherwise. Only node
- * built-ins are used here (and scripts/demo-pupil.ts, scripts/playground-settings.ts).
+ * built-ins are used here (and scripts/demo-pupil.ts, scripts/playground-settings.ts,
+ * scripts/playground-mailbox.ts).
  * See docs/playground-notes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,7 +34,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { DEMO_SIGNALS } from './demo-pupil';
-import { playgroundPorts, RECORDING_FILE, runFolderPrefix } from './playground-settings';
+import { MAIL_DROP_FILE, MAIL_DROP_FILE_ENV } from './playground-mailbox';
+import {
+  DEFAULT_PLAYGROUND_PORT,
+  playgroundPorts,
+  RECORDING_FILE,
+  runFolderPrefix,
+} from './playground-settings';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -50,7 +60,8 @@ const PLAYGROUND_CONFIG = path.join(ROOT, '.m365agentsplayground.yml');
 const HEALTH_TIMEOUT_MS = 60_000;
 // Longer than the bot's default SHUTDOWN_GRACE_MS (10 s), then SIGKILL.
 const STOP_GRACE_MS = 12_000;
-const DEFAULT_BOT_COMMAND = 'tsx src/index.ts';
+// The product's app (src/index.ts) with the demo mailbox and its drop point; see that script.
+const DEFAULT_BOT_COMMAND = 'tsx scripts/playground-bot.ts';
 const DEFAULT_API_KEY = 'local-demo-key-0123456789';
 
 type Env = Record<string, string | undefined>;
@@ -235,6 +246,10 @@ function printReady(pageUrl: string, apiKey: string): void {
       ...curl(DEMO_SIGNALS['teacher-first']),
       '',
       "[playground] Or type 'nieuw signaal' in the page and pick the school.",
+      '[playground] Or mail a signal to the demo mailbox of Basisschool De Demo (an invented pupil):',
+      '',
+      `  ${PLAYGROUND_PORT === DEFAULT_PLAYGROUND_PORT ? '' : `PLAYGROUND_PORT=${PLAYGROUND_PORT} `}npm run playground:mail -- config/demo-mail-politie.txt`,
+      '',
       ...(
         [
           ['log', PLAYGROUND_LOG],
@@ -281,6 +296,8 @@ async function main(): Promise<void> {
     // Activities from the Playground carry its mock tenant; the bot refuses any other tenant.
     MicrosoftAppTenantId: process.env.MicrosoftAppTenantId ?? playgroundTenantId() ?? '',
     INTAKE_API_KEYS: apiKeys,
+    // Where scripts/playground-bot.ts says on which port its demo mailbox takes mail.
+    [MAIL_DROP_FILE_ENV]: path.join(ownDir, MAIL_DROP_FILE),
   });
   const botCommand = (process.env.BOT_COMMAND?.trim() || DEFAULT_BOT_COMMAND).split(/\s+/);
   const [botExe, ...botArgs] = botCommand as [string, ...string[]];
@@ -296,7 +313,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) {
       console.error(
         `[playground] The bot did not answer 200 on ${HEALTH_URL} within ${HEALTH_TIMEOUT_MS / 1000} s. ` +
-          'Check its output above (does src/index.ts exist and serve GET /healthz?).',
+          'Check its output above (does it start and serve GET /healthz?).',
       );
       finish(1);
       return;

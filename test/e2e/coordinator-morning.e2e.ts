@@ -10,7 +10,10 @@
  *   conversation API, which covers what each colleague sees;
  * - the teacher-first morning at API level (Basisschool De Tweede Demo): the coordinator informs
  *   the group teacher, who is there for the pupil and informs the parents; no card says a talk
- *   with the pupil took place.
+ *   with the pupil took place;
+ * - a signal by mail: a demo mail dropped into the demo mailbox (`npm run playground:mail`)
+ *   becomes the coordinator's card in the page and leaves the mailbox empty; a mail from an
+ *   unknown sender goes to 'Niet verwerkt', with a notice in the page.
  * Each `it` is one step and leaves a screenshot in test-results/e2e/. A failing step prints the
  * Playground's log and the bot's output; the steps after it in its story are skipped, never
  * retried. The pupils are the invented demo pupils of config/demo-pupils.csv and
@@ -33,6 +36,7 @@ import {
   type StepReport,
   type TeacherFirstMorning,
 } from '../../scripts/playground-client';
+import { stringsFor } from '../../src/i18n/strings';
 import { assertNoPupilData } from '../support/fixtures';
 import { chromiumPath, openBrowser, type Browser } from './support/browser';
 import { startLocalPlayground, type LocalPlayground } from './support/local-playground';
@@ -501,6 +505,54 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
     });
   });
 
+  describe('a signal by mail, through the demo mailbox (npm run playground:mail)', function () {
+    let from = 0;
+    before(() => {
+      broken = undefined;
+    });
+
+    it('a police mail dropped into the demo mailbox is taken, and no folder holds it afterwards', async function () {
+      this.timeout(30_000);
+      from = client.watcher.cards.length;
+      const result = await stack.dropMail('config/demo-mail-politie.txt');
+      assert.equal(result.outcome, 'taken', JSON.stringify(result));
+      assert.deepEqual(result.contents, { inbox: [], notProcessed: [], purged: 1 });
+    });
+
+    it('the coordinator sees its card in the page, neutral, and Bekijk shows the pupil', async function () {
+      const shell = await client.watcher.next(
+        (c) => c.conversationId === client.config.personalChat.id && c.card.includes('case.view'),
+        "the coordinator's card of the mail",
+        from,
+      );
+      assert.ok(caseIdIn(shell.card), 'the card carries no case id');
+      noPupilIn(shell.card, 'the card of the mail');
+      await see('Er is een Handle with Care-taak voor je');
+      await press(card('Er is een Handle with Care-taak voor je'), 'Bekijk');
+      await see(pupil.name);
+      await see('12-04-2016');
+      await see('Nog niet opgepakt.');
+    });
+
+    it('a mail from an unknown sender goes to Niet verwerkt, and the coordinator gets a notice', async function () {
+      this.timeout(30_000);
+      const noticeFrom = client.watcher.cards.length;
+      const result = await stack.dropMail('config/demo-mail-onbekend.txt');
+      assert.equal(result.outcome, 'not-processed', JSON.stringify(result));
+      assert.equal(result.reason, 'unknown-sender');
+      assert.equal(result.contents.inbox.length, 0);
+      assert.equal(result.contents.notProcessed.length, 1);
+      const title = stringsFor('nl').mail.notProcessedTitle;
+      const notice = await client.watcher.next(
+        (c) => c.conversationId === client.config.personalChat.id && c.card.includes(title),
+        'the notice of the mail in Niet verwerkt',
+        noticeFrom,
+      );
+      noPupilIn(notice.card, 'the notice');
+      await see(title);
+    });
+  });
+
   describe('the local run stays on this machine', function () {
     before(() => {
       broken = undefined;
@@ -509,7 +561,8 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
     it('the outbound guard was loaded into the bot and the Playground', function () {
       const programs = stack.guardedPrograms();
       assert.ok(
-        programs.some((p) => p.endsWith(`src${path.sep}index.ts`)),
+        // The playground's bot: src/index.ts's app with the demo mailbox (scripts/playground-bot.ts).
+        programs.some((p) => p.endsWith(`scripts${path.sep}playground-bot.ts`)),
         `the bot is not guarded: ${programs.join(', ')}`,
       );
       assert.ok(

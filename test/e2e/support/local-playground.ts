@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dropMail, findDropPoint, parseDemoMail, type DropResult } from '../../../scripts/playground-mailbox';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const START_TIMEOUT_MS = 90_000;
@@ -26,6 +27,11 @@ export interface LocalPlayground {
   outboundAttempts(): string[];
   /** The programs the outbound guard was loaded into (argv[1] of each node process). */
   guardedPrograms(): string[];
+  /**
+   * Drops a demo mail file (config/demo-mail-*.txt) into the run's demo mailbox, as
+   * `npm run playground:mail` does, and resolves with where it went once the bot read it.
+   */
+  dropMail(file: string): Promise<DropResult>;
   stop(): Promise<void>;
 }
 
@@ -163,6 +169,11 @@ export async function startLocalPlayground(): Promise<LocalPlayground> {
         .filter((line) => line.guarded === undefined)
         .map((line) => JSON.stringify(line)),
     guardedPrograms: () => guardLines().flatMap((line) => (line.guarded === undefined ? [] : [line.guarded])),
+    dropMail: async (file) => {
+      const point = findDropPoint(playgroundPort);
+      if (!point) throw new Error(`the run on Playground port ${playgroundPort} serves no demo mailbox`);
+      return dropMail(point, parseDemoMail(readFileSync(path.resolve(ROOT, file), 'utf8')));
+    },
     stop,
   };
 }
