@@ -163,6 +163,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
   const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
   const background = new BackgroundWork();
+  // The schools' Handle with Care mailboxes (Graph), read by the poller below and used to answer senders.
+  const mailbox = options.mailbox ?? (graph ? new GraphMailbox(graph.client, { log: logger }) : undefined);
   const services: Services = {
     schools: schoolsReloader.registry,
     store,
@@ -182,6 +184,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     clock,
     newId: randomUUID,
     newContext,
+    ...(mailbox ? { mailbox } : {}),
   };
   const bot = new HandleWithCareBot({
     services,
@@ -274,7 +277,6 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
 
   // Signals by mail: each pass reads the mailboxes the schools file names now (a reload may add one).
-  const mailbox = options.mailbox ?? (graph ? new GraphMailbox(graph.client, { log: logger }) : undefined);
   const mailLedger = shared ? new RedisMailLedger(shared.client, shared.prefix) : new MemoryMailLedger(now);
   const mailPoller = mailbox
     ? new MailPoller(

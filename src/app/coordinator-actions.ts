@@ -8,13 +8,14 @@ import {
   type HwcCase,
 } from '../domain/case';
 import { HwcError, isHwcError } from '../domain/errors';
-import { coordinatingStaff } from '../domain/school';
+import { coordinatingStaff, type School } from '../domain/school';
+import { errorSummary } from '../logging/error-summary';
 import { confirmCard, coordinatorViewCard, noticeCard, shellCard, shellContext } from './case-cards';
 import { asCoordinator, loadForCoordinator, type Actor, type CommandOutcome } from './case-access';
 import { finishCase } from './end-case';
 import type { RequestContext, Services } from './ports';
 import { postShell, updateCoordinatorShells } from './shells';
-import { stringsFor } from '../i18n/strings';
+import { formatDateTime, stringsFor } from '../i18n/strings';
 
 export type { Actor } from './case-access';
 
@@ -87,6 +88,16 @@ export async function notOurPupil(
   }
   const outcome = await asCoordinator(services, caseId, actor, closeAsNotOurPupil);
   if ('view' in outcome) return outcome.view;
+  const { school, result } = outcome;
+  const sender = result.case.mailSender;
+  if (result.changed && sender) {
+    const receivedAt = result.case.receivedAt;
+    services.background.start(
+      undefined,
+      () => tellSenderNotOurPupil(services, school, receivedAt, sender, ctx),
+      ctx,
+    );
+  }
   return settle(services, outcome, actor, ctx, () => noticeCard('notOurPupil', actor.locale));
 }
 
@@ -144,4 +155,33 @@ export async function handOver(
     });
   }
   return coordinatorViewCard(school, result.case, actor.staffId, actor.locale, services.clock());
+}
+
+/**
+ * The sender of a mailed signal hears that it must go to another school: a new mail naming when
+ * it was sent, never whom. The case is gone by then; this holds only the address and the time.
+ */
+async function tellSenderNotOurPupil(
+  services: Services,
+  school: School,
+  receivedAt: Date,
+  sender: { mailbox: string; address: string },
+  ctx: RequestContext,
+): Promise<void> {
+  if (!services.mailbox) return;
+  // Senders are Dutch organisations: the answer is in Dutch.
+  const t = stringsFor('nl').mail;
+  try {
+    await services.mailbox.send(
+      sender.mailbox,
+      sender.address,
+      t.notOurPupilSubject,
+      t.notOurPupilBody(school.name, formatDateTime(receivedAt, school.timeZone, 'nl')),
+    );
+  } catch (error) {
+    ctx.log.warn(
+      { schoolId: school.id, ...errorSummary(error) },
+      'could not tell the sender it is not our pupil',
+    );
+  }
 }

@@ -121,7 +121,18 @@ export async function takeMail(
     return leaveForAPerson(services, mail, read, 'too-late', [school], ctx);
   }
 
-  await receiveSignal(services, parsed.signal, { kind: 'mail', id: senderId(read.from), receivedAt }, ctx);
+  await receiveSignal(
+    services,
+    parsed.signal,
+    {
+      kind: 'mail',
+      id: senderId(read.from),
+      receivedAt,
+      // Where to say 'niet onze leerling', if it comes to that, when the school answers senders.
+      ...(school.mail?.receipts ? { mailSender: { mailbox, address: read.from } } : {}),
+    },
+    ctx,
+  );
   // Recorded before the delete: a restart between the two deletes the mail, and stores nothing twice.
   await mail.ledger.record(mailbox, id, 'signal-stored');
   await mail.mailbox.permanentDelete(mailbox, id);

@@ -298,6 +298,8 @@ export interface Services {
   newId: () => string;
   /** A fresh correlation id and logger, for work no request started (a timer, say). */
   newContext: () => RequestContext;
+  /** The schools' mailboxes, to answer a mail's sender; absent when no mailbox is read. */
+  mailbox?: Mailbox;
 }
 
 /** Per request or turn: who is asking and where to log. */

@@ -13,6 +13,8 @@ export interface SignalOrigin {
   id: string;
   /** When the signal reached the school, if earlier than now (a mail read after it arrived). */
   receivedAt?: Date;
+  /** A mail's sender, to be told when the pupil is not ours (schools with `receipts`). */
+  mailSender?: { mailbox: string; address: string };
 }
 
 export interface SignalReceipt {
@@ -67,6 +69,7 @@ export async function deliverSignal(
     source: signal.source,
     receivedAt,
     supportDay,
+    ...(origin.mailSender ? { mailSender: origin.mailSender } : {}),
   });
   await services.store.create(created, supportDay.dayEnd);
   const log = ctx.log.child({ caseId: created.id, schoolId: school.id });

@@ -117,11 +117,17 @@ export interface HwcCase {
   reminderRounds: number;
   autoRemindedAt?: Date;
   closed?: { reason: ClosedReason; by?: StaffMember; at: Date };
+  /**
+   * A signal taken from a mail, at a school that answers its senders: where to tell the sender
+   * when the pupil is not ours. Kept, encrypted like the rest, only as long as the case.
+   */
+  mailSender?: { mailbox: string; address: string };
   shells: PostedShell[];
   version: number;
 }
 
-export type NewCase = Pick<HwcCase, 'id' | 'schoolId' | 'pupil' | 'source' | 'receivedAt' | 'supportDay'>;
+export type NewCase = Pick<HwcCase, 'id' | 'schoolId' | 'pupil' | 'source' | 'receivedAt' | 'supportDay'> &
+  Partial<Pick<HwcCase, 'mailSender'>>;
 
 export function openCase(input: NewCase): HwcCase {
   return {

@@ -224,6 +224,8 @@ export interface Strings {
     /** The answer to a mail's sender (schools with `receipts`): that it arrived, never about whom. */
     receiptSubject: string;
     receiptBody: (school: string, dayAndTime: string) => string;
+    notOurPupilSubject: string;
+    notOurPupilBody: (school: string, dayAndTime: string) => string;
   };
   intake: {
     title: string;
@@ -549,6 +551,9 @@ const nl: Strings = {
       uncertain: 'de bot kon de naam en de geboortedatum van één leerling niet zeker lezen',
       'too-late': 'de schooldag waarvoor het signaal gold, is al voorbij',
     },
+    notOurPupilSubject: 'Handle with Care-signaal: niet onze leerling',
+    notOurPupilBody: (school, dayAndTime) =>
+      `${school}: niet onze leerling. Stuur het signaal van ${dayAndTime} naar de juiste school.\n\nDeze mail noemt met opzet geen leerling. De school heeft het signaal en uw mail verwijderd.\n\nDit is een automatisch bericht van de Handle with Care-app van de school; een antwoord op deze mail wordt niet gelezen.`,
     receiptSubject: 'Handle with Care-signaal ontvangen',
     receiptBody: (school, dayAndTime) =>
       `Uw Handle with Care-signaal is ontvangen door ${school} op ${dayAndTime}.\n\nDeze mail noemt met opzet geen leerling. De school heeft uw mail na ontvangst verwijderd.\n\nDit is een automatisch bericht van de Handle with Care-app van de school; een antwoord op deze mail wordt niet gelezen.`,
@@ -883,6 +888,9 @@ const en: Strings = {
       uncertain: "the bot could not read one pupil's name and date of birth with certainty",
       'too-late': 'the school day the signal was for has passed',
     },
+    notOurPupilSubject: 'Handle with Care signal: not our pupil',
+    notOurPupilBody: (school, dayAndTime) =>
+      `${school}: not our pupil. Please send the signal of ${dayAndTime} to the right school.\n\nThis mail names no pupil on purpose. The school deleted the signal and your mail.\n\nThis is an automatic message from the school's Handle with Care app; a reply to it is not read.`,
     receiptSubject: 'Handle with Care signal received',
     receiptBody: (school, dayAndTime) =>
       `Your Handle with Care signal was received by ${school} on ${dayAndTime}.\n\nThis mail names no pupil on purpose. The school deleted your mail once it was received.\n\nThis is an automatic message from the school's Handle with Care app; a reply to it is not read.`,

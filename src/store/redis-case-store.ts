@@ -53,6 +53,7 @@ const storedCase = z.object({
   state: z.enum(['received', 'claimed', 'informing', 'closed']),
   claim: z.object({ by: staff, at: date, handedOverBy: staff.optional() }).optional(),
   claimedBeforeLessons: z.boolean().optional(),
+  mailSender: z.object({ mailbox: z.string(), address: z.string() }).optional(),
   group: z.string().optional(),
   talk: z
     .object({

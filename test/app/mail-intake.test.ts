@@ -116,6 +116,40 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
       'a new mail, not a reply quoting the signal',
     );
     assertNoPupilData(answer, 'the answer to the sender');
+
+    // The coordinator finds it is not our pupil: the sender hears where the signal must go.
+    const card = t.connector.activities.find(
+      (x) => posting.has(x.kind) && cardText(x.body).includes('caseId'),
+    );
+    const caseId = /"caseId":"([0-9a-f-]{36})"/.exec(cardText(card?.body))![1]!;
+    const closed = await t.invoke(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true });
+    assert.match(cardText(closed.card), /niet onze leerling/i);
+    await t.settled();
+    assert.equal(graph.sent.length, 2, 'a second mail to the sender');
+    const second = JSON.stringify(graph.sent[1]);
+    assert.match(
+      second,
+      /niet onze leerling\. Stuur het signaal van \S+ \d+ \S+, \d\d:\d\d naar de juiste school/,
+    );
+    assert.match(second, /wijkteam\.noord@politie-regio\.example/);
+    assertNoPupilData(second, "the sender's second mail");
+  });
+
+  it("tells no sender 'niet onze leerling' when the school does not answer senders", async () => {
+    graph.deliver(MAILBOX, {
+      from: POLICE,
+      subject: 'Handle with Care',
+      body: signalBody,
+      authenticationResults: DMARC_PASS,
+    });
+    await t.app.pollMail();
+    const card = t.connector.activities.find(
+      (x) => posting.has(x.kind) && cardText(x.body).includes('caseId'),
+    );
+    const caseId = /"caseId":"([0-9a-f-]{36})"/.exec(cardText(card?.body))![1]!;
+    await t.invoke(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true });
+    await t.settled();
+    assert.deepEqual(graph.sent, [], 'nothing sent');
   });
 
   const leftForAPerson: [string, Omit<FakeMailInput, 'subject' | 'body'>, RegExp][] = [

@@ -132,6 +132,7 @@ function fullCase(id = randomUUID()): HwcCase {
     claim: { by: coordinatorA, at: at(10), handedOverBy: coordinatorB },
     claimedBeforeLessons: true,
     group: '6B',
+    mailSender: { mailbox: 'hwc@testlab.example', address: 'wijkteam.noord@politie-regio.example' },
     talk: {
       at: at(15),
       by: coordinatorA,
