@@ -20,7 +20,12 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from './idempotency';
-import { createIntakeAuthenticator, type IntakeAuthOptions, type SenderIdentity } from './intake-auth';
+import {
+  createIntakeAuthenticator,
+  type AuthResult,
+  type IntakeAuthOptions,
+  type SenderIdentity,
+} from './intake-auth';
 import { makeProblem, PROBLEM_CONTENT_TYPE } from './problem';
 import { MemoryRateLimiter, type AsyncRateLimiter } from './rate-limiter';
 import { RedisIdempotencyStore } from './redis-idempotency';
@@ -290,6 +295,38 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     }
   }
 
+  /**
+   * Step 1 of every intake route: who is it? The sender, or the reply that refuses them (401; 429
+   * per client address when failing repeatedly; 503 when keys cannot be fetched).
+   */
+  async function identify(
+    req: IncomingMessage,
+    correlationId: string,
+    known: { sender?: SenderIdentity },
+  ): Promise<{ reply: Reply } | { auth: Extract<AuthResult, { ok: true }> }> {
+    const auth = await authenticator.authenticate(req.headers);
+    if (!auth.ok) {
+      return {
+        reply: await refuseUnauthenticated(auth, clientAddress(req), correlationId, {
+          failedAuth: failedAuthLimiter,
+          retryAfterSeconds: limits.retryAfterSeconds,
+          log,
+          logPrefix: 'intake',
+        }),
+      };
+    }
+    known.sender = auth.sender;
+    return { auth };
+  }
+
+  /** The answer to a sender over its budget. */
+  function rateLimited(retryAfterSeconds: number, correlationId: string, sender: SenderIdentity): Reply {
+    return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      sender,
+    });
+  }
+
   /** Steps 3 to 6: the request's body as a signal, or the reply that refuses it. */
   async function readSignal(
     req: IncomingMessage,
@@ -392,18 +429,11 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     correlationId: string,
     known: { sender?: SenderIdentity },
   ): Promise<Reply> {
-    // 1. Who is it? (401; 429 per client IP when failing repeatedly; 503 when keys cannot be fetched)
-    const auth = await authenticator.authenticate(req.headers);
-    if (!auth.ok) {
-      return refuseUnauthenticated(auth, clientAddress(req), correlationId, {
-        failedAuth: failedAuthLimiter,
-        retryAfterSeconds: limits.retryAfterSeconds,
-        log,
-        logPrefix: 'intake',
-      });
-    }
+    // 1. Who is it?
+    const identified = await identify(req, correlationId, known);
+    if ('reply' in identified) return identified.reply;
+    const { auth } = identified;
     const sender = auth.sender;
-    known.sender = sender;
 
     // 2. Per-sender budget (429), taken for every authenticated request, valid or not. Asked while
     // the body is read and checked (with Redis, one round trip less before the cards go out); its
@@ -417,12 +447,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       throw error;
     }
     const budget = await budgetTaken;
-    if (!budget.ok) {
-      return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
-        headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-        sender,
-      });
-    }
+    if (!budget.ok) return rateLimited(budget.retryAfterSeconds, correlationId, sender);
     if (!('signal' in checked)) return checked;
     const signal = checked.signal;
 
@@ -547,24 +572,11 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       correlationId: string,
       known: { sender?: SenderIdentity },
     ): Promise<Reply> {
-      const auth = await authenticator.authenticate(req.headers);
-      if (!auth.ok) {
-        return refuseUnauthenticated(auth, clientAddress(req), correlationId, {
-          failedAuth: failedAuthLimiter,
-          retryAfterSeconds: limits.retryAfterSeconds,
-          log,
-          logPrefix: 'intake',
-        });
-      }
-      const sender = auth.sender;
-      known.sender = sender;
+      const identified = await identify(req, correlationId, known);
+      if ('reply' in identified) return identified.reply;
+      const sender = identified.auth.sender;
       const budget = await senderLimiter.take(`${sender.kind}:${sender.id}`);
-      if (!budget.ok) {
-        return problemReply('rate-limited', 'Too many requests from this sender; slow down.', correlationId, {
-          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-          sender,
-        });
-      }
+      if (!budget.ok) return rateLimited(budget.retryAfterSeconds, correlationId, sender);
       if (typeof signalId !== 'string' || !SIGNAL_ID.test(signalId)) return unknown(correlationId, sender);
       const receipt = await receipts.lookUp(signalId);
       if (!receipt || receipt.sender.kind !== sender.kind || receipt.sender.id !== sender.id)

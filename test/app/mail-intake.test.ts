@@ -58,6 +58,16 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
     return graph.allMessages(MAILBOX).map((m) => m.folder);
   }
 
+  /** The case id on the first card posted for a case. */
+  function postedCaseId(): string {
+    const card = t.connector.activities.find(
+      (x) => posting.has(x.kind) && cardText(x.body).includes('caseId'),
+    );
+    const caseId = /"caseId":"([0-9a-f-]{36})"/.exec(cardText(card?.body))?.[1];
+    assert.ok(caseId, 'a card for a case was posted');
+    return caseId;
+  }
+
   function notices(): string[] {
     return t.connector.activities
       .filter((a) => posting.has(a.kind))
@@ -83,7 +93,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
     assert.equal(graph.purged(MAILBOX).length, 1, 'it was deleted permanently');
 
     const view = await t.invoke(coordinatorA.id, 'case.view', {
-      caseId: /"caseId":"([0-9a-f-]{36})"/.exec(cardText(cards[0]!.body))![1],
+      caseId: postedCaseId(),
     });
     assert.match(cardText(view.card), new RegExp(pupil.name), 'the view shows the pupil read from the mail');
     assert.match(cardText(view.card), /Politie/, 'from the source of the allowed sender');
@@ -118,10 +128,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
     assertNoPupilData(answer, 'the answer to the sender');
 
     // The coordinator finds it is not our pupil: the sender hears where the signal must go.
-    const card = t.connector.activities.find(
-      (x) => posting.has(x.kind) && cardText(x.body).includes('caseId'),
-    );
-    const caseId = /"caseId":"([0-9a-f-]{36})"/.exec(cardText(card?.body))![1]!;
+    const caseId = postedCaseId();
     const closed = await t.invoke(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true });
     assert.match(cardText(closed.card), /niet onze leerling/i);
     await t.settled();
@@ -143,10 +150,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
       authenticationResults: DMARC_PASS,
     });
     await t.app.pollMail();
-    const card = t.connector.activities.find(
-      (x) => posting.has(x.kind) && cardText(x.body).includes('caseId'),
-    );
-    const caseId = /"caseId":"([0-9a-f-]{36})"/.exec(cardText(card?.body))![1]!;
+    const caseId = postedCaseId();
     await t.invoke(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true });
     await t.settled();
     assert.deepEqual(graph.sent, [], 'nothing sent');
