@@ -7,7 +7,8 @@
  *
  * The drop point (POST /mail, with the run's token) delivers the mail to the demo mailbox, has the
  * bot read the mailboxes now (`pollMail()`), and answers where the mail went: taken (its card is
- * in the coordinator's chat and the mail permanently deleted) or 'Niet verwerkt' with the reason.
+ * in the coordinator's chat and the mail permanently deleted), waiting for a coordinator to confirm
+ * it, or 'Niet verwerkt' with the reason.
  * It logs nothing of the mail; the bot's own log lines are what they always are.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { allowedSourceOf } from '../src/domain/mail-sender';
 import { startApp, type RunningApp } from '../src/index';
 import { createLogger, newCorrelationId } from '../src/logging/logger';
+import { mailDraftId } from '../src/domain/mail-draft';
 import { LocalMailbox } from '../src/mail/local-mailbox';
 import { MAIL_DROP_FILE_ENV, type DemoMail, type DropResult } from './playground-mailbox';
 
@@ -110,9 +112,16 @@ function serveDropPoint(token: string): http.Server {
         await app.pollMail();
         if (mailbox.whereIs(id) === 'inbox') await app.pollMail();
         const where = mailbox.whereIs(id);
+        const waiting = where === 'inbox' && (await app.services.mail?.drafts.get(mailDraftId(address, id)));
         const result: DropResult = {
           outcome:
-            where === 'purged' ? 'taken' : where === 'not-processed' ? 'not-processed' : 'still-in-inbox',
+            where === 'purged'
+              ? 'taken'
+              : where === 'not-processed'
+                ? 'not-processed'
+                : waiting
+                  ? 'awaiting-confirmation'
+                  : 'still-in-inbox',
           ...(where === 'not-processed' && reasons.length > before
             ? { reason: reasons[reasons.length - 1] }
             : {}),

@@ -23,7 +23,9 @@ const REASONS: Record<string, string> = {
   attachment: 'it has an attachment',
   'too-large': 'it is over 512 KB',
   uncertain: 'no single pupil’s name and date of birth could be read from it with certainty',
+  'several-pupils': 'it names several pupils',
   'too-late': 'its school day has passed',
+  unconfirmed: 'nobody confirmed it before the end of the school day',
 };
 
 async function main(): Promise<number> {
@@ -60,6 +62,13 @@ async function main(): Promise<number> {
       console.log(
         '[playground:mail] Taken: card posted to the coordinator (see the Playground page); ' +
           `the mail is permanently deleted (${left}).`,
+      );
+      return 0;
+    case 'awaiting-confirmation':
+      console.log(
+        '[playground:mail] Not certain: the mail waits in the Inbox, and the coordinator has a card ' +
+          "'controleer wat de bot las' in the Playground page: Bekijk, correct, Verstuur als signaal " +
+          `(or Dit is geen signaal) (${left}).`,
       );
       return 0;
     case 'not-processed':

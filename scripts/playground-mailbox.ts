@@ -31,7 +31,8 @@ export interface DemoMail {
 /** What the drop point answers: where the mail is after the bot read the mailbox. */
 export interface DropResult {
   /** taken: its signal was stored, a card posted and the mail permanently deleted. */
-  outcome: 'taken' | 'not-processed' | 'still-in-inbox';
+  /** 'awaiting-confirmation': read without certainty, it waits in the Inbox for a coordinator's card. */
+  outcome: 'taken' | 'awaiting-confirmation' | 'not-processed' | 'still-in-inbox';
   /** Why it went to 'Niet verwerkt' (src/domain/mail-sender.ts, `mailRefusals`), when known. */
   reason?: string;
   /** Where every mail of the demo mailbox is now (ids only). */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Server } from 'restify';
-import type { Mailbox, Messenger, RequestContext, Services } from './app/ports';
+import type { Mailbox, MailServices, Messenger, RequestContext, Services } from './app/ports';
 import { BackgroundWork } from './app/background-work';
 import { CardCleanup } from './app/card-cleanup';
 import { goneCaseCard } from './app/case-access';
@@ -23,7 +23,9 @@ import { warnCoordinatorsMissingFromStaff } from './directory/roster-csv-directo
 import { createGraphServices } from './graph/create-graph';
 import { GraphMailbox } from './graph/graph-mailbox';
 import { MailPoller } from './mail/mail-poller';
+import { MemoryMailDrafts } from './mail/memory-mail-drafts';
 import { MemoryMailLedger } from './mail/memory-mail-ledger';
+import { RedisMailDrafts } from './mail/redis-mail-drafts';
 import { RedisMailLedger } from './mail/redis-mail-ledger';
 import { mailboxesOf, pollMailboxes } from './app/mail-intake';
 import { createHttpServer, listen } from './http/http-server';
@@ -163,8 +165,24 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
   const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
   const background = new BackgroundWork();
-  // The schools' Handle with Care mailboxes (Graph), read by the poller below and used to answer senders.
+  // The schools' Handle with Care mailboxes (Graph), read by the poller below and used to answer
+  // senders; what the bot remembers of them, and the mails waiting for a coordinator's confirmation.
   const mailbox = options.mailbox ?? (graph ? new GraphMailbox(graph.client, { log: logger }) : undefined);
+  const mail: MailServices | undefined = mailbox
+    ? {
+        mailbox,
+        ledger: redis ? new RedisMailLedger(redis.client, redis.prefix) : new MemoryMailLedger(now),
+        drafts: redis
+          ? new RedisMailDrafts({
+              client: redis.client,
+              keyring: redis.keyring,
+              prefix: redis.prefix,
+              now,
+              log: logger.child({ component: 'mail-drafts' }),
+            })
+          : new MemoryMailDrafts(now),
+      }
+    : undefined;
   const services: Services = {
     schools: schoolsReloader.registry,
     store,
@@ -184,7 +202,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     clock,
     newId: randomUUID,
     newContext,
-    ...(mailbox ? { mailbox } : {}),
+    ...(mail ? { mail } : {}),
   };
   const bot = new HandleWithCareBot({
     services,
@@ -277,10 +295,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   });
 
   // Signals by mail: each pass reads the mailboxes the schools file names now (a reload may add one).
-  const mailLedger = shared ? new RedisMailLedger(shared.client, shared.prefix) : new MemoryMailLedger(now);
-  const mailPoller = mailbox
+  const mailPoller = mail
     ? new MailPoller(
-        (ctx) => pollMailboxes(services, { mailbox, ledger: mailLedger }, ctx, env.MAIL_POLL_INTERVAL_MS * 2),
+        (ctx) => pollMailboxes(services, ctx, env.MAIL_POLL_INTERVAL_MS * 2),
         newContext,
         env.MAIL_POLL_INTERVAL_MS,
       )

@@ -67,8 +67,10 @@ export function shellCard(
   const t = stringsFor(recipient.locale);
   const day = formatDay(shell.supportDayStart, shell.timeZone, recipient.locale);
   const colleague = audience === 'colleague';
+  const viewVerb = colleague ? 'colleague.view' : 'case.view';
   const card = renderCard('shell', {
-    caseId: shell.caseId,
+    viewData: { caseId: shell.caseId },
+    fallbackData: { verb: viewVerb, caseId: shell.caseId },
     summary: colleague
       ? t.shell.colleagueSummary(day)
       : t.shell.summary(day, formatTime(shell.receivedAt, shell.timeZone)),
@@ -84,10 +86,16 @@ export function shellCard(
       : t.shell.body,
     status,
     viewLabel: t.shell.view,
-    viewVerb: colleague ? 'colleague.view' : 'case.view',
+    viewVerb,
   });
-  // Without a known user id, leave userIds out: an empty list would switch automatic refresh off,
-  // while a personal chat (two members) is refreshed for all without one.
+  return withoutUnknownUser(card, recipient);
+}
+
+/**
+ * Without a known user id, leave userIds out: an empty list would switch automatic refresh off,
+ * while a personal chat (two members) is refreshed for all without one.
+ */
+export function withoutUnknownUser(card: AdaptiveCardJson, recipient: RecipientContext): AdaptiveCardJson {
   if (!recipient.teamsUserId) {
     const refresh = card.refresh as { userIds?: string[] } | undefined;
     if (refresh) delete refresh.userIds;
@@ -431,7 +439,6 @@ export function confirmCard(
   const subject = `${c.pupil.name} (${formatBirthDate(c.pupil.birthDate, locale)})`;
   if (kind === 'notOurPupil') {
     return renderCard('confirm', {
-      caseId: c.id,
       title: t.confirm.notOurPupil.title,
       subject,
       body: t.confirm.notOurPupil.body,
@@ -443,6 +450,7 @@ export function confirmCard(
       },
       back: t.confirm.back,
       backVerb: 'case.view',
+      backData: { caseId: c.id },
     });
   }
   const last = c.absences + 1 > school.maxPupilAbsentDays;
@@ -451,7 +459,6 @@ export function confirmCard(
     ? ''
     : formatDay(nextSchoolDayAfter(school, c.supportDay.date).lessonStart, school.timeZone, locale);
   return renderCard('confirm', {
-    caseId: c.id,
     title: t.confirm.pupilAbsent.title,
     subject,
     body: last
@@ -467,6 +474,7 @@ export function confirmCard(
     },
     back: t.confirm.back,
     backVerb: audience === 'colleague' ? 'colleague.view' : 'case.view',
+    backData: { caseId: c.id },
   });
 }
 

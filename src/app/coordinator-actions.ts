@@ -168,11 +168,12 @@ async function tellSenderNotOurPupil(
   sender: { mailbox: string; address: string },
   ctx: RequestContext,
 ): Promise<void> {
-  if (!services.mailbox) return;
+  const mailbox = services.mail?.mailbox;
+  if (!mailbox) return;
   // Senders are Dutch organisations: the answer is in Dutch.
   const t = stringsFor('nl').mail;
   try {
-    await services.mailbox.send(
+    await mailbox.send(
       sender.mailbox,
       sender.address,
       t.notOurPupilSubject,

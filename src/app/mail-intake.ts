@@ -13,18 +13,14 @@ import { readSignalMail } from '../domain/signal-mail';
 import { errorSummary } from '../logging/error-summary';
 import { renderCard } from '../cards/render-card';
 import { formatDateTime, stringsFor } from '../i18n/strings';
-import type { InboxMail, MailLedger, Mailbox, RequestContext, Services } from './ports';
+import type { UncertainReason } from '../domain/signal-mail';
+import { awaitConfirmation } from './mail-drafts';
+import type { InboxMail, MailServices, RequestContext, Services } from './ports';
 import { receiveSignal } from './receive-signal';
 import { settleAll } from './shells';
 
-/** The mailboxes and what the bot remembers of them; only when a school receives signals by mail. */
-export interface MailServices {
-  mailbox: Mailbox;
-  ledger: MailLedger;
-}
-
 /** What became of one mail in this pass. */
-export type MailVerdict = 'taken' | 'not-processed' | 'handled-before' | 'gone';
+export type MailVerdict = 'taken' | 'awaiting-confirmation' | 'not-processed' | 'handled-before' | 'gone';
 
 /** A signal mail is a few lines; anything this large is something else (a 20 MB newsletter, say). */
 export const MAX_SIGNAL_MAIL_BYTES = 512 * 1024;
@@ -42,10 +38,11 @@ export function mailboxesOf(schools: readonly School[]): string[] {
  */
 export async function pollMailboxes(
   services: Services,
-  mail: MailServices,
   ctx: RequestContext,
   claimMs = 60_000,
 ): Promise<void> {
+  const mail = services.mail;
+  if (!mail) return;
   for (const mailbox of mailboxesOf(services.schools.all())) {
     let claimed = false;
     try {
@@ -59,6 +56,7 @@ export async function pollMailboxes(
         ctx.log.info(
           {
             taken: verdicts.filter((v) => v === 'taken').length,
+            awaitingConfirmation: verdicts.filter((v) => v === 'awaiting-confirmation').length,
             notProcessed: verdicts.filter((v) => v === 'not-processed').length,
             handledBefore: verdicts.filter((v) => v === 'handled-before').length,
           },
@@ -77,8 +75,10 @@ export async function pollMailboxes(
 /**
  * One mail: taken when an allowed sender sent it, it passed DMARC and one pupil's name and date of
  * birth can be read from it with certainty. Its signal then goes the way of any other, and the mail
- * is deleted for good. Any other mail is moved to 'Niet verwerkt' for a person to look at, and the
- * school's coordinators hear that (why, never what it said).
+ * is deleted for good. Read without certainty (no name, two dates, no codeword), it waits in the
+ * inbox for a coordinator to correct and send it, or to say it is no signal (mail-drafts.ts). Any
+ * other mail is moved to 'Niet verwerkt' for a person to look at, and the school's coordinators
+ * hear that (why, never what it said).
  */
 export async function takeMail(
   services: Services,
@@ -93,7 +93,7 @@ export async function takeMail(
     await mail.mailbox.permanentDelete(mailbox, id);
     return 'handled-before';
   }
-  if (before === 'not-processed') return 'handled-before';
+  if (before === 'not-processed' || before === 'awaiting-confirmation') return 'handled-before';
   const read = await mail.mailbox.read(mailbox, id);
   if (!read) return 'gone';
 
@@ -107,18 +107,39 @@ export async function takeMail(
   if (!source) return leaveForAPerson(services, mail, read, 'unknown-sender', [school], ctx);
 
   const now = services.clock();
-  const reading = readSignalMail(read, { today: localDateOf(now, school.timeZone) });
-  if (reading.kind !== 'certain') return leaveForAPerson(services, mail, read, 'uncertain', [school], ctx);
-  // The same checks as a signal through the API.
-  const parsed = parseSignal(
-    { schoolId: school.id, pupil: reading.pupil, source },
-    { today: localDateOf(now, school.timeZone), isKnownSchool: (schoolId) => schoolId === school.id },
-  );
-  if (!parsed.ok) return leaveForAPerson(services, mail, read, 'uncertain', [school], ctx);
   // A mail read after it arrived counts from its arrival; one whose day has passed needs a person.
   const receivedAt = read.receivedAt.getTime() < now.getTime() ? read.receivedAt : now;
   if (supportDayFor(school, receivedAt).dayEnd.getTime() <= now.getTime()) {
     return leaveForAPerson(services, mail, read, 'too-late', [school], ctx);
+  }
+  const today = localDateOf(now, school.timeZone);
+  const reading = readSignalMail(read, { today });
+  // Two pupils in one mail: confirming one would delete the other's signal with the mail.
+  if (reading.kind === 'uncertain' && reading.reasons.includes('several-pupils')) {
+    return leaveForAPerson(services, mail, read, 'several-pupils', [school], ctx);
+  }
+  // The same checks as a signal through the API.
+  const parsed =
+    reading.kind === 'certain'
+      ? parseSignal(
+          { schoolId: school.id, pupil: reading.pupil, source },
+          { today, isKnownSchool: (schoolId) => schoolId === school.id },
+        )
+      : undefined;
+  if (!parsed?.ok) {
+    const uncertain =
+      reading.kind === 'uncertain'
+        ? { ...reading.candidate, reasons: reading.reasons }
+        : { ...reading.pupil, reasons: violationReasons(parsed?.ok === false ? parsed.violations : []) };
+    const waiting = await awaitConfirmation(
+      services,
+      mail,
+      { read, school, source, reading: uncertain, receivedAt, senderId: senderId(read.from) },
+      ctx,
+    );
+    return waiting
+      ? 'awaiting-confirmation'
+      : leaveForAPerson(services, mail, read, 'uncertain', [school], ctx);
   }
 
   await receiveSignal(
@@ -174,6 +195,16 @@ function refusalOf(read: InboxMail, school: School): { reason: MailRefusal } | u
   if (!passedAuthentication(read.authenticationResults, read.from)) return { reason: 'not-authenticated' };
   if (read.hasAttachments) return { reason: 'attachment' };
   return undefined;
+}
+
+/** Why a reading the API's checks refuse (a birth date in the future, say) needs a coordinator. */
+function violationReasons(violations: readonly { field: string }[]): UncertainReason[] {
+  const reasons = new Set<UncertainReason>();
+  for (const { field } of violations) {
+    if (field === 'pupil.name') reasons.add('invalid-name');
+    if (field === 'pupil.birthDate') reasons.add('invalid-birth-date');
+  }
+  return [...reasons];
 }
 
 /** The schools a mailbox serves: who hears of a mail that names none of them. */

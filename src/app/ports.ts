@@ -1,5 +1,6 @@
 import type { AdaptiveCardJson } from '../cards/card-data';
 import type { HwcCase, PostedShell } from '../domain/case';
+import type { MailDraft } from '../domain/mail-draft';
 import type { School, StaffMember } from '../domain/school';
 import type { Pupil } from '../domain/signal';
 import type { CaseEnding, CaseStore } from '../store/case-store';
@@ -113,8 +114,11 @@ export interface Mailbox {
   send(mailbox: string, to: string, subject: string, text: string): Promise<void>;
 }
 
-/** What became of a mail, so it is handled once, across restarts and instances. */
-export type MailOutcome = 'signal-stored' | 'not-processed';
+/**
+ * What became of a mail, so it is handled once, across restarts and instances. 'awaiting-confirmation':
+ * the bot could not read it with certainty, and a coordinator decides (its MailDraft).
+ */
+export type MailOutcome = 'signal-stored' | 'not-processed' | 'awaiting-confirmation';
 
 /**
  * What the bot remembers of its mailboxes: per mail what it did (under a hash of mailbox and
@@ -130,6 +134,27 @@ export interface MailLedger {
   claimPoll(mailbox: string, ms: number): Promise<boolean>;
   /** Ends this instance's claim (after its pass), so the next pass, on any instance, may start. */
   releasePoll(mailbox: string): Promise<void>;
+}
+
+/**
+ * The mails waiting for a coordinator's confirmation, encrypted like the cases (in Redis with
+ * several instances). A draft is gone by itself past its `expiresAt` (plus a margin for the expiry
+ * task); a store failure rejects with 'store.unavailable'.
+ */
+export interface MailDraftStore {
+  /** Stores a new draft; false when one with its id is there already (the mail was read before). */
+  create(draft: MailDraft): Promise<boolean>;
+  get(id: string): Promise<MailDraft | undefined>;
+  /** Stores `next` only if the stored draft still has `expectedVersion`; false otherwise. */
+  replace(expectedVersion: number, next: MailDraft): Promise<boolean>;
+  delete(id: string): Promise<void>;
+}
+
+/** The mailboxes and what the bot remembers of them; only when a school receives signals by mail. */
+export interface MailServices {
+  mailbox: Mailbox;
+  ledger: MailLedger;
+  drafts: MailDraftStore;
 }
 
 /** Installs the Teams app for a user (Microsoft Graph), so the bot may open a chat with them. */
@@ -228,7 +253,9 @@ export type ScheduledTask =
    */
   | { kind: 'inform'; caseId: string }
   /** `key` is the task's own key, under which the next try is scheduled. */
-  | { kind: 'cleanup-retry'; key: string; card: PendingCard };
+  | { kind: 'cleanup-retry'; key: string; card: PendingCard }
+  /** A mail nobody confirmed by the end of its support day goes to 'Niet verwerkt'. */
+  | { kind: 'mail-draft-expire'; draftId: string };
 
 export type ScheduledTaskKind = ScheduledTask['kind'];
 
@@ -298,8 +325,8 @@ export interface Services {
   newId: () => string;
   /** A fresh correlation id and logger, for work no request started (a timer, say). */
   newContext: () => RequestContext;
-  /** The schools' mailboxes, to answer a mail's sender; absent when no mailbox is read. */
-  mailbox?: Mailbox;
+  /** The schools' mailboxes, the mails waiting for confirmation; absent when no mailbox is read. */
+  mail?: MailServices;
 }
 
 /** Per request or turn: who is asking and where to log. */

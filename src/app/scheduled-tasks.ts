@@ -1,6 +1,7 @@
 import { expireIfDue } from './end-case';
 import { escalateIfUnclaimed } from './escalation';
 import { remindAutomaticallyNow, resumeInforming } from './inform-colleagues';
+import { expireMailDraft } from './mail-drafts';
 import { remindParentsNow } from './parents-step';
 import type { ScheduledTask, Services } from './ports';
 
@@ -23,5 +24,7 @@ export function runScheduledTask(services: Services, task: ScheduledTask): Promi
       return expireIfDue(services, task.caseId, ctx);
     case 'cleanup-retry':
       return services.cleanup.retry(task.card, task.key, ctx);
+    case 'mail-draft-expire':
+      return expireMailDraft(services, task.draftId, ctx);
   }
 }

@@ -22,6 +22,17 @@ export interface IntakeValues {
 
 const emptyValues: IntakeValues = { schoolId: '', pupilName: '', birthDate: '', source: '' };
 
+/** The same form for a mail the bot could not read with certainty: its own title, verbs and notes. */
+export interface IntakeFormVariant {
+  submitVerb: IntakeFormCardData['submitVerb'];
+  submitData: IntakeFormCardData['submitData'];
+  notes: string[];
+  otherActions: IntakeFormCardData['otherActions'];
+  title: string;
+  hint: string;
+  submit: string;
+}
+
 export function intakeFormCard(
   services: Services,
   schools: readonly School[],
@@ -29,10 +40,14 @@ export function intakeFormCard(
   formId: string,
   values: IntakeValues = emptyValues,
   invalidFields: readonly string[] = [],
+  variant?: IntakeFormVariant,
 ): AdaptiveCardJson {
   const t = stringsFor(locale);
   const data: IntakeFormCardData = {
-    formId,
+    submitVerb: variant?.submitVerb ?? 'intake.submit',
+    submitData: variant?.submitData ?? { formId },
+    notes: variant?.notes ?? [],
+    otherActions: variant?.otherActions ?? [],
     schools: schools.map((s) => ({ title: s.name, value: s.id })),
     sources: signalSources.map((s) => ({ title: t.sources[s], value: s })),
     today: latestLocalDate(
@@ -46,14 +61,14 @@ export function intakeFormCard(
     },
     errorSummary: invalidFields.length > 0 ? t.intake.fixErrors : '',
     t: {
-      title: t.intake.title,
-      hint: t.intake.hint,
+      title: variant?.title ?? t.intake.title,
+      hint: variant?.hint ?? t.intake.hint,
       school: t.intake.school,
       name: t.intake.name,
       namePlaceholder: t.intake.namePlaceholder,
       birthDate: t.intake.birthDate,
       source: t.intake.source,
-      submit: t.intake.submit,
+      submit: variant?.submit ?? t.intake.submit,
       fields: t.intake.fields,
     },
   };

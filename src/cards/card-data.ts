@@ -3,7 +3,10 @@ import type { Strings } from '../i18n/strings';
 /** The data each template in cards/ is expanded with. One interface per template file. */
 
 export interface ShellCardData {
-  caseId: string;
+  /** What the view action carries: the case's id (or a mail draft's), nothing more. */
+  viewData: { caseId: string } | { draftId: string };
+  /** The same for a client without Action.Execute, which sends the verb in the data. */
+  fallbackData: ({ caseId: string } | { draftId: string }) & { verb: string };
   /** The message's summary too: what the chat list and the notification show. Never the pupil. */
   summary: string;
   /** 'Ontvangen op maandag 30 november, 19:42', so two signals can be told apart; empty for a colleague. */
@@ -15,8 +18,8 @@ export interface ShellCardData {
   /** Neutral progress, such as who took the case on; empty for none. */
   status: string;
   viewLabel: string;
-  /** 'case.view' for coordinators and deputies, 'colleague.view' for a colleague. */
-  viewVerb: 'case.view' | 'colleague.view';
+  /** 'case.view' for coordinators and deputies, 'colleague.view' for a colleague, 'mail-draft.view' for a mail to confirm. */
+  viewVerb: 'case.view' | 'colleague.view' | 'mail-draft.view';
 }
 
 export interface CaseViewAction {
@@ -123,7 +126,6 @@ export interface ColleagueViewCardData {
 
 /** A question before a step that cannot be undone or skips a day, answered on the same card. */
 export interface ConfirmCardData {
-  caseId: string;
   title: string;
   /** Which pupil: served only to the coordinator, as an invoke response. */
   subject: string;
@@ -132,11 +134,15 @@ export interface ConfirmCardData {
     title: string;
     verb: string;
     style: 'default' | 'positive' | 'destructive';
-    data: { caseId: string; confirmed: true } & Record<string, string | number | boolean>;
+    data: ({ caseId: string } | { draftId: string }) & { confirmed: true } & Record<
+        string,
+        string | number | boolean
+      >;
   };
   back: string;
-  /** Back to the view the question came from: the coordinator's or the colleague's. */
-  backVerb: 'case.view' | 'colleague.view';
+  /** Back to the view the question came from: the coordinator's, the colleague's, a mail draft's. */
+  backVerb: 'case.view' | 'colleague.view' | 'mail-draft.view';
+  backData: { caseId: string } | { draftId: string };
 }
 
 export interface NoticeCardData {
@@ -153,7 +159,14 @@ export interface ExpiryNoticeCardData {
 }
 
 export interface IntakeFormCardData {
-  formId: string;
+  /** 'intake.submit' for a typed-in signal, 'mail-draft.send' for a mail's corrected reading. */
+  submitVerb: 'intake.submit' | 'mail-draft.send';
+  /** The form's random id, or the mail draft's. */
+  submitData: { formId: string } | { draftId: string };
+  /** Lines under the hint: what the bot could not read with certainty. */
+  notes: string[];
+  /** Further buttons, which send no inputs ('Dit is geen signaal'). */
+  otherActions: { title: string; verb: string; data: { draftId: string } }[];
   schools: { title: string; value: string }[];
   sources: { title: string; value: string }[];
   today: string;

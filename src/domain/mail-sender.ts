@@ -9,7 +9,9 @@ export const mailRefusals = [
   'attachment',
   'too-large',
   'uncertain',
+  'several-pupils',
   'too-late',
+  'unconfirmed',
 ] as const;
 export type MailRefusal = (typeof mailRefusals)[number];
 import type { SignalSource } from './signal';

@@ -1,6 +1,7 @@
 import type { ParentsChoice } from '../domain/case';
 import type { SignalSource } from '../domain/signal';
 import type { MailRefusal } from '../domain/mail-sender';
+import type { UncertainReason } from '../domain/signal-mail';
 
 export type Language = 'nl' | 'en';
 
@@ -226,6 +227,32 @@ export interface Strings {
     receiptBody: (school: string, dayAndTime: string) => string;
     notOurPupilSubject: string;
     notOurPupilBody: (school: string, dayAndTime: string) => string;
+  };
+  /**
+   * A mail the bot could not read with certainty, waiting for a coordinator: the neutral card
+   * names no pupil; the view (served on invoke only) shows what was read, to correct and send.
+   */
+  mailDraft: {
+    summary: string;
+    title: string;
+    received: (dayAndTime: string) => string;
+    body: string;
+    view: string;
+    formTitle: string;
+    formHint: (mailbox: string) => string;
+    unclear: (reasons: string) => string;
+    reasons: Record<UncertainReason, string>;
+    send: string;
+    notASignal: string;
+    confirmTitle: string;
+    confirmSubject: string;
+    confirmBody: string;
+    confirm: string;
+    sentBy: (name: string) => string;
+    notASignalBy: (name: string) => string;
+    notASignalDone: string;
+    unconfirmed: string;
+    gone: string;
   };
   intake: {
     title: string;
@@ -549,7 +576,9 @@ const nl: Strings = {
       attachment: 'hij heeft een bijlage, en het signaal staat misschien daarin',
       'too-large': 'hij is te groot voor een signaal',
       uncertain: 'de bot kon de naam en de geboortedatum van één leerling niet zeker lezen',
+      'several-pupils': 'er staan meer leerlingen in; voer elk signaal apart in',
       'too-late': 'de schooldag waarvoor het signaal gold, is al voorbij',
+      unconfirmed: 'niemand heeft hem vóór het einde van de schooldag bevestigd',
     },
     notOurPupilSubject: 'Handle with Care-signaal: niet onze leerling',
     notOurPupilBody: (school, dayAndTime) =>
@@ -557,6 +586,41 @@ const nl: Strings = {
     receiptSubject: 'Handle with Care-signaal ontvangen',
     receiptBody: (school, dayAndTime) =>
       `Uw Handle with Care-signaal is ontvangen door ${school} op ${dayAndTime}.\n\nDeze mail noemt met opzet geen leerling. De school heeft uw mail na ontvangst verwijderd.\n\nDit is een automatisch bericht van de Handle with Care-app van de school; een antwoord op deze mail wordt niet gelezen.`,
+  },
+  mailDraft: {
+    summary: 'Handle with Care-mail om te controleren',
+    title: 'Handle with Care-mail: controleer wat de bot las',
+    received: (dayAndTime) => `Binnengekomen op ${dayAndTime}`,
+    body: 'De bot kon deze mail niet zeker lezen. Bekijk wat hij las, verbeter het en verstuur het als signaal, of geef aan dat het geen signaal is. Tot dan blijft de mail in de Handle with Care-mailbox.',
+    view: 'Bekijk',
+    formTitle: 'Handle with Care-mail controleren',
+    formHint: (mailbox) =>
+      `Controleer de naam en de geboortedatum met de mail zelf (Postvak IN van ${mailbox}). Na versturen verwijdert de bot de mail.`,
+    unclear: (reasons) => `Niet zeker: ${reasons}.`,
+    reasons: {
+      'no-name': 'geen naam gevonden',
+      'no-birth-date': 'geen geboortedatum gevonden',
+      'several-dates': 'er staan meer datums in de mail',
+      'several-pupils': 'er staan meer leerlingen in de mail',
+      'no-codeword': "de woorden 'Handle with Care' ontbreken",
+      'invalid-name': 'de naam is niet goed te lezen',
+      'invalid-birth-date': 'de geboortedatum is niet goed te lezen',
+    },
+    send: 'Verstuur als signaal',
+    notASignal: 'Dit is geen signaal',
+    confirmTitle: 'Is dit geen signaal?',
+    confirmSubject: 'Handle with Care-mail',
+    confirmBody:
+      'De bot verplaatst de mail naar de map ‘Niet verwerkt’ van de Handle with Care-mailbox en vergeet wat hij las. De andere coördinatoren zien dat jij dit hebt beslist.',
+    confirm: 'Ja, geen signaal',
+    sentBy: (name) => `${name} heeft deze mail als signaal verstuurd.`,
+    notASignalBy: (name) =>
+      `${name} heeft aangegeven dat deze mail geen signaal is. Hij staat in de map ‘Niet verwerkt’ van de Handle with Care-mailbox.`,
+    notASignalDone:
+      'De mail staat nu in de map ‘Niet verwerkt’ van de Handle with Care-mailbox. Verwijder hem daar als je hem niet meer nodig hebt.',
+    unconfirmed:
+      'Niemand heeft deze mail vóór het einde van de schooldag bevestigd. Hij staat nu in de map ‘Niet verwerkt’ van de Handle with Care-mailbox: bekijk hem zelf.',
+    gone: 'Deze mail is al afgehandeld.',
   },
   intake: {
     title: 'Nieuw Handle with Care-signaal',
@@ -886,7 +950,9 @@ const en: Strings = {
       attachment: 'it has an attachment, which may hold the signal',
       'too-large': 'it is too large for a signal',
       uncertain: "the bot could not read one pupil's name and date of birth with certainty",
+      'several-pupils': 'it names several pupils; enter each signal on its own',
       'too-late': 'the school day the signal was for has passed',
+      unconfirmed: 'nobody confirmed it before the end of the school day',
     },
     notOurPupilSubject: 'Handle with Care signal: not our pupil',
     notOurPupilBody: (school, dayAndTime) =>
@@ -894,6 +960,41 @@ const en: Strings = {
     receiptSubject: 'Handle with Care signal received',
     receiptBody: (school, dayAndTime) =>
       `Your Handle with Care signal was received by ${school} on ${dayAndTime}.\n\nThis mail names no pupil on purpose. The school deleted your mail once it was received.\n\nThis is an automatic message from the school's Handle with Care app; a reply to it is not read.`,
+  },
+  mailDraft: {
+    summary: 'Handle with Care mail to check',
+    title: 'Handle with Care mail: check what the bot read',
+    received: (dayAndTime) => `Received on ${dayAndTime}`,
+    body: 'The bot could not read this mail with certainty. Look at what it read, correct it and send it as a signal, or say it is not a signal. Until then the mail stays in the Handle with Care mailbox.',
+    view: 'View',
+    formTitle: 'Check a Handle with Care mail',
+    formHint: (mailbox) =>
+      `Check the name and the date of birth against the mail itself (Inbox of ${mailbox}). Once sent, the bot deletes the mail.`,
+    unclear: (reasons) => `Not certain: ${reasons}.`,
+    reasons: {
+      'no-name': 'no name found',
+      'no-birth-date': 'no date of birth found',
+      'several-dates': 'the mail holds several dates',
+      'several-pupils': 'the mail names several pupils',
+      'no-codeword': "the words 'Handle with Care' are missing",
+      'invalid-name': 'the name cannot be read well',
+      'invalid-birth-date': 'the date of birth cannot be read well',
+    },
+    send: 'Send as a signal',
+    notASignal: 'This is not a signal',
+    confirmTitle: 'Not a signal?',
+    confirmSubject: 'Handle with Care mail',
+    confirmBody:
+      "The bot moves the mail to the folder 'Niet verwerkt' of the Handle with Care mailbox and forgets what it read. The other coordinators see that you decided this.",
+    confirm: 'Yes, not a signal',
+    sentBy: (name) => `${name} sent this mail as a signal.`,
+    notASignalBy: (name) =>
+      `${name} said this mail is not a signal. It is in the folder 'Niet verwerkt' of the Handle with Care mailbox.`,
+    notASignalDone:
+      "The mail is now in the folder 'Niet verwerkt' of the Handle with Care mailbox. Delete it there when you no longer need it.",
+    unconfirmed:
+      "Nobody confirmed this mail before the end of the school day. It is now in the folder 'Niet verwerkt' of the Handle with Care mailbox: please look at it yourself.",
+    gone: 'This mail has been dealt with already.',
   },
   intake: {
     title: 'New Handle with Care signal',

@@ -4,7 +4,7 @@ import { storeCall, type RedisClient } from '../redis/redis-client';
 import { RedisScript } from '../redis/redis-script';
 import { MAIL_OUTCOME_TTL_MS } from './memory-mail-ledger';
 
-const outcomes: readonly MailOutcome[] = ['signal-stored', 'not-processed'];
+const outcomes: readonly MailOutcome[] = ['signal-stored', 'not-processed', 'awaiting-confirmation'];
 /** A mailbox quiet for a month is read from the start again: only unhandled mail is still in its inbox. */
 const DELTA_LINK_TTL_MS = 30 * 24 * 3600_000;
 

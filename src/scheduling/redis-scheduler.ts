@@ -54,6 +54,7 @@ const taskSchema = z.discriminatedUnion('kind', [
       attempts: z.number().int().min(0),
     }),
   }),
+  z.object({ kind: z.literal('mail-draft-expire'), draftId: nonEmpty }),
 ]) satisfies z.ZodType<ScheduledTask>;
 
 /**

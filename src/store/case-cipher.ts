@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import type { z } from 'zod';
 import { HwcError } from '../domain/errors';
 
 /** The setting that holds the keys; named in every message about it. */
@@ -82,6 +83,36 @@ export class CaseKeyring {
       throw new CaseDecryptError('rejected');
     }
   }
+}
+
+/**
+ * A stored value read back: decrypted with `aad` (its id), parsed as JSON and checked against the
+ * schema. The reason when it cannot be what was written for that id: a key no longer in the
+ * keyring, bytes that do not authenticate (tampered, or copied from another id), or JSON that does
+ * not fit. The reason names neither key nor bytes.
+ */
+export function openSealed<T>(
+  keyring: CaseKeyring,
+  kid: string,
+  blob: Buffer,
+  aad: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; reason: string } {
+  let plaintext: Buffer;
+  try {
+    plaintext = keyring.decrypt(kid, blob, aad);
+  } catch (error) {
+    if (error instanceof CaseDecryptError) return { ok: false, reason: error.reason };
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not-json' };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'does-not-fit' };
 }
 
 /**

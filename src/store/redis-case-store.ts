@@ -6,7 +6,7 @@ import { signalSources } from '../domain/signal';
 import { procedures } from '../domain/school';
 import type { Logger } from '../logging/logger';
 import { storeCall, type RedisClient } from '../redis/redis-client';
-import { CaseDecryptError, type CaseKeyring } from './case-cipher';
+import { openSealed, type CaseKeyring } from './case-cipher';
 import { caseEndings, type CaseEnding, type CaseStore } from './case-store';
 import { expiryKey } from './in-memory-case-store';
 import { RedisScript } from '../redis/redis-script';
@@ -38,6 +38,17 @@ function buffersOf(client: RedisClient) {
 const date = z.iso.datetime().transform((value) => new Date(value));
 // Not school.ts's staffMemberSchema: a colleague picked by id has an empty name until Teams names them.
 const staff = z.object({ id: z.string(), name: z.string() });
+
+/** A posted card, as a stored case (or mail draft) remembers it. */
+export const storedShell = z.object({
+  staffId: z.string(),
+  role: z.enum(['coordinator', 'deputy', 'colleague']),
+  conversationId: z.string(),
+  activityId: z.string(),
+  serviceUrl: z.string(),
+  teamsUserId: z.string().optional(),
+  locale: z.string().optional(),
+});
 
 /**
  * A decrypted case, with its Dates revived. Unknown fields are dropped rather than refused: a
@@ -95,17 +106,7 @@ const storedCase = z.object({
       at: date,
     })
     .optional(),
-  shells: z.array(
-    z.object({
-      staffId: z.string(),
-      role: z.enum(['coordinator', 'deputy', 'colleague']),
-      conversationId: z.string(),
-      activityId: z.string(),
-      serviceUrl: z.string(),
-      teamsUserId: z.string().optional(),
-      locale: z.string().optional(),
-    }),
-  ),
+  shells: z.array(storedShell),
   version: z.number().int(),
 });
 
@@ -346,22 +347,9 @@ export class RedisCaseStore implements CaseStore {
       this.log?.warn({ caseId: id, reason }, 'a stored case could not be read back; it is treated as gone');
       return undefined;
     };
-    let plaintext: Buffer;
-    try {
-      plaintext = this.keyring.decrypt(kid.toString(), blob, id);
-    } catch (error) {
-      if (error instanceof CaseDecryptError) return gone(error.reason);
-      throw error;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(plaintext.toString('utf8'));
-    } catch {
-      return gone('not-json');
-    }
-    const parsed = storedCase.safeParse(json);
-    if (!parsed.success) return gone('not-a-case');
-    const c: HwcCase = parsed.data;
+    const opened = openSealed(this.keyring, kid.toString(), blob, id, storedCase);
+    if (!opened.ok) return gone(opened.reason === 'does-not-fit' ? 'not-a-case' : opened.reason);
+    const c: HwcCase = opened.value;
     if (c.id !== id || String(c.version) !== ver.toString()) return gone('mismatch');
     return c;
   }

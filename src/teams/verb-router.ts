@@ -8,6 +8,9 @@ import { claimCaseVerb } from './verbs/claim-case';
 import { closeCaseVerb } from './verbs/close-case';
 import { colleaguePupilAbsentVerb } from './verbs/colleague-pupil-absent';
 import { handOverVerb } from './verbs/hand-over';
+import { mailDraftNotASignalVerb } from './verbs/mail-draft-not-a-signal';
+import { sendMailDraftVerb } from './verbs/mail-draft-send';
+import { viewMailDraftVerb } from './verbs/mail-draft-view';
 import { notOurPupilVerb } from './verbs/not-our-pupil';
 import { openTalkFormVerb } from './verbs/open-talk-form';
 import { colleagueParentsInformedVerb, parentsInformedVerb } from './verbs/parents-informed';
@@ -44,6 +47,10 @@ export function verbHandlers(
     colleagueParentsInformedVerb(services),
     colleaguePupilAbsentVerb(services),
     submitIntakeVerb(services, sentForms),
+    // A mail the bot could not read with certainty.
+    viewMailDraftVerb(services),
+    sendMailDraftVerb(services, sentForms),
+    mailDraftNotASignalVerb(services),
   ];
 }
 

@@ -213,7 +213,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
     await t.app.pollMail();
     assert.equal(await t.app.services.store.size(), 0);
     assert.deepEqual(foldersHoldingMail(), ['Niet verwerkt']);
-    assert.match(notices()[0] ?? '', /niet zeker lezen/);
+    assert.match(notices()[0] ?? '', /meer leerlingen/);
   });
 
   it('waits out throttling and a mailbox Graph cannot reach, and takes each mail once', async () => {

@@ -10,7 +10,9 @@ import {
   shellContext,
   talkFormCard,
 } from '../../src/app/case-cards';
+import { draftShellCard, mailDraftFormCard, notASignalQuestionCard } from '../../src/app/mail-drafts';
 import { intakeFormCard } from '../../src/app/teams-intake';
+import type { MailDraft } from '../../src/domain/mail-draft';
 import type { AdaptiveCardJson } from '../../src/cards/card-data';
 import { renderCard, renderWithTemplatingLibrary } from '../../src/cards/render-card';
 import {
@@ -48,6 +50,19 @@ const unclaimed = openCase({
     dayEnd: new Date('2026-11-23T14:00:00Z'),
   },
 });
+const draft: MailDraft = {
+  id: '7a2d3b0f-1e5c-8d8b-af40-6b7c8d9e0f1a',
+  schoolId: testSchool.id,
+  mailbox: 'hwc@testlab.example',
+  messageId: 'AAMkAGI2TG93AAA=',
+  source: 'police',
+  receivedAt: new Date('2026-11-23T05:30:00Z'),
+  expiresAt: new Date('2026-11-23T14:00:00Z'),
+  reading: { name: pupil.name, reasons: ['no-birth-date', 'no-codeword'] },
+  state: 'open',
+  shells: [],
+  version: 1,
+};
 const claimed = claimCase(testSchool, unclaimed, coordinatorA, new Date('2026-11-23T06:50:00Z')).case;
 
 const everythingLeft = {
@@ -149,6 +164,27 @@ function everyCard(): [string, AdaptiveCardJson][] {
     cards.push(
       [`shell with a known user (${locale})`, shellCard(shell, { teamsUserId: '29:abc', locale })],
       [`shell for a first contact (${locale})`, shellCard(shell, { locale })],
+      [
+        `shell of a mail to confirm (${locale})`,
+        draftShellCard(testSchool, draft, { teamsUserId: '29:abc', locale }),
+      ],
+      [
+        `shell of a mail to confirm, first contact (${locale})`,
+        draftShellCard(testSchool, draft, { locale }),
+      ],
+      [`mail to confirm, the form (${locale})`, mailDraftFormCard(services, testSchool, draft, locale)],
+      [
+        `mail to confirm, the form with an error (${locale})`,
+        mailDraftFormCard(
+          services,
+          testSchool,
+          draft,
+          locale,
+          { schoolId: testSchool.id, pupilName: pupil.name, birthDate: '', source: 'police' },
+          ['pupil.birthDate'],
+        ),
+      ],
+      [`mail to confirm, 'geen signaal?' (${locale})`, notASignalQuestionCard(draft.id, locale)],
       [
         `shell marked as taken (${locale})`,
         shellCard(shell, { locale }, t.shell.claimedBy(coordinatorA.name)),
@@ -425,7 +461,7 @@ describe('the cards', () => {
     for (const [name, card] of everyCard()) {
       for (const data of actionData(card)) {
         const extra = Object.keys(data).filter(
-          (k) => !['caseId', 'verb', 'formId', 'forDay', 'round', 'confirmed'].includes(k),
+          (k) => !['caseId', 'draftId', 'verb', 'formId', 'forDay', 'round', 'confirmed'].includes(k),
         );
         assert.deepEqual(extra, [], `${name}: action data has ${extra.join(', ')}`);
       }

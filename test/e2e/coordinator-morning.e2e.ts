@@ -551,6 +551,31 @@ describe('the coordinator’s morning on the Agents Playground (end to end)', fu
       noPupilIn(notice.card, 'the notice');
       await see(title);
     });
+
+    it('a mail the bot cannot read with certainty waits for the coordinator, who checks and sends it', async function () {
+      this.timeout(60_000);
+      const draftFrom = client.watcher.cards.length;
+      const result = await stack.dropMail('config/demo-mail-controle.txt');
+      assert.equal(result.outcome, 'awaiting-confirmation', JSON.stringify(result));
+      assert.equal(result.contents.inbox.length, 1, 'the mail waits in the Inbox');
+      const shell = await client.watcher.next(
+        (c) => c.conversationId === client.config.personalChat.id && c.card.includes('mail-draft.view'),
+        "the coordinator's card of the mail to check",
+        draftFrom,
+      );
+      noPupilIn(shell.card, 'the card of the mail to check');
+      // Name and date were read; the words 'Handle with Care' were not there, so the coordinator checks.
+      await seeTheView('controleer wat de bot las', [pupil.name, "de woorden 'Handle with Care' ontbreken"]);
+      const form = card('Handle with Care-mail controleren');
+      await press(form, 'Verstuur als signaal');
+      await see('Signaal doorgestuurd');
+      const caseCard = await client.watcher.next(
+        (c) => c.conversationId === client.config.personalChat.id && c.card.includes('case.view'),
+        "the coordinator's card of the signal sent from the mail",
+        draftFrom,
+      );
+      noPupilIn(caseCard.card, 'the card of the signal');
+    });
   });
 
   describe('the local run stays on this machine', function () {

@@ -139,6 +139,50 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     graph.clear();
   }
 
+  /**
+   * A mail the bot cannot read with certainty (no 'Handle with Care' in it): it waits for a
+   * coordinator, who sends it as a signal from the form; the mail is deleted for good, the draft
+   * forgotten. Then 'Niet onze leerling'.
+   */
+  async function uncertainMailFlow(): Promise<void> {
+    const known = caseIdsPosted();
+    graph.deliver(MAILBOX, {
+      from: SENDER,
+      subject: 'Melding',
+      body: (() => {
+        const { name, birthDate } = secret.reveal();
+        const [y, m, d] = birthDate.split('-');
+        return `Goedemorgen,\n\nNaam: ${name}\nGeboortedatum: ${d}-${m}-${y}\n\nWijkteam Noord`;
+      })(),
+      authenticationResults:
+        'spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=politie-regio.example; dmarc=pass action=none header.from=politie-regio.example; compauth=pass reason=100',
+    });
+    await t.app.pollMail();
+    await t.settled();
+    const shell = t.connector.activities.find(
+      (a) => posting.has(a.kind) && JSON.stringify(a.body).includes('mail-draft.view'),
+    );
+    const draftId = /"draftId":"([0-9a-f-]{36})"/.exec(JSON.stringify(shell?.body))?.[1];
+    assert.ok(draftId, 'the coordinators got a card for the mail');
+    assert.equal(graph.allMessages(MAILBOX).length, 1, 'the mail waits in the mailbox');
+    await press(coordinatorA.id, 'mail-draft.view', { draftId }, true);
+    const { name, birthDate } = secret.reveal();
+    const sent = await press(
+      coordinatorA.id,
+      'mail-draft.send',
+      { draftId, pupilName: name, birthDate, source: 'police' },
+      false,
+    );
+    assert.match(sent, /Signaal doorgestuurd/);
+    assert.deepEqual(graph.allMessages(MAILBOX), [], 'the mailbox holds the mail in no folder');
+    const opened = [...caseIdsPosted()].filter((id) => !known.has(id));
+    assert.equal(opened.length, 1, 'the mail became one case');
+    const caseId = opened[0]!;
+    await press(coordinatorA.id, 'case.claim', { caseId }, true);
+    await press(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true }, false);
+    assert.equal(await t.app.services.mail?.drafts.get(draftId), undefined, 'the draft is forgotten');
+  }
+
   async function unreachableColleagueFlow(): Promise<void> {
     t.connector.unreachableUsers.add(gymTeacher.id);
     try {
@@ -229,6 +273,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     await unreachableColleagueFlow();
     await closedFlow();
     await pupilAbsentFlow();
+    await uncertainMailFlow();
     await mailFlow();
     // Every card of every case has been made neutral, and deleted where the channel allows it.
     await (t.app.services.cleanup as CardCleanup).idle();
@@ -292,7 +337,7 @@ describe('forget by design: after the flows, nothing of the signal remains', fun
     const month = (
       JSON.parse(stats.body) as { schools: { schoolId: string; months: { signals: number }[] }[] }
     ).schools.find((s) => s.schoolId === testSchool.id)?.months[0];
-    assert.equal(month?.signals, 5, 'the five signals are counted');
+    assert.equal(month?.signals, 6, 'the six signals are counted');
     assert.ok(t.responses.length >= 5);
     for (const body of t.responses)
       assert.deepEqual(findTraces(body, secret), [], 'a response holds the pupil');

@@ -17,7 +17,8 @@ const escalate = (caseId: string): ScheduledTask => ({ kind: 'escalate', caseId 
 const remind = (caseId: string): ScheduledTask => ({ kind: 'remind', caseId });
 
 function caseIdOf(task: ScheduledTask): string {
-  return task.kind === 'cleanup-retry' ? task.key : task.caseId;
+  if (task.kind === 'cleanup-retry') return task.key;
+  return task.kind === 'mail-draft-expire' ? task.draftId : task.caseId;
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
