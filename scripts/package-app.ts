@@ -9,9 +9,14 @@
  * two icons at the zip root.
  *
  * Placeholders (syntax `${{NAME}}`, as in the Microsoft 365 Agents Toolkit):
- *   TEAMS_APP_ID    the Teams app id, a GUID (keep it stable across versions of the app)
- *   MicrosoftAppId  the bot's Microsoft App ID (Entra app registration / Azure Bot), a GUID
- *   BOT_DOMAIN      the bot's public host name, without scheme or path, e.g. hwc.example.nl
+ *   TEAMS_APP_ID               the Teams app id, a GUID (keep it stable across versions of the app)
+ *   MicrosoftAppId             the bot's Microsoft App ID (Entra app registration or managed
+ *                              identity's client id), a GUID
+ *   BOT_DOMAIN                 the bot's public host name, without scheme or path, e.g. hwc.example.nl
+ *   APP_DEVELOPER_NAME         who publishes the app (the school board), 1 to 32 characters
+ *   APP_DEVELOPER_WEBSITE_URL  https URL; default https://<BOT_DOMAIN>/
+ *   APP_PRIVACY_URL            https URL; default https://<BOT_DOMAIN>/privacy
+ *   APP_TERMS_URL              https URL; default https://<BOT_DOMAIN>/terms
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,10 +30,16 @@ interface Setting {
   name: string;
   what: string;
   check: (value: string) => string | undefined;
+  /** For an optional setting: its value when it is not set, from the (valid) BOT_DOMAIN. */
+  fallback?: (botDomain: string) => string;
 }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** The Teams manifest schema's limits: developer.name maxLength 32, its URLs maxLength 2048. */
+export const DEVELOPER_NAME_MAX = 32;
+export const URL_MAX = 2048;
 
 function checkGuid(value: string): string | undefined {
   if (!GUID.test(value)) return 'is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)';
@@ -46,11 +57,59 @@ function checkHost(value: string): string | undefined {
   return undefined;
 }
 
+function checkName(value: string): string | undefined {
+  // JSON Schema's maxLength counts characters (code points), not UTF-16 units.
+  const length = [...value].length;
+  if (length > DEVELOPER_NAME_MAX) {
+    return `is ${length} characters long; Teams allows at most ${DEVELOPER_NAME_MAX}`;
+  }
+  if (/\p{Cc}/u.test(value)) return 'contains a line break or another control character';
+  return undefined;
+}
+
+function checkHttpsUrl(value: string): string | undefined {
+  if (!/^https:\/\//i.test(value)) return 'must be an https:// URL';
+  if (value.length > URL_MAX) return `is longer than ${URL_MAX} characters`;
+  if (/\s/.test(value)) return 'contains spaces';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (checkHost(url.hostname)) return 'does not name a valid host (e.g. https://www.schoolbestuur.nl/)';
+  return undefined;
+}
+
 /** The settings the manifest template needs, in the order they are reported. */
 export const SETTINGS: readonly Setting[] = [
   { name: 'TEAMS_APP_ID', what: 'the Teams app id, a GUID', check: checkGuid },
   { name: 'MicrosoftAppId', what: "the bot's Microsoft App ID, a GUID", check: checkGuid },
   { name: 'BOT_DOMAIN', what: "the bot's public host name, e.g. hwc.example.nl", check: checkHost },
+  {
+    name: 'APP_DEVELOPER_NAME',
+    what: `the publisher's name as Teams shows it, e.g. the school board's (1 to ${DEVELOPER_NAME_MAX} characters)`,
+    check: checkName,
+  },
+  {
+    name: 'APP_DEVELOPER_WEBSITE_URL',
+    what: "the publisher's website, an https:// URL (or leave it empty for https://<BOT_DOMAIN>/)",
+    check: checkHttpsUrl,
+    fallback: (domain) => `https://${domain}/`,
+  },
+  {
+    name: 'APP_PRIVACY_URL',
+    what: 'the privacy statement, an https:// URL (or leave it empty for https://<BOT_DOMAIN>/privacy)',
+    check: checkHttpsUrl,
+    fallback: (domain) => `https://${domain}/privacy`,
+  },
+  {
+    name: 'APP_TERMS_URL',
+    what: 'the terms of use, an https:// URL (or leave it empty for https://<BOT_DOMAIN>/terms)',
+    check: checkHttpsUrl,
+    fallback: (domain) => `https://${domain}/terms`,
+  },
 ];
 
 export class ManifestConfigError extends Error {
@@ -74,12 +133,17 @@ export function buildManifest(template: string | object, env: Env): AppManifest 
   for (const s of SETTINGS) {
     const value = env[s.name]?.trim();
     if (!value) {
-      problems.push(`${s.name} is missing: set it to ${s.what}`);
+      if (!s.fallback) problems.push(`${s.name} is missing: set it to ${s.what}`);
       continue;
     }
     const why = s.check(value);
     if (why) problems.push(`${s.name} ${why}: set it to ${s.what}`);
     else values.set(s.name, s.name === 'BOT_DOMAIN' ? value.toLowerCase() : value);
+  }
+  // The defaults of the optional URLs come from BOT_DOMAIN (reported above when it is wrong).
+  const domain = values.get('BOT_DOMAIN');
+  for (const s of SETTINGS) {
+    if (s.fallback && domain !== undefined && !env[s.name]?.trim()) values.set(s.name, s.fallback(domain));
   }
   const unknown = [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1] as string))].filter(
     (name) => !SETTINGS.some((s) => s.name === name),
@@ -87,8 +151,11 @@ export function buildManifest(template: string | object, env: Env): AppManifest 
   for (const name of unknown) problems.push(`the template uses \${{${name}}}, which no setting fills`);
   if (problems.length > 0) throw new ManifestConfigError(problems);
 
-  // The values are checked GUIDs and host names, so they need no JSON escaping.
-  const filled = text.replace(PLACEHOLDER, (_m, name: string) => values.get(name) as string);
+  // Placeholders sit inside JSON strings: each value is escaped as the inside of one (a name may
+  // hold a quote or a backslash).
+  const filled = text.replace(PLACEHOLDER, (_m, name: string) =>
+    JSON.stringify(values.get(name) as string).slice(1, -1),
+  );
   return JSON.parse(filled) as AppManifest;
 }
 

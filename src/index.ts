@@ -50,6 +50,8 @@ import { ConversationReferences } from './teams/conversation-references';
 import { HandleWithCareBot } from './teams/handle-with-care-bot';
 import { TeamsMessenger, type TeamsMessengerOptions } from './teams/teams-messenger';
 import { VerbRouter, verbHandlers } from './teams/verb-router';
+import { countingMessenger, OtelMetrics } from './telemetry/otel-metrics';
+import { startTelemetry, type RunningTelemetry, type TelemetryExtras } from './telemetry/start-telemetry';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
@@ -62,6 +64,8 @@ export interface StartOptions {
   intakeLimits?: IntakeLimits;
   /** Instead of the schools' mailboxes in Microsoft Graph (tests, the Playground's demo mailbox). */
   mailbox?: Mailbox;
+  /** With APPLICATIONINSIGHTS_CONNECTION_STRING: processors and readers besides Azure Monitor's (tests: in-memory). */
+  telemetry?: TelemetryExtras;
 }
 
 export interface RunningApp {
@@ -83,7 +87,12 @@ export interface RunningApp {
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(options.env ?? process.env);
   const { env } = config;
-  const logger = createLogger({ level: env.LOG_LEVEL, ...options.log });
+  // First, before the server and the clients are made (src/telemetry/start-telemetry.ts says why).
+  const telemetry: RunningTelemetry | undefined = env.APPLICATIONINSIGHTS_CONNECTION_STRING
+    ? startTelemetry({ connectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING }, options.telemetry)
+    : undefined;
+  const appMetrics = telemetry ? new OtelMetrics() : undefined;
+  const logger = createLogger({ level: env.LOG_LEVEL, telemetry: telemetry !== undefined, ...options.log });
   preloadCardTemplates();
   const graph = createGraphServices(config.graph, {
     log: logger,
@@ -153,7 +162,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     },
     logger,
   );
-  const messenger: Messenger = new TeamsMessenger(adapter, references, {
+  const teamsMessenger: Messenger = new TeamsMessenger(adapter, references, {
     ...(shared ? { shared } : {}),
     appId: env.MicrosoftAppId ?? '',
     serviceUrl: env.TEAMS_SERVICE_URL,
@@ -163,6 +172,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     logger,
     ...options.messenger,
   });
+  const messenger = appMetrics ? countingMessenger(teamsMessenger, appMetrics) : teamsMessenger;
   const cleanup = new CardCleanup({ messenger, scheduler, clock, newId: randomUUID });
   const background = new BackgroundWork();
   // The schools' Handle with Care mailboxes (Graph), read by the poller below and used to answer
@@ -203,7 +213,13 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     newId: randomUUID,
     newContext,
     ...(mail ? { mail } : {}),
+    ...(appMetrics ? { metrics: appMetrics } : {}),
   };
+  appMetrics?.observe({
+    pendingNeutral: () => cleanup.size,
+    oldestOpen: () => store.oldestOpen(),
+    now: clock,
+  });
   const bot = new HandleWithCareBot({
     services,
     router: new VerbRouter(
@@ -381,6 +397,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
             logger.error(errorSummary(error), 'the statistics file was not written'),
           );
       }
+      // Last, so what the stop itself logged and measured goes out too.
+      await telemetry?.shutdown().catch(() => undefined);
     })());
   return {
     url,

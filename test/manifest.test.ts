@@ -29,6 +29,7 @@ const ENV = {
   TEAMS_APP_ID: '3f2c1a9e-8b7d-4c6e-9a5f-1e2d3c4b5a69',
   MicrosoftAppId: '7d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a',
   BOT_DOMAIN: 'hwc.example.nl',
+  APP_DEVELOPER_NAME: 'Stichting Onderwijs Zuid',
 };
 
 const filled = (): ManifestShape & Record<string, unknown> =>
@@ -176,9 +177,129 @@ describe('Teams app manifest', () => {
     }
   });
 
-  it('uses exactly the placeholders TEAMS_APP_ID, MicrosoftAppId and BOT_DOMAIN', () => {
+  it('uses exactly the placeholders of the settings, the publisher included', () => {
     const names = new Set([...template.matchAll(/\$\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]));
-    assert.deepEqual([...names].sort(), ['BOT_DOMAIN', 'MicrosoftAppId', 'TEAMS_APP_ID']);
+    assert.deepEqual(
+      [...names].sort(),
+      [
+        'APP_DEVELOPER_NAME',
+        'APP_DEVELOPER_WEBSITE_URL',
+        'APP_PRIVACY_URL',
+        'APP_TERMS_URL',
+        'BOT_DOMAIN',
+        'MicrosoftAppId',
+        'TEAMS_APP_ID',
+      ].sort(),
+    );
+    assert.doesNotMatch(template, /School ICT/);
+  });
+
+  it('takes the publisher from APP_DEVELOPER_NAME, the URLs by default from BOT_DOMAIN', () => {
+    assert.deepEqual(buildManifest(template, { ...ENV, BOT_DOMAIN: 'HWC.Example.NL' }).developer, {
+      name: 'Stichting Onderwijs Zuid',
+      websiteUrl: 'https://hwc.example.nl/',
+      privacyUrl: 'https://hwc.example.nl/privacy',
+      termsOfUseUrl: 'https://hwc.example.nl/terms',
+    });
+    // Empty, as in .env.sample, counts as not set.
+    const blank = { ...ENV, APP_DEVELOPER_WEBSITE_URL: '', APP_PRIVACY_URL: ' ', APP_TERMS_URL: '' };
+    assert.equal(buildManifest(template, blank).developer.privacyUrl, 'https://hwc.example.nl/privacy');
+  });
+
+  it('takes the URLs from APP_DEVELOPER_WEBSITE_URL, APP_PRIVACY_URL and APP_TERMS_URL when set', async () => {
+    const manifest = buildManifest(template, {
+      ...ENV,
+      APP_DEVELOPER_NAME: 'Stichting "De Linde" \\ Zuid',
+      APP_DEVELOPER_WEBSITE_URL: 'https://www.schoolbestuur.example/',
+      APP_PRIVACY_URL: 'https://www.schoolbestuur.example/privacy?taal=nl#hwc',
+      APP_TERMS_URL: ' https://www.schoolbestuur.example/voorwaarden ',
+    });
+    assert.deepEqual(manifest.developer, {
+      name: 'Stichting "De Linde" \\ Zuid',
+      websiteUrl: 'https://www.schoolbestuur.example/',
+      privacyUrl: 'https://www.schoolbestuur.example/privacy?taal=nl#hwc',
+      termsOfUseUrl: 'https://www.schoolbestuur.example/voorwaarden',
+    });
+    assert.deepEqual(await validateOffline(manifest, manifestSchemaUrl(manifest.manifestVersion)), []);
+  });
+
+  it('refuses a package without APP_DEVELOPER_NAME, naming the setting', () => {
+    for (const name of [undefined, '', '   ']) {
+      const env: Record<string, string | undefined> = { ...ENV, APP_DEVELOPER_NAME: name };
+      assert.throws(
+        () => buildManifest(template, env),
+        (err: unknown) => {
+          assert.ok(err instanceof ManifestConfigError);
+          assert.deepEqual(err.problems.length, 1, err.message);
+          assert.match(err.message, /APP_DEVELOPER_NAME is missing: set it to the publisher's name/);
+          assert.match(err.message, /1 to 32 characters/);
+          return true;
+        },
+      );
+    }
+  });
+
+  it('refuses a publisher name longer than the 32 characters Teams allows, or with a line break', () => {
+    const name32 = 'Stichting Onderwijs Regio Zuid 3';
+    assert.equal(name32.length, 32);
+    assert.equal(buildManifest(template, { ...ENV, APP_DEVELOPER_NAME: name32 }).developer.name, name32);
+    assert.equal(
+      buildManifest(template, { ...ENV, APP_DEVELOPER_NAME: 'Ö'.repeat(32) }).developer.name,
+      'Ö'.repeat(32),
+    );
+    assert.throws(
+      () => buildManifest(template, { ...ENV, APP_DEVELOPER_NAME: `${name32}4` }),
+      /APP_DEVELOPER_NAME is 33 characters long; Teams allows at most 32/,
+    );
+    assert.throws(
+      () => buildManifest(template, { ...ENV, APP_DEVELOPER_NAME: 'School\nICT' }),
+      /APP_DEVELOPER_NAME contains a line break/,
+    );
+  });
+
+  it('refuses a URL that is not https, naming each such setting', () => {
+    assert.throws(
+      () =>
+        buildManifest(template, {
+          ...ENV,
+          APP_DEVELOPER_WEBSITE_URL: 'www.schoolbestuur.example',
+          APP_PRIVACY_URL: 'http://www.schoolbestuur.example/privacy',
+          APP_TERMS_URL: 'ftp://www.schoolbestuur.example/terms',
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof ManifestConfigError);
+        assert.equal(err.problems.length, 3, err.message);
+        assert.match(err.message, /APP_DEVELOPER_WEBSITE_URL must be an https:\/\/ URL/);
+        assert.match(err.message, /APP_PRIVACY_URL must be an https:\/\/ URL/);
+        assert.match(err.message, /APP_TERMS_URL must be an https:\/\/ URL/);
+        assert.match(err.message, /or leave it empty for https:\/\/<BOT_DOMAIN>\/privacy/);
+        return true;
+      },
+    );
+    for (const bad of [
+      'https://',
+      'https://localhost/terms',
+      'https://user:pw@example.nl/',
+      'https://a b.nl/',
+    ]) {
+      assert.throws(() => buildManifest(template, { ...ENV, APP_TERMS_URL: bad }), /APP_TERMS_URL/, bad);
+    }
+    assert.throws(
+      () => buildManifest(template, { ...ENV, APP_PRIVACY_URL: `https://example.nl/${'p'.repeat(2048)}` }),
+      /APP_PRIVACY_URL is longer than 2048 characters/,
+    );
+  });
+
+  it('reports a wrong BOT_DOMAIN once, not again for the URLs that default to it', () => {
+    assert.throws(
+      () => buildManifest(template, { ...ENV, BOT_DOMAIN: 'localhost' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ManifestConfigError);
+        assert.equal(err.problems.length, 1, err.message);
+        assert.match(err.message, /BOT_DOMAIN is not a valid host name/);
+        return true;
+      },
+    );
   });
 
   it('names a missing MicrosoftAppId, and only that, in the error', () => {
@@ -343,6 +464,10 @@ describe('Teams app manifest', () => {
       await assert.rejects(
         packageApp({ env: { ...ENV, MicrosoftAppId: '' }, manifestDir, outFile }),
         /MicrosoftAppId is missing/,
+      );
+      await assert.rejects(
+        packageApp({ env: { ...ENV, APP_DEVELOPER_NAME: '' }, manifestDir, outFile }),
+        /APP_DEVELOPER_NAME is missing/,
       );
       assert.throws(() => readFileSync(outFile), /ENOENT/);
     } finally {

@@ -43,6 +43,7 @@ export async function claim(
   const { school, before, result } = outcome;
   if (result.changed) {
     ctx.log.info({ caseId, schoolId: school.id }, 'case claimed');
+    services.metrics?.caseClaimed(result.case.claimedBeforeLessons === true);
     await services.scheduler.cancel(`${caseId}:escalate`);
     // The other coordinators' cards say who took it on, after the answer: Teams is not waited for.
     services.background.start(undefined, () => updateCoordinatorShells(services, school, before, ctx), ctx);

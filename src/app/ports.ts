@@ -310,6 +310,31 @@ export interface StatsRecorder {
   caseEnded(c: HwcCase, school: School): void;
 }
 
+/** Where a signal came from, as the metrics name it. */
+export type SignalOriginKind = 'api-key' | 'entra' | 'teams' | 'mail';
+
+/** Why a card or a signal did not reach someone, as the metrics name it. */
+export type DeliveryFailureKind = 'unreachable' | 'failed' | 'no-coordinator-reachable';
+
+/**
+ * Counts for operations (Azure Monitor, src/telemetry/): what happened, never to whom. Every
+ * attribute is one of a few fixed words, so nothing of a pupil can reach a metric.
+ */
+export interface AppMetrics {
+  signalReceived(origin: SignalOriginKind): void;
+  signalDelivered(origin: SignalOriginKind): void;
+  caseClaimed(beforeLessons: boolean): void;
+  deliveryFailed(kind: DeliveryFailureKind): void;
+}
+
+/** Without telemetry: nothing is counted. */
+export const noMetrics: AppMetrics = {
+  signalReceived: () => undefined,
+  signalDelivered: () => undefined,
+  caseClaimed: () => undefined,
+  deliveryFailed: () => undefined,
+};
+
 /** Everything a use case needs; wired once in src/index.ts, faked in tests. */
 export interface Services {
   schools: SchoolRegistry;
@@ -327,6 +352,8 @@ export interface Services {
   newContext: () => RequestContext;
   /** The schools' mailboxes, the mails waiting for confirmation; absent when no mailbox is read. */
   mail?: MailServices;
+  /** Operational counts; absent (as in most tests) means none are kept. */
+  metrics?: AppMetrics;
 }
 
 /** Per request or turn: who is asking and where to log. */

@@ -5,7 +5,7 @@ import type { SignalInput } from '../domain/signal';
 import { errorSummary } from '../logging/error-summary';
 import { shellCard, shellContext } from './case-cards';
 import { scheduleEscalation } from './escalation';
-import type { RequestContext, Services } from './ports';
+import { noMetrics, type RequestContext, type Services } from './ports';
 import { markIfTakenMeanwhile, postShell } from './shells';
 
 export interface SignalOrigin {
@@ -60,6 +60,8 @@ export async function deliverSignal(
   const school = services.schools.get(signal.schoolId);
   if (!school) throw new HwcError('signal.unknown-school', 'the signal names no configured school');
 
+  const metrics = services.metrics ?? noMetrics;
+  metrics.signalReceived(origin.kind);
   const receivedAt = origin.receivedAt ?? services.clock();
   const supportDay = supportDayFor(school, receivedAt);
   const created = openCase({
@@ -93,6 +95,7 @@ export async function deliverSignal(
   });
 
   if (delivered === 0) {
+    metrics.deliveryFailed('no-coordinator-reachable');
     await services.store.delete(created.id);
     await services.scheduler.cancel(`${created.id}:`);
     log.error(
@@ -105,6 +108,7 @@ export async function deliverSignal(
     );
   }
 
+  metrics.signalDelivered(origin.kind);
   // Unless a coordinator was quick enough to close it already ('niet onze leerling').
   try {
     if (await services.store.get(created.id)) await scheduleEscalation(services, school, created);

@@ -132,6 +132,19 @@ const envSchema = z.object({
   TEAMS_APP_CATALOG_ID: optionalGuid,
   /** The id in the Teams app manifest; the same setting scripts/package-app.ts builds the package with. */
   TEAMS_APP_ID: optionalGuid,
+  /**
+   * Azure Monitor (Application Insights); unset: no telemetry. Only its shape is checked, and the
+   * message never echoes the value (it holds the instrumentation key).
+   */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /(^|;)\s*(InstrumentationKey|IngestionEndpoint)=[^;]+/i,
+        'expected an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…)',
+      )
+      .optional(),
+  ),
   /** Redis for open cases and everything instances share; see docs/operations.md. */
   REDIS_URL: z
     .string()

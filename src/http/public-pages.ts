@@ -11,16 +11,18 @@ const privacy = page(
   'Handle with Care – privacy',
   `<h1>Handle with Care – privacy</h1>
 <p>Deze Teams-app brengt een Handle with Care-signaal (alleen de naam en geboortedatum van een
-leerling) bij de zorgcoördinatoren van de school. Het signaal wordt nergens opgeslagen: het
-staat alleen in het werkgeheugen van de bot, en uiterlijk aan het einde van de schooldag waarop
-de leerling ondersteuning krijgt is het verwijderd. Berichten in Teams-chats noemen geen leerling;
+leerling) bij de zorgcoördinatoren van de school. Het signaal wordt niet bewaard: zolang de school
+ermee bezig is, staat het versleuteld in de opslag van de bot, en uiterlijk aan het einde van de
+schooldag waarop de leerling ondersteuning krijgt is het verwijderd. Komt het per mail, dan
+verwijdert de bot ook de mail. Berichten in Teams-chats noemen geen leerling;
 de inhoud wordt alleen getoond aan wie de kaart opent en daartoe bevoegd is. Logboeken bevatten
 geen gegevens van leerlingen.</p>
 <p>Vragen? Neem contact op met de school of het schoolbestuur dat deze app gebruikt.</p>
 <h2>In English</h2>
 <p>This Teams app brings a Handle with Care signal (only a pupil's name and date of birth) to the
-school's care coordinators. The signal is stored nowhere: it exists only in the bot's memory and
-is deleted at the end of the school day on which the pupil is supported, at the latest. Messages
+school's care coordinators. The signal is not kept: while the school acts on it, it is held
+encrypted in the bot's store, and it is deleted at the end of the school day on which the pupil is
+supported, at the latest. When it arrives by mail, the bot deletes the mail too. Messages
 in Teams chats name no pupil; the content is shown only to authorized people who open the card.
 Logs contain no pupil data. Questions: contact the school or school board that uses this app.</p>`,
 );

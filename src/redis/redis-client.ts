@@ -4,6 +4,7 @@ import {
   EntraIdCredentialsProviderFactory,
   REDIS_SCOPE_DEFAULT,
 } from '@redis/entraid';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createClient } from 'redis';
 import { HwcError, isHwcError } from '../domain/errors';
 import { errorSummary } from '../logging/error-summary';
@@ -94,8 +95,35 @@ function newClient(settings: RedisConnectionSettings, log: Logger) {
   });
 }
 
-/** Runs a store call; a failure of Redis itself becomes 'store.unavailable', without its message. */
+/**
+ * Runs a store call; a failure of Redis itself becomes 'store.unavailable', without its message.
+ * Within a traced request or task it is a Redis dependency span named by `what` (fixed words,
+ * never a key or an argument). The distro does not instrument node-redis 6; and a call outside
+ * any trace (the scheduler's polls, twice a second) makes no span, which would only be noise.
+ */
 export async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  if (!trace.getSpan(context.active())) return runStoreCall(what, call);
+  // Asked for each call, not kept: a tracer kept across a telemetry restart would write to the old provider.
+  return trace.getTracer('handle-with-care/redis').startActiveSpan(
+    `redis: ${what}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system': 'redis', 'db.system.name': 'redis', 'db.operation.name': what },
+    },
+    async (span) => {
+      try {
+        return await runStoreCall(what, call);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'store.unavailable' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+async function runStoreCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -37,6 +37,16 @@ export interface CaseStore {
   ending(id: string): Promise<CaseEnding | undefined>;
   /** Open cases. */
   size(): Promise<number>;
+  /**
+   * Per school with open cases, when its oldest open case came in (for the operations gauge
+   * `hwc.cases.oldest_open_age_seconds`): school ids and times only.
+   */
+  oldestOpen(): Promise<OldestOpenCase[]>;
+}
+
+export interface OldestOpenCase {
+  schoolId: string;
+  receivedAt: Date;
 }
 
 // Commands on one case from this process run one after another: they would only lose each

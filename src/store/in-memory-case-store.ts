@@ -1,6 +1,6 @@
 import type { Scheduler } from '../app/ports';
 import type { HwcCase } from '../domain/case';
-import type { CaseEnding, CaseStore } from './case-store';
+import type { CaseEnding, CaseStore, OldestOpenCase } from './case-store';
 
 export interface InMemoryCaseStoreOptions {
   /** The app's one scheduler, which runs each case's expiry task. */
@@ -87,6 +87,18 @@ export class InMemoryCaseStore implements CaseStore {
     let open = 0;
     for (const entry of this.entries.values()) if (entry.expiresAt > now) open++;
     return open;
+  }
+
+  /** A walk over the open cases, which are few (a day's signals): no index to keep in step. */
+  async oldestOpen(): Promise<OldestOpenCase[]> {
+    const now = this.now();
+    const oldest = new Map<string, Date>();
+    for (const { value, expiresAt } of this.entries.values()) {
+      if (expiresAt <= now) continue;
+      const known = oldest.get(value.schoolId);
+      if (!known || value.receivedAt < known) oldest.set(value.schoolId, value.receivedAt);
+    }
+    return [...oldest].map(([schoolId, receivedAt]) => ({ schoolId, receivedAt }));
   }
 
   /** Drops every case and tombstone, as a shutdown does: this store is the process's memory. */

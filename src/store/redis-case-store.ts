@@ -7,7 +7,7 @@ import { procedures } from '../domain/school';
 import type { Logger } from '../logging/logger';
 import { storeCall, type RedisClient } from '../redis/redis-client';
 import { openSealed, type CaseKeyring } from './case-cipher';
-import { caseEndings, type CaseEnding, type CaseStore } from './case-store';
+import { caseEndings, type CaseEnding, type CaseStore, type OldestOpenCase } from './case-store';
 import { expiryKey } from './in-memory-case-store';
 import { RedisScript } from '../redis/redis-script';
 
@@ -128,23 +128,35 @@ const _schemaCoversEveryField: [Missing<HwcCase, z.output<typeof storedCase>>] e
 
 // Hash fields: ver and exp in the clear for the scripts (numbers, no pupil data); kid and blob.
 // `now` and the expiry come from the caller's clock, as in the in-memory store, not from Redis.
-// Every script takes KEYS case, index (, tombstone) and ARGV id, now, margin, then its own.
+// Every script takes KEYS case, index, tombstone, received and ARGV id, now, margin, then its own.
 
 const PREAMBLE = `
 local function ttlAt(exp) return string.format('%.0f', tonumber(exp) + tonumber(ARGV[3])) end
--- The index lives as long as its latest case and no longer; it is gone with its last member.
+-- The indexes live as long as their latest case and no longer; each is gone with its last member.
 local function keepIndex()
   local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  if latest[2] then redis.call('PEXPIREAT', KEYS[2], ttlAt(latest[2])) end
+  if latest[2] then
+    redis.call('PEXPIREAT', KEYS[2], ttlAt(latest[2]))
+    redis.call('PEXPIREAT', KEYS[4], ttlAt(latest[2]))
+  end
+end
+-- The case's entry in the received index (a case written before the index has no 'sch': none).
+local function unreceive()
+  local school = redis.call('HGET', KEYS[1], 'sch')
+  if school then redis.call('ZREM', KEYS[4], school .. ':' .. ARGV[1]) end
 end
 `;
 
-/** ARGV 4..7: ver, exp, kid, blob. 1, or 0 when the id exists. */
+/**
+ * ARGV 4..9: ver, exp, kid, blob, school id, received (ms). 1, or 0 when the id exists. The school
+ * id goes in the clear too (`sch`), so a delete can find the case's entry in the received index.
+ */
 const CREATE = new RedisScript(`${PREAMBLE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'ver', ARGV[4], 'exp', ARGV[5], 'kid', ARGV[6], 'blob', ARGV[7])
+redis.call('HSET', KEYS[1], 'ver', ARGV[4], 'exp', ARGV[5], 'kid', ARGV[6], 'blob', ARGV[7], 'sch', ARGV[8])
 redis.call('PEXPIREAT', KEYS[1], ttlAt(ARGV[5]))
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[9], ARGV[8] .. ':' .. ARGV[1])
 keepIndex()
 return 1`);
 
@@ -168,6 +180,7 @@ return 1`);
 
 /** ARGV 4..5, when a tombstone is to be kept: how it ended, until when. */
 const DELETE = new RedisScript(`${PREAMBLE}
+unreceive()
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 keepIndex()
@@ -181,6 +194,7 @@ return 1`);
 const TAKE_EXPIRED = new RedisScript(`${PREAMBLE}
 local current = redis.call('HMGET', KEYS[1], 'exp', 'ver', 'kid', 'blob')
 if not current[1] or tonumber(current[1]) > tonumber(ARGV[2]) then return nil end
+unreceive()
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 keepIndex()
@@ -190,6 +204,27 @@ end
 return {current[2] or false, current[3] or false, current[4] or false}`);
 
 /**
+ * KEYS: case index, received index. ARGV: now, margin. Flat pairs of school id and received (ms),
+ * the oldest open case per school. Entries whose case is gone (Redis dropped it past its margin,
+ * its expiry task never ran) are removed on the way; the walk is over a day's open cases.
+ */
+const OLDEST_OPEN = new RedisScript(`
+local seen, found = {}, {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local sep = string.find(member, ':', 1, true)
+  local school, id = string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
+  local exp = redis.call('ZSCORE', KEYS[1], id)
+  if not exp or tonumber(exp) <= tonumber(ARGV[1]) - tonumber(ARGV[2]) then
+    redis.call('ZREM', KEYS[2], member)
+  elseif tonumber(exp) > tonumber(ARGV[1]) and not seen[school] then
+    seen[school] = true
+    table.insert(found, school)
+    table.insert(found, redis.call('ZSCORE', KEYS[2], member))
+  end
+end
+return found`);
+
+/**
  * Open cases in Redis, shared by every instance, so a restart or a second instance loses none.
  *
  * Keys, each holding only the prefix, fixed words and the case's random id:
@@ -197,6 +232,8 @@ return {current[2] or false, current[3] or false, current[4] or false}`);
  *   `blob` (the case as JSON, AES-256-GCM with the id as AAD); expires at exp + margin.
  * - `${prefix}tomb:${id}`: how the case ended, one word; expires at the tombstone's `until`.
  * - `${prefix}cases`: a sorted set of ids by exp, for `size()`; it expires with its latest case.
+ * - `${prefix}received`: a sorted set of `${schoolId}:${id}` by the time the case came in, for
+ *   the age of each school's oldest open case (operations); it expires with `cases`.
  *
  * Every write is a Lua script, which Redis runs one at a time, so no other instance's command
  * comes between the check and the write of a compare-and-set. A script may only touch keys of one
@@ -229,7 +266,14 @@ export class RedisCaseStore implements CaseStore {
     // Both at once, one round trip less before the coordinators' cards go out. An expiry task
     // without its case (the create failed) finds nothing to expire when it falls due.
     const [created] = await Promise.all([
-      this.run('create a case', CREATE, c.id, [String(c.version), String(expiresAt.getTime()), kid, blob]),
+      this.run('create a case', CREATE, c.id, [
+        String(c.version),
+        String(expiresAt.getTime()),
+        kid,
+        blob,
+        c.schoolId,
+        String(c.receivedAt.getTime()),
+      ]),
       this.scheduleExpiry(c.id, expiresAt),
     ]);
     // The id alone: an id is random, never the pupil's.
@@ -318,6 +362,22 @@ export class RedisCaseStore implements CaseStore {
     return Number(open);
   }
 
+  async oldestOpen(): Promise<OldestOpenCase[]> {
+    const found = await storeCall('find the oldest open cases', () =>
+      OLDEST_OPEN.run<unknown>(
+        this.client,
+        [this.indexKey(), this.receivedKey()],
+        [String(this.now()), String(this.marginMs)],
+      ),
+    );
+    const pairs = Array.isArray(found) ? found.map(String) : [];
+    const oldest: OldestOpenCase[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      oldest.push({ schoolId: pairs[i] ?? '', receivedAt: new Date(Number(pairs[i + 1])) });
+    }
+    return oldest;
+  }
+
   /** Leaves Redis as it is: open cases outlive the process, and the client is the app's. */
   close(): void {}
 
@@ -325,7 +385,7 @@ export class RedisCaseStore implements CaseStore {
     return storeCall(what, () =>
       script.run<unknown>(
         this.raw,
-        [this.caseKey(id), this.indexKey(), this.tombKey(id)],
+        [this.caseKey(id), this.indexKey(), this.tombKey(id), this.receivedKey()],
         // ARGV[3] shifts expiry times from the app's clock to Redis's, with the margin added.
         [id, String(this.now()), String(this.marginMs + this.skew()), ...more],
       ),
@@ -368,5 +428,9 @@ export class RedisCaseStore implements CaseStore {
 
   private indexKey(): string {
     return `${this.prefix}cases`;
+  }
+
+  private receivedKey(): string {
+    return `${this.prefix}received`;
   }
 }

@@ -142,4 +142,26 @@ describe('the in-memory case store', () => {
     );
     store.close();
   });
+
+  it("tells each school's oldest open case, and leaves out what ended or expired", async () => {
+    const { store } = storeWithExpiry();
+    const first = { ...makeCase('c-first'), receivedAt: new Date(100) };
+    const later = { ...makeCase('c-later'), receivedAt: new Date(200) };
+    const elsewhere = { ...makeCase('c-elsewhere'), schoolId: 'other-school', receivedAt: new Date(300) };
+    for (const c of [first, later, elsewhere]) await store.create(c, new Date(5000));
+    assert.deepEqual(
+      (await store.oldestOpen()).map((o) => [o.schoolId, o.receivedAt.getTime()]).sort(),
+      [
+        ['other-school', 300],
+        [testSchool.id, 100],
+      ].sort(),
+    );
+    await store.delete(first.id);
+    assert.equal(
+      (await store.oldestOpen()).find((o) => o.schoolId === testSchool.id)?.receivedAt.getTime(),
+      200,
+    );
+    clock.tick(5000);
+    assert.deepEqual(await store.oldestOpen(), [], 'past their time, none is open');
+  });
 });

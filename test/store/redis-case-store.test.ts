@@ -403,7 +403,7 @@ describe('the Redis case store', () => {
     await store.delete(b.id, { how: 'completed', until: new Date(Date.now() + 60 * MINUTE) });
     assert.deepEqual(
       (await redis.keys()).sort(),
-      [indexKey(), keyName('case', a.id), keyName('tomb', b.id)].sort(),
+      [indexKey(), `${redis.prefix}received`, keyName('case', a.id), keyName('tomb', b.id)].sort(),
     );
     assert.equal(await redis.client.get(keyName('tomb', b.id)), 'completed');
   });
@@ -453,8 +453,29 @@ describe('the Redis case store', () => {
       new Date(Date.now() + 90 * MINUTE),
     );
     await store.delete((cases[1] as HwcCase).id, { how: 'completed', until: new Date(Date.now() + MINUTE) });
-    assert.equal((await redis.keys()).length, 4);
+    // Two cases, a tombstone, the expiry index and the received index (school ids, times, case ids).
+    assert.equal((await redis.keys()).length, 5);
     assert.deepEqual(await findPupil(redis), []);
+  });
+
+  it("tells each school's oldest open case, and forgets a case once it is deleted", async () => {
+    const first = { ...newCase(), receivedAt: new Date(Date.now() - 30 * MINUTE) };
+    const later = newCase();
+    const elsewhere = { ...newCase(), schoolId: 'other-school' };
+    for (const c of [first, later, elsewhere]) await store.create(c, new Date(Date.now() + 60 * MINUTE));
+    const oldest = await store.oldestOpen();
+    assert.deepEqual(
+      oldest.map((o) => [o.schoolId, o.receivedAt.getTime()]).sort(),
+      [
+        ['other-school', elsewhere.receivedAt.getTime()],
+        [first.schoolId, first.receivedAt.getTime()],
+      ].sort(),
+    );
+    await store.delete(first.id);
+    assert.equal(
+      (await store.oldestOpen()).find((o) => o.schoolId === first.schoolId)?.receivedAt.getTime(),
+      later.receivedAt.getTime(),
+    );
   });
 
   it('has a scan that does find a case written in the clear', async () => {
