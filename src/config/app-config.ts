@@ -366,7 +366,23 @@ function redisProblems(options: z.infer<typeof envSchema>, problems: string[]): 
 }
 
 /** Reads the settings once, from the environment; every problem is reported at once, by name. */
+/**
+ * App Service hands a Key Vault reference it could not resolve (a missing secret, no access for
+ * the identity) to the app as its own text. As an API key that text would be a key anyone can
+ * guess, so any setting of ours holding one stops the start, naming the setting and not the value.
+ */
+function unresolvedKeyVaultReferences(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(envSchema.shape)
+    .filter((name) => env[name]?.trim().startsWith('@Microsoft.KeyVault('))
+    .map(
+      (name) =>
+        `${name}: is a Key Vault reference App Service could not resolve; check that the secret exists and that the app's identity may read it (Key Vault Secrets User), then restart`,
+    );
+}
+
 export function readEnvOptions(env: NodeJS.ProcessEnv = process.env): EnvOptions {
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) throw configError(unresolved);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw configError(issuesOf(parsed.error));
   const options = parsed.data;

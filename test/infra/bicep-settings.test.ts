@@ -180,6 +180,24 @@ describe('infrastructure template (infra/main.bicep)', () => {
     assert.ok(!settings.has('PORT'), 'App Service sets PORT itself, and the bot reads it');
   });
 
+  it('stops the bot when a Key Vault secret is missing and App Service hands over the reference itself', () => {
+    // App Service passes an unresolved reference on as its own text: the bot must not run with it.
+    const referenced = [...settings].filter(([, expression]) =>
+      /^(useIntake|useStats)?\w*\s*\?|^kv/.test(expression),
+    );
+    assert.ok(referenced.length >= 2, 'the secrets are Key Vault references');
+    for (const [name] of referenced) {
+      const env = productionEnv(settings);
+      env[name] = `@Microsoft.KeyVault(SecretUri=https://kv-hwc-voorbeeld.vault.azure.net/secrets/${name}/)`;
+      const refusal = refusalOf(env);
+      assert.ok(
+        refusal?.includes(name),
+        `the unresolved reference of ${name} is refused by name (${refusal})`,
+      );
+      assert.ok(!refusal?.includes('vault.azure.net'), 'without echoing the value');
+    }
+  });
+
   it('is secure by construction: HTTPS, TLS 1.2, no basic credentials, Entra sign-in everywhere', () => {
     const required: [string, RegExp][] = [
       ['httpsOnly', /httpsOnly: true/],
