@@ -4,6 +4,7 @@ import type { AuthResult, SenderIdentity } from '../intake/intake-auth';
 import type { AsyncRateLimiter } from '../intake/rate-limiter';
 import type { Logger } from '../logging/logger';
 import { makeProblem, PROBLEM_CONTENT_TYPE, problemKindForStatus, type ProblemKind } from '../intake/problem';
+import { errorSummary } from '../logging/error-summary';
 import { newCorrelationId } from '../logging/logger';
 import { onRouteError } from './http-server';
 
@@ -84,6 +85,39 @@ export function sendReply(res: restify.Response, correlationId: string, reply: A
   if (reply.replayed) res.setHeader('Idempotent-Replayed', 'true');
   if (reply.close) res.setHeader('Connection', 'close');
   res.sendRaw(reply.status, body);
+}
+
+/**
+ * Answers one API request with what `work` gives, then `done` logs it. A failure nobody expected
+ * becomes a 500 problem that quotes the correlation id (the error is logged, never shown); an
+ * answer that cannot be written is logged, and the connection gets a bare 500 if nothing went out.
+ */
+export function answerRequest(
+  res: restify.Response,
+  next: restify.Next,
+  correlationId: string,
+  work: Promise<ApiReply>,
+  deps: { log: Logger; logPrefix: string; done: (reply: ApiReply) => void },
+): void {
+  const { log, logPrefix } = deps;
+  work
+    .catch((error: unknown): ApiReply => {
+      log.error({ correlationId, ...errorSummary(error) }, `${logPrefix}: unexpected failure`);
+      return problemReply(
+        'internal-error',
+        'Something went wrong on our side. Quote the correlationId.',
+        correlationId,
+      );
+    })
+    .then((reply) => {
+      sendReply(res, correlationId, reply);
+      deps.done(reply);
+    })
+    .catch((error: unknown) => {
+      log.error({ correlationId, ...errorSummary(error) }, `${logPrefix}: could not send the answer`);
+      if (!res.headersSent) res.sendRaw(500, '');
+    })
+    .finally(() => next());
 }
 
 /**

@@ -3,6 +3,7 @@ import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
 import { EXTRA_FIELDS_MESSAGE, parseSignal, type SignalInput, type SignalRules } from '../domain/signal';
 import {
+  answerRequest,
   problemReply,
   refuseOutsideTheHandler,
   refuseUnauthenticated,
@@ -533,27 +534,20 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
     else log.warn(line, 'intake: request refused');
   }
 
+  /** What refuseOutsideTheHandler answers (a 405, a plugin's refusal) is sent and logged like the rest. */
+  function answerOutside(res: restify.Response, correlationId: string, reply: Reply): void {
+    sendReply(res, correlationId, reply);
+    record(correlationId, reply, Date.now());
+  }
+
   server.post(SIGNALS_PATH, (req: restify.Request, res: restify.Response, next: restify.Next) => {
     const correlationId = newCorrelationId();
     const startedAt = Date.now();
-    handle(req, correlationId)
-      .catch((error: unknown): Reply => {
-        log.error({ correlationId, ...errorSummary(error) }, 'intake: unexpected failure');
-        return problemReply(
-          'internal-error',
-          'Something went wrong on our side. Quote the correlationId.',
-          correlationId,
-        );
-      })
-      .then((reply) => {
-        sendReply(res, correlationId, reply);
-        record(correlationId, reply, startedAt);
-      })
-      .catch((error: unknown) => {
-        log.error({ correlationId, ...errorSummary(error) }, 'intake: could not send the answer');
-        if (!res.headersSent) res.sendRaw(500, '');
-      })
-      .finally(() => next());
+    answerRequest(res, next, correlationId, handle(req, correlationId), {
+      log,
+      logPrefix: 'intake',
+      done: (reply) => record(correlationId, reply, startedAt),
+    });
   });
 
   if (deps.cases) registerStatusRoute(deps.cases);
@@ -595,32 +589,25 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       const correlationId = newCorrelationId();
       const startedAt = Date.now();
       const known: { sender?: SenderIdentity } = {};
-      status(req, (req.params as Record<string, unknown> | undefined)?.id, correlationId, known)
-        .catch((error: unknown): Reply => {
-          if (isHwcError(error, 'store.unavailable')) {
-            log.warn({ correlationId, ...errorSummary(error) }, 'intake: the shared store failed');
-            return problemReply('service-unavailable', STATE_UNAVAILABLE_DETAIL, correlationId, {
-              headers: { 'Retry-After': String(limits.retryAfterSeconds) },
-              reason: 'store.unavailable',
-              ...(known.sender ? { sender: known.sender } : {}),
-            });
-          }
-          log.error({ correlationId, ...errorSummary(error) }, 'intake: unexpected failure');
-          return problemReply(
-            'internal-error',
-            'Something went wrong on our side. Quote the correlationId.',
-            correlationId,
-          );
-        })
-        .then((reply) => {
-          sendReply(res, correlationId, reply);
-          record(correlationId, reply, startedAt);
-        })
-        .catch((error: unknown) => {
-          log.error({ correlationId, ...errorSummary(error) }, 'intake: could not send the answer');
-          if (!res.headersSent) res.sendRaw(500, '');
-        })
-        .finally(() => next());
+      const work = status(
+        req,
+        (req.params as Record<string, unknown> | undefined)?.id,
+        correlationId,
+        known,
+      ).catch((error: unknown): Reply => {
+        if (!isHwcError(error, 'store.unavailable')) throw error;
+        log.warn({ correlationId, ...errorSummary(error) }, 'intake: the shared store failed');
+        return problemReply('service-unavailable', STATE_UNAVAILABLE_DETAIL, correlationId, {
+          headers: { 'Retry-After': String(limits.retryAfterSeconds) },
+          reason: 'store.unavailable',
+          ...(known.sender ? { sender: known.sender } : {}),
+        });
+      });
+      answerRequest(res, next, correlationId, work, {
+        log,
+        logPrefix: 'intake',
+        done: (reply) => record(correlationId, reply, startedAt),
+      });
     });
 
     refuseOutsideTheHandler(
@@ -630,10 +617,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
         method: 'GET',
         refusedDetail: 'The request was refused before it reached the signal state.',
       },
-      (res, correlationId, reply) => {
-        sendReply(res, correlationId, reply);
-        record(correlationId, reply, Date.now());
-      },
+      answerOutside,
     );
   }
 
@@ -644,10 +628,7 @@ export function registerIntakeRoutes(server: restify.Server, deps: IntakeDeps): 
       method: 'POST',
       refusedDetail: 'The request was refused before it reached the signal intake.',
     },
-    (res, correlationId, reply) => {
-      sendReply(res, correlationId, reply);
-      record(correlationId, reply, Date.now());
-    },
+    answerOutside,
   );
 }
 

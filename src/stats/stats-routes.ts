@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type * as restify from 'restify';
 import { HwcError, isHwcError } from '../domain/errors';
 import {
+  answerRequest,
   problemReply,
   refuseOutsideTheHandler,
   refuseUnauthenticated,
@@ -180,24 +181,11 @@ export function registerStatsRoutes(server: restify.Server, options: StatsRouteO
 
   server.get(STATS_PATH, (req: restify.Request, res: restify.Response, next: restify.Next) => {
     const correlationId = newCorrelationId();
-    handle(req, correlationId)
-      .catch((error: unknown): Reply => {
-        log.error({ correlationId, ...errorSummary(error) }, 'stats: unexpected failure');
-        return problemReply(
-          'internal-error',
-          'Something went wrong on our side. Quote the correlationId.',
-          correlationId,
-        );
-      })
-      .then((reply) => {
-        sendReply(res, correlationId, reply);
-        record(correlationId, reply);
-      })
-      .catch((error: unknown) => {
-        log.error({ correlationId, ...errorSummary(error) }, 'stats: could not send the answer');
-        if (!res.headersSent) res.sendRaw(500, '');
-      })
-      .finally(() => next());
+    answerRequest(res, next, correlationId, handle(req, correlationId), {
+      log,
+      logPrefix: 'stats',
+      done: (reply) => record(correlationId, reply),
+    });
   });
 
   refuseOutsideTheHandler(

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { takeMail } from '../../src/app/mail-intake';
 import type { School } from '../../src/domain/school';
 import { GraphClient } from '../../src/graph/graph-client';
@@ -60,16 +59,7 @@ async function startMailApp(
   const t = await startTestApp({
     schools: [mailSchool],
     start: { mailbox: new GraphMailbox(client), clock },
-    ...(redis
-      ? {
-          env: {
-            REDIS_URL: redis.url,
-            REDIS_KEY_PREFIX: redis.prefix,
-            CASE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-            INTAKE_IDEMPOTENCY_SECRET: randomBytes(32).toString('base64'),
-          },
-        }
-      : {}),
+    ...(redis ? { env: redis.appEnv } : {}),
   });
   return { graph, t };
 }

@@ -68,6 +68,16 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
     return caseId;
   }
 
+  /** The police's signal mail, as it reaches the school's mailbox: allowed, authentic, certain. */
+  function deliverSignalMail(): void {
+    graph.deliver(MAILBOX, {
+      from: POLICE,
+      subject: 'Handle with Care',
+      body: signalBody,
+      authenticationResults: DMARC_PASS,
+    });
+  }
+
   function notices(): string[] {
     return t.connector.activities
       .filter((a) => posting.has(a.kind))
@@ -76,12 +86,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
   }
 
   it('takes a signal from an allowed, authentic mail, posts it to the coordinators and deletes the mail for good', async () => {
-    graph.deliver(MAILBOX, {
-      from: POLICE,
-      subject: 'Handle with Care',
-      body: signalBody,
-      authenticationResults: DMARC_PASS,
-    });
+    deliverSignalMail();
     await t.app.pollMail();
     await t.settled();
 
@@ -109,12 +114,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
       schools: [{ ...mailSchool, mail: { ...mailSchool.mail!, receipts: true } }],
       start: { mailbox: new GraphMailbox(client) },
     });
-    graph.deliver(MAILBOX, {
-      from: POLICE,
-      subject: 'Handle with Care',
-      body: signalBody,
-      authenticationResults: DMARC_PASS,
-    });
+    deliverSignalMail();
     await t.app.pollMail();
     assert.equal(graph.sent.length, 1, 'one answer');
     const answer = JSON.stringify(graph.sent[0]);
@@ -143,12 +143,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
   });
 
   it("tells no sender 'niet onze leerling' when the school does not answer senders", async () => {
-    graph.deliver(MAILBOX, {
-      from: POLICE,
-      subject: 'Handle with Care',
-      body: signalBody,
-      authenticationResults: DMARC_PASS,
-    });
+    deliverSignalMail();
     await t.app.pollMail();
     const caseId = postedCaseId();
     await t.invoke(coordinatorA.id, 'case.not-our-pupil', { caseId, confirmed: true });
@@ -217,12 +212,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
   });
 
   it('waits out throttling and a mailbox Graph cannot reach, and takes each mail once', async () => {
-    graph.deliver(MAILBOX, {
-      from: POLICE,
-      subject: 'Handle with Care',
-      body: signalBody,
-      authenticationResults: DMARC_PASS,
-    });
+    deliverSignalMail();
     graph.failNext({ route: 'delta', status: 429, retryAfterSeconds: 1 });
     await t.app.pollMail();
     assert.equal(await t.app.services.store.size(), 1, 'read after the 429');
@@ -230,12 +220,7 @@ describe('signals from the school’s Handle with Care mailbox (fake Graph mail 
   });
 
   it('deletes a mail whose signal was stored exactly once, also when the delete failed the first time', async () => {
-    graph.deliver(MAILBOX, {
-      from: POLICE,
-      subject: 'Handle with Care',
-      body: signalBody,
-      authenticationResults: DMARC_PASS,
-    });
+    deliverSignalMail();
     // Graph refuses the delete on the first try and its three retries: as if the bot stopped
     // between storing the signal and deleting the mail.
     graph.failNext({ route: 'permanentDelete', status: 503, times: 4 });

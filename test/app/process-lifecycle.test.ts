@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { FakeBotConnector } from '../support/fake-bot-connector';
 import { posting, waitFor } from '../support/flow-checks';
 import { freePort, testRedis } from '../support/redis';
@@ -91,10 +90,7 @@ describe('the bot process', function () {
       BOT_LANGUAGE: 'nl',
       INTAKE_API_KEYS: 'restart-test-key-0123456789',
       TEAMS_SERVICE_URL: connector.url,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      CASE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      INTAKE_IDEMPOTENCY_SECRET: randomBytes(32).toString('base64'),
+      ...redis.appEnv,
     };
     const invoke = async (verb: string, caseId: string) => {
       const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { claimCase, openCase } from '../../src/domain/case';
 import { HwcError } from '../../src/domain/errors';
 import { mutateCase } from '../../src/store/case-store';
@@ -33,8 +33,6 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
   let connector: FakeBotConnector;
   let now: Date;
   let apps: TestApp[];
-  const keys = `k1:${randomBytes(32).toString('base64')}`;
-  const secret = randomBytes(32).toString('base64');
 
   beforeEach(async () => {
     redis = await testRedis();
@@ -62,10 +60,7 @@ describe('open signals on Redis: restarts and several instances (real Redis, fak
     const app = await startTestApp({
       sharedConnector: connector,
       env: {
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        CASE_ENCRYPTION_KEYS: keys,
-        INTAKE_IDEMPOTENCY_SECRET: secret,
+        ...redis.appEnv,
       },
       start: { clock: () => now },
     });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import type { School } from '../../src/domain/school';
 import type { SignalInput } from '../../src/domain/signal';
 import type { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
-import { randomBytes } from 'node:crypto';
 import { FakeBotConnector, type RecordedActivity } from '../support/fake-bot-connector';
 import { cardProblems } from '../support/card-validator';
 import {
@@ -771,9 +770,6 @@ describe('a teacher-first case on Redis, across two instances (real Redis, fake 
   let connector: FakeBotConnector;
   let now: Date;
   let apps: TestApp[];
-  // Both instances hold the same keys: one reads what the other wrote.
-  const keys = `k1:${randomBytes(32).toString('base64')}`;
-  const secret = randomBytes(32).toString('base64');
 
   beforeEach(async () => {
     redis = await testRedis();
@@ -805,10 +801,7 @@ describe('a teacher-first case on Redis, across two instances (real Redis, fake 
       schools: [teacherSchool, testSchool],
       sharedConnector: connector,
       env: {
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        CASE_ENCRYPTION_KEYS: keys,
-        INTAKE_IDEMPOTENCY_SECRET: secret,
+        ...redis.appEnv,
       },
       start: { clock: () => now },
     });

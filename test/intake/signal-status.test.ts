@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { InProcessScheduler } from '../../src/scheduling/in-process-scheduler';
 import { assertNoPupilData, coordinatorA, signal } from '../support/fixtures';
 import { posting } from '../support/flow-checks';
@@ -25,12 +25,7 @@ const variants: Variant[] = [
     name: 'on Redis',
     env: async () => {
       redis = await testRedis();
-      return {
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        CASE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-        INTAKE_IDEMPOTENCY_SECRET: randomBytes(32).toString('base64'),
-      };
+      return redis.appEnv;
     },
     cleanup: async () => {
       await redis?.cleanup();

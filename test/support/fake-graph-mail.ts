@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAKE_GRAPH_TOKEN } from './fake-graph';
+import { FAKE_GRAPH_TOKEN, openGraphRequest, type RecordedRequest } from './fake-graph';
 
 /**
  * A fake of Microsoft Graph's mail API on 127.0.0.1, for tests of the mailbox adapter
@@ -74,19 +74,7 @@ export interface MailFailureRule {
   code?: string;
 }
 
-export interface RecordedMailRequest {
-  method: string;
-  /** The path as sent (still percent-encoded). */
-  path: string;
-  /** Decoded query parameters. */
-  query: Record<string, string>;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-  route?: GraphMailRoute;
-  status: number;
-  /** The JSON answered, if any. */
-  response?: unknown;
-}
+export type RecordedMailRequest = RecordedRequest<GraphMailRoute>;
 
 export interface EmailAddress {
   emailAddress: { name?: string; address: string };
@@ -544,46 +532,9 @@ export class FakeGraphMail {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const record: RecordedMailRequest = {
-      method,
-      path: parsed.pathname,
-      query: Object.fromEntries(parsed.searchParams),
-      headers: req.headers,
-      body: undefined,
-      status: 0,
-    };
-    this.requests.push(record);
-    const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-      record.status = status;
-      record.response = body;
-      const text = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, {
-        ...headers,
-        ...(text ? { 'content-type': 'application/json; odata.metadata=minimal' } : {}),
-        'content-length': String(Buffer.byteLength(text)),
-      });
-      res.end(text);
-    };
-    const fail = (
-      status: number,
-      code: string,
-      message: string,
-      headers: Record<string, string> = {},
-    ): void => answer(status, { error: { code, message } }, headers);
-
-    const raw = await readBody(req);
-    if (raw) {
-      try {
-        record.body = JSON.parse(raw);
-      } catch {
-        return fail(400, 'BadRequest', 'Body is not JSON');
-      }
-    }
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
-      return fail(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
-    }
+    const exchange = await openGraphRequest(req, res, this.token, this.requests);
+    if (!exchange) return;
+    const { url: parsed, method, record, answer, fail } = exchange;
 
     let segments: string[];
     try {
@@ -1059,10 +1010,4 @@ function codeFor(status: number): string {
   if (status === 503) return 'ServiceNotAvailable';
   if (status === 504) return 'GatewayTimeout';
   return 'InternalServerError';
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

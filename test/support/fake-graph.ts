@@ -50,15 +50,83 @@ export interface GraphFailureRule {
   code?: string;
 }
 
-export interface RecordedGraphRequest {
+/** A request a fake Graph answered, with the route it was taken for. */
+export interface RecordedRequest<Route extends string> {
   method: string;
+  /** The path as sent (still percent-encoded). */
   path: string;
   /** Decoded query parameters. */
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: unknown;
-  route?: GraphRoute;
+  route?: Route;
   status: number;
+  /** The JSON answered, if any. */
+  response?: unknown;
+}
+
+export type RecordedGraphRequest = RecordedRequest<GraphRoute>;
+
+/** One request as a fake Graph sees it, and how to answer it in Graph's shape. */
+export interface GraphExchange<Route extends string> {
+  url: URL;
+  method: string;
+  record: RecordedRequest<Route>;
+  answer(status: number, body?: unknown, headers?: Record<string, string>): void;
+  /** Graph's error shape: `{ error: { code, message } }`. */
+  fail(status: number, code: string, message: string, headers?: Record<string, string>): void;
+}
+
+/**
+ * Starts a fake Graph's answer to a request: recorded in `requests`, its JSON body read, its
+ * bearer token checked as Graph does. Undefined when it is answered already: 400 for a body that
+ * is not JSON, 401 for a token other than `token`.
+ */
+export async function openGraphRequest<Route extends string>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string,
+  requests: RecordedRequest<Route>[],
+): Promise<GraphExchange<Route> | undefined> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = req.method ?? 'GET';
+  const record: RecordedRequest<Route> = {
+    method,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+    body: undefined,
+    status: 0,
+  };
+  requests.push(record);
+  const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+    record.status = status;
+    record.response = body;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      ...(text ? { 'content-type': 'application/json; odata.metadata=minimal' } : {}),
+      'content-length': String(Buffer.byteLength(text)),
+    });
+    res.end(text);
+  };
+  const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}): void =>
+    answer(status, { error: { code, message } }, headers);
+
+  const raw = await readBody(req);
+  if (raw) {
+    try {
+      record.body = JSON.parse(raw);
+    } catch {
+      fail(400, 'BadRequest', 'Body is not JSON');
+      return undefined;
+    }
+  }
+  if (req.headers.authorization !== `Bearer ${token}`) {
+    fail(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+    return undefined;
+  }
+  return { url, method, record, answer, fail };
 }
 
 export interface FakeEducationUser {
@@ -268,45 +336,9 @@ export class FakeGraph {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const record: RecordedGraphRequest = {
-      method,
-      path: parsed.pathname,
-      query: Object.fromEntries(parsed.searchParams),
-      headers: req.headers,
-      body: undefined,
-      status: 0,
-    };
-    this.requests.push(record);
-    const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-      record.status = status;
-      const text = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, {
-        ...headers,
-        ...(text ? { 'content-type': 'application/json; odata.metadata=minimal' } : {}),
-        'content-length': String(Buffer.byteLength(text)),
-      });
-      res.end(text);
-    };
-    const fail = (
-      status: number,
-      code: string,
-      message: string,
-      headers: Record<string, string> = {},
-    ): void => answer(status, { error: { code, message } }, headers);
-
-    const raw = await readBody(req);
-    if (raw) {
-      try {
-        record.body = JSON.parse(raw);
-      } catch {
-        return fail(400, 'BadRequest', 'Body is not JSON');
-      }
-    }
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
-      return fail(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
-    }
+    const exchange = await openGraphRequest(req, res, this.token, this.requests);
+    if (!exchange) return;
+    const { url: parsed, method, record, answer, fail } = exchange;
 
     const segments = parsed.pathname
       .split('/')

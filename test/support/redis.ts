@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { createLogger } from '../../src/logging/logger';
 import { connectRedis, type RedisClient } from '../../src/redis/redis-client';
@@ -21,6 +21,14 @@ export interface TestRedis {
   client: RedisClient;
   /** `{hwc-test-<random>}:`, a hash tag as REDIS_KEY_PREFIX wants, so tests never see each other's keys. */
   prefix: string;
+  /**
+   * The app's settings for this Redis: its URL and prefix, and encryption keys and an idempotency
+   * secret made for it. The same for every instance a test starts on it, so each reads what another wrote.
+   */
+  appEnv: Record<
+    'REDIS_URL' | 'REDIS_KEY_PREFIX' | 'CASE_ENCRYPTION_KEYS' | 'INTAKE_IDEMPOTENCY_SECRET',
+    string
+  >;
   /** Every key under the prefix. */
   keys(): Promise<string[]>;
   /** Deletes every key under the prefix and closes the client. */
@@ -40,6 +48,12 @@ export async function testRedis(): Promise<TestRedis> {
     url,
     client,
     prefix,
+    appEnv: {
+      REDIS_URL: url,
+      REDIS_KEY_PREFIX: prefix,
+      CASE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      INTAKE_IDEMPOTENCY_SECRET: randomBytes(32).toString('base64'),
+    },
     keys,
     async cleanup() {
       if (client.isReady) {

@@ -6,7 +6,6 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import {
   assertNoPupilData,
@@ -74,14 +73,7 @@ describe('telemetry without a pupil in it', function () {
       test = await startTestApp({
         env: {
           APPLICATIONINSIGHTS_CONNECTION_STRING: LOCAL_ONLY,
-          ...(redis
-            ? {
-                REDIS_URL: redis.url,
-                REDIS_KEY_PREFIX: redis.prefix,
-                CASE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-                INTAKE_IDEMPOTENCY_SECRET: randomBytes(32).toString('base64'),
-              }
-            : {}),
+          ...(redis ? redis.appEnv : {}),
         },
         start: {
           telemetry: {
