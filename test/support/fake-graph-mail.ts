@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FAKE_GRAPH_TOKEN, openGraphRequest, type RecordedRequest } from './fake-graph';
+  closeServer,
+  FAKE_GRAPH_TOKEN,
+  listenAsGraph,
+  openGraphRequest,
+  type RecordedRequest,
+} from './fake-graph';
 
 /**
  * A fake of Microsoft Graph's mail API on 127.0.0.1, for tests of the mailbox adapter
@@ -260,31 +259,17 @@ export class FakeGraphMail {
   }
 
   async start(): Promise<string> {
-    if (!this.server) {
-      const server = createServer((req, res) => {
-        this.handle(req, res).catch((err: unknown) => {
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(err) } }));
-          }
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      this.server = server;
-      this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    }
+    if (!this.server)
+      ({ server: this.server, origin: this.origin } = await listenAsGraph((req, res) =>
+        this.handle(req, res),
+      ));
     return this.url;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    if (server) await closeServer(server);
   }
 
   /** A mailbox with the usual folders under its root (Inbox, Sent Items, Deleted Items, …). */

@@ -67,6 +67,31 @@ export interface RecordedRequest<Route extends string> {
 
 export type RecordedGraphRequest = RecordedRequest<GraphRoute>;
 
+/** An HTTP server on 127.0.0.1, on a free port, answering with `handle`; a failure in it is Graph's 500. */
+export async function listenAsGraph(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(err) } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Closes a fake's server, its open connections too. */
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+}
+
 /** One request as a fake Graph sees it, and how to answer it in Graph's shape. */
 export interface GraphExchange<Route extends string> {
   url: URL;
@@ -203,31 +228,17 @@ export class FakeGraph {
   }
 
   async start(): Promise<string> {
-    if (!this.server) {
-      const server = createServer((req, res) => {
-        this.handle(req, res).catch((err: unknown) => {
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(err) } }));
-          }
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      this.server = server;
-      this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    }
+    if (!this.server)
+      ({ server: this.server, origin: this.origin } = await listenAsGraph((req, res) =>
+        this.handle(req, res),
+      ));
     return this.url;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    if (server) await closeServer(server);
   }
 
   addSchool(educationSchoolId: string): this {
